@@ -1,0 +1,79 @@
+/**
+ * Money as decimal strings and integer minor units; never a float.
+ */
+
+/** A plain positive-or-zero decimal: digits, an optional point and digits. No sign, exponent or separators. */
+const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** A decimal split into its integer and fraction digits, leading/trailing zeros removed. */
+export interface DecimalParts {
+  integer: string;
+  fraction: string;
+}
+
+/**
+ * Splits a plain decimal string ("0012.3400" → {integer: "12", fraction: "34"}), or returns
+ * undefined when the text is not a plain decimal.
+ */
+export function parseDecimal(text: string): DecimalParts | undefined {
+  const match = PLAIN_DECIMAL.exec(text);
+  if (!match) return undefined;
+  const integer = (match[1] ?? '').replace(/^0+(?=\d)/, '');
+  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  return { integer, fraction };
+}
+
+/** The canonical text of a decimal: no leading zeros, no trailing fraction zeros, no bare point. */
+export function formatDecimal(parts: DecimalParts): string {
+  return parts.fraction ? `${parts.integer}.${parts.fraction}` : parts.integer;
+}
+
+/** The decimal as an integer count of 10^-decimals units ("1.5", 8 → 150000000n). Caller checks the scale. */
+export function toMinorUnits(parts: DecimalParts, decimals: number): bigint {
+  if (parts.fraction.length > decimals) {
+    throw new RangeError(`${formatDecimal(parts)} has more than ${decimals} decimals`);
+  }
+  return BigInt(parts.integer + parts.fraction.padEnd(decimals, '0'));
+}
+
+/** Formats integer minor units back to a canonical decimal (150000000n, 8 → "1.5"). */
+export function fromMinorUnits(minor: bigint, decimals: number): string {
+  const digits = minor.toString().padStart(decimals + 1, '0');
+  const integer = digits.slice(0, digits.length - decimals);
+  const fraction = decimals > 0 ? digits.slice(digits.length - decimals) : '';
+  return formatDecimal({ integer: integer.replace(/^0+(?=\d)/, ''), fraction: fraction.replace(/0+$/, '') });
+}
+
+/**
+ * True when the JSON number written from this canonical decimal text is read back by a
+ * JSON parser (IEEE double) and printed as exactly the same text. The API's parser sees a
+ * double, so a decimal that does not survive the round trip would be paid as another amount.
+ */
+export function survivesJsonRoundTrip(canonical: string): boolean {
+  const n = Number(canonical);
+  return Number.isFinite(n) && n > 0 && numberToPlainDecimal(n) === canonical;
+}
+
+/** Prints a double as a plain decimal (no exponent), the shortest text that reads back as it. */
+export function numberToPlainDecimal(n: number): string {
+  const text = String(n);
+  if (!/e/i.test(text)) return text;
+  // String() switches to exponent form below 1e-6 and above 1e21; expand it exactly.
+  const [mantissa = '', exponentText = '0'] = text.toLowerCase().split('e');
+  const exponent = Number(exponentText);
+  const [intDigits = '', fracDigits = ''] = mantissa.replace('-', '').split('.');
+  const digits = intDigits + fracDigits;
+  const pointAt = intDigits.length + exponent;
+  const sign = n < 0 ? '-' : '';
+  if (pointAt <= 0) return `${sign}0.${'0'.repeat(-pointAt)}${digits}`;
+  if (pointAt >= digits.length) return `${sign}${digits}${'0'.repeat(pointAt - digits.length)}`;
+  return `${sign}${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+}
+
+/** Adds decimal strings exactly (for totals per currency), at the given number of decimals. */
+export function addDecimals(a: string, b: string, decimals: number): string {
+  const pa = parseDecimal(a);
+  const pb = parseDecimal(b);
+  if (!pa || !pb) throw new RangeError(`not a plain decimal: ${pa ? b : a}`);
+  return fromMinorUnits(toMinorUnits(pa, decimals) + toMinorUnits(pb, decimals), decimals);
+}
