@@ -64,3 +64,14 @@ export type Outcome =
   | { kind: 'unknown'; message: string };
 
 export type OutcomeKind = Outcome['kind'];
+
+/**
+ * When a request was made, as far as the tool knows: `intentAt` when its intent was journaled,
+ * `startedAt` right before it left, `endedAt` when its outcome became known (absent if the
+ * process died in between).
+ */
+export interface RequestTimes {
+  intentAt: number;
+  startedAt?: number;
+  endedAt?: number;
+}
