@@ -1,0 +1,10 @@
+/**
+ * The CryptoCloud API client: request, response schemas, outcome classification.
+ */
+export { buildRequestBody, createClient, isLoopbackHost } from './client.js';
+export type { Attempt, ClientOptions, WithdrawalClient } from './client.js';
+export { classifyFetchError, classifyResponse } from './classify.js';
+export type { FetchErrorContext } from './classify.js';
+export { REDACTED, createRedactor } from './redact.js';
+export { CREATE_WITHDRAWAL_PATH, INVOICE_ID_PATTERN, REJECT_KEYS } from './schemas.js';
+export type { RejectKey } from './schemas.js';

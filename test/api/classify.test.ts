@@ -1,0 +1,247 @@
+import { describe, expect, it } from '@jest/globals';
+import { classifyFetchError, classifyResponse, clip } from '../../src/api/classify.js';
+import type { Outcome } from '../../src/core/types.js';
+
+const MAYBE = 'the withdrawal may or may not have been created';
+const json = (value: unknown): string => JSON.stringify(value);
+
+/** The documented success body (shared/api/cryptocloud-withdrawal.md), trimmed to a few of its fields. */
+const DOCUMENTED = json({
+  status: 'success',
+  result: {
+    uuid: 'INV-2Q2SICZN',
+    created: '2026-01-01 08:03:02.216905',
+    address: 'TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N',
+    currency: { id: 4, code: 'USDT', fullcode: 'USDT_TRC20', network: { code: 'TRC20' } },
+    status: 'created',
+    amount: 10.0,
+    tx_list: [],
+  },
+});
+
+describe('classifyResponse', () => {
+  const accepted = (invoiceId: string): Outcome => ({ kind: 'accepted', invoiceId });
+
+  it.each<[string, number, string, Outcome]>([
+    ['the documented body (result.uuid)', 200, DOCUMENTED, accepted('INV-2Q2SICZN')],
+    ['result.invoice_id', 200, json({ status: 'success', result: { invoice_id: 'INV-89UX09KA', status: 'created', currency: 'ETH', amount: 0.0029 } }), accepted('INV-89UX09KA')],
+    ['data.invoice_id', 200, json({ status: 'success', data: { invoice_id: 'INV-AAAA1111' } }), accepted('INV-AAAA1111')],
+    ['data.uuid', 200, json({ status: 'success', data: { uuid: 'INV-BBBB2222' } }), accepted('INV-BBBB2222')],
+    ['any 2xx status', 201, json({ status: 'success', result: { invoice_id: 'INV-CCCC3333' } }), accepted('INV-CCCC3333')],
+    ['extra fields everywhere', 200, json({ status: 'success', x: 1, result: { invoice_id: 'INV-DDDD4444', y: [1] } }), accepted('INV-DDDD4444')],
+    ['the same id under both names', 200, json({ status: 'success', result: { invoice_id: 'INV-EEEE5555', uuid: 'INV-EEEE5555' } }), accepted('INV-EEEE5555')],
+    ['a non-INV uuid beside an INV invoice_id', 200, json({ status: 'success', result: { invoice_id: 'INV-FFFF6666', uuid: '3f2a9c1e-0000-4000-8000-000000000000' } }), accepted('INV-FFFF6666')],
+  ])('accepted: %s', (_name, status, body, expected) => {
+    expect(classifyResponse(status, body)).toEqual(expected);
+  });
+
+  it.each<[string, number, string]>([
+    ['not JSON', 200, '<html>ok</html>'],
+    ['an empty body', 200, ''],
+    ['truncated JSON', 200, '{"status":"success","result":{"invoice_id":"INV-AB'],
+    ['success without any id', 200, json({ status: 'success', result: { status: 'created' } })],
+    ['an id without the INV- prefix', 200, json({ status: 'success', result: { invoice_id: '89UX09KA' } })],
+    ['a bare INV- prefix', 200, json({ status: 'success', result: { invoice_id: 'INV-' } })],
+    ['an id with a line break', 200, json({ status: 'success', result: { invoice_id: 'INV-AB\nCD' } })],
+    ['an id that is not a string', 200, json({ status: 'success', result: { invoice_id: 12345678 } })],
+    ['an id at the top level only', 200, json({ status: 'success', invoice_id: 'INV-89UX09KA' })],
+    ['two different ids', 200, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111', uuid: 'INV-BBBB2222' } })],
+    ['result is a list', 200, json({ status: 'success', result: [{ invoice_id: 'INV-AAAA1111' }] })],
+    ['status other than "success"', 200, json({ status: 'Success', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['no status at all', 200, json({ result: { invoice_id: 'INV-AAAA1111' } })],
+    ['an error body with HTTP 200', 200, json({ status: 'error', result: { uncorrected_amount: 'Insufficient balance' } })],
+    ['a success body with HTTP 500', 500, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['a success body with HTTP 429 (a contradiction)', 429, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['a success body with HTTP 403 (a contradiction)', 403, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['a success body with HTTP 400 and a detail', 400, json({ status: 'success', detail: 'x', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['a rejection body with HTTP 502', 502, json({ status: 'error', result: { network: 'bad' } })],
+    ['HTTP 503 HTML', 503, '<html>Service Unavailable</html>'],
+    ['a redirect (301)', 301, ''],
+    ['a redirect (307)', 307, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
+    ['an unknown error key', 400, json({ status: 'error', result: { something_else: 'x' } })],
+    ['a known and an unknown key together', 400, json({ status: 'error', result: { network: 'x', weird: 'y' } })],
+    ['a rejection key with a non-text message', 400, json({ status: 'error', result: { network: { nested: true } } })],
+    ['an empty error object', 400, json({ status: 'error', result: {} })],
+    ['an error result that is a string', 400, json({ status: 'error', result: 'Invalid amount' })],
+    ['a rejection key without status "error"', 400, json({ result: { network: 'bad' } })],
+    ['HTTP 400 not JSON', 400, 'Bad Request'],
+    ['HTTP 404 HTML', 404, '<h1>Not Found</h1>'],
+    ['a detail that is not text', 400, json({ detail: { code: 1 } })],
+    ['a 1xx status', 199, ''],
+  ])('unknown: %s', (_name, status, body) => {
+    const outcome = classifyResponse(status, body);
+    expect(outcome.kind).toBe('unknown');
+    expect('message' in outcome && outcome.message).toContain(MAYBE);
+  });
+
+  it.each(['required_parameter', 'currency_code', 'network', 'uncorrected_amount', 'validate_error'])(
+    'rejected: the key %s',
+    (key) => {
+      expect(classifyResponse(400, json({ status: 'error', result: { [key]: 'Some reason' } }))).toEqual({
+        kind: 'rejected',
+        code: key,
+        message: `rejected (${key}): Some reason`,
+      });
+    },
+  );
+
+  it.each<[string, number, string, Outcome]>([
+    [
+      'the example message',
+      400,
+      json({ status: 'error', result: { uncorrected_amount: 'Insufficient balance' } }),
+      { kind: 'rejected', code: 'uncorrected_amount', message: 'rejected (uncorrected_amount): Insufficient balance' },
+    ],
+    [
+      'a list of messages',
+      400,
+      json({ status: 'error', result: { validate_error: ['amount: too small', 'to_address: bad'] } }),
+      { kind: 'rejected', code: 'validate_error', message: 'rejected (validate_error): amount: too small; to_address: bad' },
+    ],
+    [
+      '`data` in place of `result`',
+      400,
+      json({ status: 'error', data: { network: 'Wrong network' } }),
+      { kind: 'rejected', code: 'network', message: 'rejected (network): Wrong network' },
+    ],
+    [
+      'another 4xx status',
+      422,
+      json({ status: 'error', result: { currency_code: 'Unknown' } }),
+      { kind: 'rejected', code: 'currency_code', message: 'rejected (currency_code): Unknown' },
+    ],
+    [
+      'several rejection keys',
+      400,
+      json({ status: 'error', result: { required_parameter: 'amount', network: 'bad' } }),
+      { kind: 'rejected', code: 'required_parameter', message: 'rejected (required_parameter): amount; network: bad' },
+    ],
+    [
+      'extra top-level fields',
+      400,
+      json({ status: 'error', code: 7, result: { network: 'bad' } }),
+      { kind: 'rejected', code: 'network', message: 'rejected (network): bad' },
+    ],
+    [
+      'a multi-line message, flattened for the CSV',
+      400,
+      json({ status: 'error', result: { network: 'bad\r\naddress\tform' } }),
+      { kind: 'rejected', code: 'network', message: 'rejected (network): bad address form' },
+    ],
+  ])('rejected: %s', (_name, status, body, expected) => {
+    expect(classifyResponse(status, body)).toEqual(expected);
+  });
+
+  it.each<[Outcome['kind'], string, number, string]>([
+    ['rate_limited', 'HTTP 429 with a detail', 429, json({ detail: 'Request was throttled.' })],
+    ['rate_limited', 'HTTP 429 with HTML', 429, '<html>Too Many Requests</html>'],
+    ['rate_limited', 'the rate_limit key (HTTP 400)', 400, json({ status: 'error', result: { rate_limit: 'Minimum interval is 12 seconds' } })],
+    ['rate_limited', 'the rate_limit key under data', 400, json({ status: 'error', data: { rate_limit: 'wait' } })],
+    ['auth_failed', 'HTTP 401 with the detail', 401, json({ detail: 'Invalid token.' })],
+    ['auth_failed', 'HTTP 401 empty', 401, ''],
+    ['auth_failed', 'HTTP 403 HTML', 403, '<html>Forbidden</html>'],
+    ['auth_failed', 'the authorization key', 400, json({ status: 'error', result: { authorization: 'Bad key' } })],
+    ['auth_failed', 'a top-level detail with HTTP 400', 400, json({ detail: 'Invalid token.' })],
+    ['auth_failed', 'a top-level detail with HTTP 404', 404, json({ detail: 'Not found.' })],
+  ])('%s: %s', (kind, _name, status, body) => {
+    expect(classifyResponse(status, body).kind).toBe(kind);
+  });
+
+  it.each<[number, string, string]>([
+    [502, '<html>Bad Gateway</html>', `HTTP 502 from the API; ${MAYBE}`],
+    [500, '', `HTTP 500 from the API; ${MAYBE}`],
+    [302, '', `HTTP 302 redirect from the API (not followed); ${MAYBE}`],
+    [429, json({ detail: 'Request was throttled.' }), 'rate limited (HTTP 429): Request was throttled.'],
+    [400, json({ status: 'error', result: { rate_limit: 'wait 12 s' } }), 'rate limited (rate_limit): wait 12 s'],
+    [401, json({ detail: 'Invalid token.' }), 'the API refused the key (HTTP 401): Invalid token.'],
+    [200, 'nope', `HTTP 200 with a body that is not JSON; ${MAYBE}`],
+    [200, json({ status: 'success', result: {} }), `HTTP 200 success without an INV- invoice id; ${MAYBE}`],
+  ])('HTTP %i %s says: %s', (status, body, message) => {
+    expect(classifyResponse(status, body)).toMatchObject({ message });
+  });
+
+  it('keeps a long server message short enough for one CSV cell', () => {
+    const outcome = classifyResponse(400, json({ status: 'error', result: { network: 'x'.repeat(5000) } }));
+    expect(outcome.kind).toBe('rejected');
+    expect('message' in outcome && outcome.message.length).toBeLessThan(260);
+  });
+});
+
+describe('classifyFetchError', () => {
+  const coded = (code: string, message = `${code} happened`): Error => Object.assign(new Error(message), { code });
+  const fetchFailed = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
+  const timeout = (): DOMException => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+  it.each<[string, unknown]>([
+    ['ECONNREFUSED', fetchFailed(coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9'))],
+    ['ENOTFOUND', fetchFailed(coded('ENOTFOUND', 'getaddrinfo ENOTFOUND api.example.invalid'))],
+    ['EAI_AGAIN', fetchFailed(coded('EAI_AGAIN'))],
+    ['EAI_NONAME', fetchFailed(coded('EAI_NONAME'))],
+    ['an unwrapped ECONNREFUSED', coded('ECONNREFUSED')],
+    ['a cause with its own refused cause', fetchFailed(new Error('connect failed', { cause: coded('ECONNREFUSED') }))],
+    ['an AggregateError of refusals (IPv6 and IPv4)', fetchFailed(Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' }))],
+    ['an AggregateError of a refusal and a DNS failure', fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('EAI_AGAIN')]))],
+    ['an invalid URL', new TypeError('Failed to parse URL from http://127.0.0.1:99999/', { cause: coded('ERR_INVALID_URL', 'Invalid URL') })],
+    ['a bad port', fetchFailed(new Error('bad port'))],
+    ['an unknown scheme', fetchFailed(new Error('unknown scheme'))],
+  ])('never_sent: %s', (_name, error) => {
+    const outcome = classifyFetchError(error);
+    expect(outcome.kind).toBe('never_sent');
+    expect('message' in outcome && outcome.message).toContain('nothing was sent');
+  });
+
+  it.each<[string, unknown]>([
+    ['a timeout', timeout()],
+    ['a timeout as the cause', fetchFailed(timeout())],
+    ['an abort', new DOMException('This operation was aborted', 'AbortError')],
+    ['ECONNRESET', fetchFailed(coded('ECONNRESET', 'read ECONNRESET'))],
+    ['the socket closed after sending (UND_ERR_SOCKET)', fetchFailed(coded('UND_ERR_SOCKET', 'other side closed'))],
+    ['EPIPE', fetchFailed(coded('EPIPE'))],
+    ['a connect timeout', fetchFailed(coded('UND_ERR_CONNECT_TIMEOUT'))],
+    ['a refusal beside a timeout in an AggregateError', fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('ETIMEDOUT')]))],
+    ['a refusal whose own cause is a reset', fetchFailed(Object.assign(new Error('x', { cause: coded('ECONNRESET') }), { code: 'ECONNREFUSED' }))],
+    ['an empty AggregateError', fetchFailed(new AggregateError([]))],
+    ['fetch failed without a cause', new TypeError('fetch failed')],
+    ['a bad port message with a code', fetchFailed(coded('EWHATEVER', 'bad port'))],
+    ['a thrown string', 'boom'],
+    ['undefined', undefined],
+    ['null', null],
+  ])('unknown: %s', (_name, error) => {
+    const outcome = classifyFetchError(error);
+    expect(outcome.kind).toBe('unknown');
+    expect('message' in outcome && outcome.message).toContain(MAYBE);
+  });
+
+  it('names the timeout it was given', () => {
+    expect(classifyFetchError(timeout(), { timeoutMs: 30000 })).toEqual({
+      kind: 'unknown',
+      message: `no answer within 30000 ms; ${MAYBE}`,
+    });
+  });
+
+  it('says what broke the connection', () => {
+    const outcome = classifyFetchError(fetchFailed(coded('UND_ERR_SOCKET', 'other side closed')));
+    expect(outcome).toEqual({
+      kind: 'unknown',
+      message: `the connection failed before a complete answer came (UND_ERR_SOCKET: other side closed); ${MAYBE}`,
+    });
+  });
+
+  it('survives a cause cycle', () => {
+    const a: Error & { cause?: unknown } = new Error('a');
+    const b = new Error('b', { cause: a });
+    a.cause = b;
+    expect(classifyFetchError(a).kind).toBe('unknown');
+  });
+});
+
+describe('clip', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['  two\n lines\t', 'two lines'],
+    ['nul\u0000byte', 'nul byte'],
+    ['x'.repeat(300), `${'x'.repeat(199)}…`],
+  ])('%#: clips %j', (text, expected) => {
+    expect(clip(text)).toBe(expected);
+  });
+});
