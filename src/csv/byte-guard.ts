@@ -1,0 +1,71 @@
+/**
+ * A pass-through stream in front of the CSV parser that hashes the exact bytes and refuses what
+ * is not text: a NUL byte, or bytes that are not UTF-8. csv-parse would otherwise decode bad
+ * bytes into U+FFFD and pay a row whose address nobody typed.
+ */
+import { isUtf8 } from 'node:buffer';
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { completeUtf8Length, firstInvalidUtf8 } from './bytes.js';
+
+/** The file is not text at `offset`; the reader adds the line and the file name. */
+export class ByteProblem extends Error {
+  constructor(
+    readonly kind: 'nul' | 'utf8',
+    /** Byte offset in the file (a BOM counts). */
+    readonly offset: number,
+    /** The offending byte, when there is one (an incomplete character at the end has none to show). */
+    readonly byte: number | undefined,
+  ) {
+    super(`${kind === 'nul' ? 'NUL byte' : 'invalid UTF-8'} at byte ${offset}`);
+    this.name = 'ByteProblem';
+  }
+}
+
+/** Hashes and checks the bytes flowing through it; call `digest()` once they have all passed. */
+export class ByteGuard extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
+  /** The start of a character split by the chunk boundary, checked with the next chunk. */
+  private carry: Buffer | undefined;
+  private result: { sha256: string; bytes: number } | undefined;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const start = this.bytes;
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+
+    const nul = chunk.indexOf(0);
+    if (nul !== -1) {
+      callback(new ByteProblem('nul', start + nul, 0));
+      return;
+    }
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const dataStart = start - (this.carry?.length ?? 0);
+    const complete = completeUtf8Length(data);
+    const whole = data.subarray(0, complete);
+    if (!isUtf8(whole)) {
+      const at = firstInvalidUtf8(whole);
+      callback(new ByteProblem('utf8', dataStart + Math.max(at, 0), whole[Math.max(at, 0)]));
+      return;
+    }
+    // Copied: the chunk's memory belongs to the stream and may be reused.
+    this.carry = complete < data.length ? Buffer.from(data.subarray(complete)) : undefined;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.carry) {
+      callback(new ByteProblem('utf8', this.bytes - this.carry.length, this.carry[0]));
+      return;
+    }
+    this.result = { sha256: this.hash.digest('hex'), bytes: this.bytes };
+    callback();
+  }
+
+  /** The SHA-256 (hex) and size of every byte that passed; only after the stream ended without error. */
+  digest(): { sha256: string; bytes: number } {
+    if (!this.result) throw new Error('the file has not been read to its end yet');
+    return this.result;
+  }
+}
