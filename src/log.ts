@@ -14,6 +14,8 @@ export interface LoggerOptions {
   secrets?: string[];
   /** Show debug lines on stderr. @default false */
   verbose?: boolean;
+  /** Nothing on stderr (tests; the log file still gets everything). @default false */
+  silent?: boolean;
 }
 
 /** Creates the logger. Any secret that reaches a message is replaced, as a second line of defence. */
@@ -30,6 +32,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const transports: winston.transport[] = [
     new winston.transports.Console({
       level: options.verbose ? 'debug' : 'info',
+      silent: options.silent ?? false,
       stderrLevels: ['error', 'warn', 'info', 'debug'],
       format: winston.format.printf(({ level, message }) => (level === 'info' || level === 'debug' ? String(message) : `${level}: ${String(message)}`)),
     }),

@@ -1,0 +1,29 @@
+// `npm run demo`: pays fixtures/demo.csv end to end on the in-process sandbox, in a fresh
+// folder each time (so a second demo pays again instead of resuming a finished checkpoint).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(join(tmpdir(), 'payout-demo-'));
+const input = join(dir, 'demo.csv');
+copyFileSync(join(root, 'fixtures', 'demo.csv'), input);
+
+const cli = join(root, 'dist', 'cli', 'main.js');
+const say = (text) => process.stdout.write(`\n\x1b[1m$ ${text}\x1b[0m\n`);
+
+say(`payout run ${input} --dry-run`);
+spawnSync(process.execPath, [cli, 'run', input, '--dry-run'], { stdio: 'inherit' });
+
+const args = ['run', input, '--sandbox', '--interval', '2000', '--margin', '100', '--yes'];
+say(`payout ${args.join(' ')}`);
+const paid = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+
+say(`payout status ${input}`);
+spawnSync(process.execPath, [cli, 'status', input], { stdio: 'inherit' });
+
+say(`cat ${join(dir, 'demo.results.csv')}`);
+process.stdout.write(readFileSync(join(dir, 'demo.results.csv'), 'utf8'));
+process.exitCode = paid.status ?? 1;

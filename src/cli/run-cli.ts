@@ -1,0 +1,256 @@
+/**
+ * The command line: yargs wiring → typed options → one command. The only place that decides
+ * the process's exit code; command modules are loaded lazily to keep start-up fast.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import yargs from 'yargs';
+import { EXIT, ExitError, UsageError } from '../core/errors.js';
+import type { CommandDeps, RunOptions } from '../commands/options.js';
+import { closeLogger, createLogger, type Logger } from '../log.js';
+import { parseMs } from './args.js';
+
+const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  let logger: Logger | undefined;
+  let code: number = EXIT.ok;
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      process.stderr.write(`\n${signal} again: stopping at once. The checkpoint is consistent; a request in flight shows as unknown.\n`);
+      process.exit(EXIT.incomplete);
+    }
+    process.stderr.write(`\n${signal}: stopping after the request in flight is recorded (press Ctrl-C again to stop at once)…\n`);
+    stop.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const makeDeps = (log: Logger): CommandDeps => {
+    logger = log;
+    return {
+      logger: log,
+      print: (line) => process.stdout.write(`${line}\n`),
+      ...(process.stdin.isTTY && { ask: askOnTerminal }),
+      stop: stop.signal,
+    };
+  };
+  try {
+    code = await dispatch(argv, makeDeps);
+  } catch (error) {
+    code = reportError(error, logger);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (logger) await closeLogger(logger);
+  }
+  return code;
+}
+
+function reportError(error: unknown, logger: Logger | undefined): number {
+  if (error instanceof ExitError) {
+    (logger ?? console).error(`${error.message}`);
+    return error.exitCode;
+  }
+  // A bug, not a user mistake: say so plainly; the stack goes to the log file only.
+  const message = error instanceof Error ? error.message : String(error);
+  if (logger) {
+    logger.error(`internal error: ${message}. The checkpoint is consistent; run the same command again, and report this if it repeats.`);
+    logger.debug(error instanceof Error ? (error.stack ?? message) : message);
+  } else {
+    console.error(`payout: internal error: ${message}`);
+  }
+  return EXIT.incomplete;
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+/** Reads the API key: from --api-key-file, else the environment. Never from the command line. */
+function readApiKey(file: string | undefined): string | undefined {
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read the API key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    const key = text.trim();
+    if (!key) throw new UsageError(`the API key file ${file} is empty`);
+    return key;
+  }
+  const fromEnv = process.env.CRYPTOCLOUD_API_KEY?.trim();
+  return fromEnv || undefined;
+}
+
+type DepsFactory = (logger: Logger) => CommandDeps;
+
+async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> {
+  let result: Promise<number> | undefined;
+  const parser = yargs(argv)
+    .scriptName('payout')
+    .usage('$0 <command> [options]\n\nPays a crypto payroll CSV through the CryptoCloud withdrawal API, one request per interval, resumable, never twice.')
+    .command(
+      'run <input>',
+      'pay every valid row; resumes from its checkpoint by itself',
+      (y) =>
+        y
+          .positional('input', { type: 'string', demandOption: true, describe: 'the payroll CSV' })
+          .option('out', { type: 'string', describe: 'the output CSV [default: <input stem>.results.csv]' })
+          .option('checkpoint', { type: 'string', describe: 'the journal that makes resume possible [default: <input stem>.checkpoint.jsonl]' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'validate and report only; send nothing' })
+          .option('yes', { type: 'boolean', default: false, describe: 'skip the confirmation prompt' })
+          .option('base-url', { type: 'string', describe: `the API [default: $CRYPTOCLOUD_BASE_URL or ${DEFAULT_BASE_URL}]` })
+          .option('interval', { type: 'string', default: '12000', describe: 'minimum ms between two requests reaching the API (below 12000 only on loopback)' })
+          .option('margin', { type: 'string', default: '500', describe: 'safety margin in ms: how late after its start a request may reach the API' })
+          .option('timeout', { type: 'string', default: '30000', describe: 'per-request timeout in ms; a timed-out request is unknown' })
+          .option('sandbox', { type: 'boolean', default: false, describe: 'pay against an in-process CryptoCloud emulator (no key needed)' })
+          .option('api-key-file', { type: 'string', describe: 'read the API key from this file [default: $CRYPTOCLOUD_API_KEY]' })
+          .option('skip-invalid', { type: 'boolean', default: false, describe: 'pay the valid rows even though some rows are invalid' })
+          .option('retry-failed', { type: 'boolean', default: false, describe: 'send again the rows the API rejected' })
+          .option('columns', { type: 'string', describe: 'other header names: currency_code=Coin,to_address=Wallet,amount=Sum' })
+          .option('decimal-comma', { type: 'boolean', default: false, describe: 'amounts are written with a decimal comma (0,5)' })
+          .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' }),
+      (args) => {
+        result = (async () => {
+          if (args.sandbox && args.baseUrl !== undefined) throw new UsageError('--sandbox runs its own emulator; leave out --base-url');
+          const options: RunOptions = {
+            input: args.input,
+            ...(args.out !== undefined && { out: args.out }),
+            ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
+            dryRun: args.dryRun,
+            yes: args.yes,
+            baseUrl: args.baseUrl ?? process.env.CRYPTOCLOUD_BASE_URL ?? DEFAULT_BASE_URL,
+            intervalMs: parseMs('interval', args.interval, 1),
+            marginMs: parseMs('margin', args.margin, 0),
+            timeoutMs: parseMs('timeout', args.timeout, 1),
+            sandbox: args.sandbox,
+            skipInvalid: args.skipInvalid,
+            retryFailed: args.retryFailed,
+            decimalComma: args.decimalComma,
+            ...(args.columns !== undefined && { columns: args.columns }),
+          };
+          const apiKey = options.dryRun || options.sandbox ? undefined : readApiKey(args.apiKeyFile);
+          if (apiKey) options.apiKey = apiKey;
+          const { resolvePaths } = await import('../commands/paths.js');
+          const paths = resolvePaths(options.input, options);
+          const deps = makeDeps(createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose }));
+          const [{ run }, { connect }] = await Promise.all([import('../commands/run.js'), import('./connect.js')]);
+          const summary = await run(options, deps, connect);
+          return summary.exitCode;
+        })();
+      },
+    )
+    .command(
+      'status <input>',
+      'what the checkpoint says: paid / failed / unknown / pending, totals',
+      (y) =>
+        y
+          .positional('input', { type: 'string', demandOption: true })
+          .option('checkpoint', { type: 'string', describe: 'the checkpoint [default: <input stem>.checkpoint.jsonl]' })
+          .option('out', { type: 'string', describe: 'the output CSV it brings up to date [default: <input stem>.results.csv]' })
+          .option('columns', { type: 'string', describe: 'other header names, as given to run' })
+          .option('decimal-comma', { type: 'boolean', default: false }),
+      (args) => {
+        result = (async () => {
+          const [{ status }, { parseColumnsOption }] = await Promise.all([import('../commands/status.js'), import('../csv/read.js')]);
+          await status(
+            {
+              input: args.input,
+              ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
+              ...(args.out !== undefined && { out: args.out }),
+              ...(args.columns !== undefined && { columns: { columnNames: parseColumnsOption(args.columns) } }),
+              decimalComma: args.decimalComma,
+            },
+            makeDeps(createLogger()),
+          );
+          return EXIT.ok;
+        })();
+      },
+    )
+    .command(
+      'resolve <input>',
+      'settle a row whose outcome is unknown, after checking the dashboard',
+      (y) =>
+        y
+          .positional('input', { type: 'string', demandOption: true })
+          .option('row', { type: 'number', demandOption: true, describe: 'the row number (data rows counted from 1)' })
+          .option('paid', { type: 'string', describe: 'it was paid: the INV- id from the dashboard' })
+          .option('not-paid', { type: 'boolean', describe: 'it was not paid: the next run sends it' })
+          .option('checkpoint', { type: 'string' })
+          .option('out', { type: 'string' })
+          .option('columns', { type: 'string', describe: 'other header names, as given to run' })
+          .option('decimal-comma', { type: 'boolean', default: false })
+          .conflicts('paid', 'not-paid'),
+      (args) => {
+        result = (async () => {
+          if ((args.paid === undefined) === (args.notPaid !== true)) throw new UsageError('say what the dashboard shows: --paid INV-XXXXXXXX or --not-paid');
+          const [{ resolve }, { resolvePaths }, { parseColumnsOption }] = await Promise.all([
+            import('../commands/resolve.js'),
+            import('../commands/paths.js'),
+            import('../csv/read.js'),
+          ]);
+          const paths = resolvePaths(args.input, { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) });
+          await resolve(
+            {
+              input: args.input,
+              ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
+              ...(args.out !== undefined && { out: args.out }),
+              row: args.row,
+              invoiceId: args.paid ?? null,
+              scan: {
+                ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
+                validate: { decimalComma: args.decimalComma },
+              },
+            },
+            makeDeps(createLogger({ logFile: paths.log })),
+          );
+          return EXIT.ok;
+        })();
+      },
+    )
+    .command(
+      'sandbox',
+      'start the local CryptoCloud emulator and print its base URL',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 0, describe: 'port on 127.0.0.1 (0: any free port)' })
+          .option('interval', { type: 'string', default: '12000', describe: 'the gap it enforces between request arrivals, in ms' })
+          .option('api-key-file', { type: 'string', describe: 'accept only this key [default: any non-empty key]' })
+          .option('ledger', { type: 'string', describe: 'append every request it sees to this file (JSON lines)' })
+          .option('rate-limit-status', { choices: ['400', '429'] as const, default: '400' as const, describe: 'how a too-early request is answered' }),
+      (args) => {
+        result = (async () => {
+          const { serveSandbox } = await import('./serve-sandbox.js');
+          const apiKey = args.apiKeyFile ? readApiKey(args.apiKeyFile) : undefined;
+          return serveSandbox(
+            {
+              port: args.port,
+              intervalMs: parseMs('interval', args.interval, 0),
+              ...(apiKey && { apiKey }),
+              ...(args.ledger !== undefined && { ledgerFile: args.ledger }),
+              rateLimitStyle: args.rateLimitStatus,
+            },
+            makeDeps(createLogger()),
+          );
+        })();
+      },
+    )
+    .demandCommand(1, 'Name a command: run, status, resolve or sandbox.')
+    .strict()
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  await parser.parseAsync();
+  return result ? await result : EXIT.ok;
+}

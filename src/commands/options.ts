@@ -1,0 +1,58 @@
+/**
+ * The typed options of the commands, as the CLI hands them over, and what every command gets.
+ */
+import type { Logger } from '../log.js';
+
+export const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
+
+/** Options of `payout run` (contract, "Options of run"). */
+export interface RunOptions {
+  input: string;
+  out?: string;
+  checkpoint?: string;
+  /** Validate and report only; send nothing that moves money. @default false */
+  dryRun: boolean;
+  /** Skip the confirmation prompt. @default false */
+  yes: boolean;
+  /** @default https://api.cryptocloud.plus (env CRYPTOCLOUD_BASE_URL) */
+  baseUrl: string;
+  /** Minimum gap between the arrivals of any two API requests. @default 12000 */
+  intervalMs: number;
+  /** How late after its start a request may arrive at the API. @default 500 */
+  marginMs: number;
+  /** Per-request timeout; a timed-out request's outcome is unknown. @default 30000 */
+  timeoutMs: number;
+  /** Run against an in-process emulator (no key needed). @default false */
+  sandbox: boolean;
+  /** The API key, already read from --api-key-file or the environment (never from the command line). */
+  apiKey?: string;
+  /** Pay the valid rows even though some rows are invalid. @default false */
+  skipInvalid: boolean;
+  /** Send again the rows the API rejected. @default false */
+  retryFailed: boolean;
+  /** Other header names for the required columns (`--columns`). */
+  columns?: string;
+  /** Amounts use a decimal comma (`0,5`). @default false */
+  decimalComma: boolean;
+}
+
+/** What the CLI gives every command: its I/O, so that commands stay testable. */
+export interface CommandDeps {
+  logger: Logger;
+  /** Writes a line to stdout (results and summaries; logs go to stderr). */
+  print: (line: string) => void;
+  /** Asks the operator a question on the terminal; undefined when stdin is not a terminal. */
+  ask?: (question: string) => Promise<string>;
+  /** Aborted on SIGINT/SIGTERM. */
+  stop: AbortSignal;
+}
+
+/** True for a URL whose host is this machine (where a shorter interval may be used). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `payout resolve`: the operator settles an unknown row after checking the dashboard.
+ */
+import { InputError, UsageError } from '../core/errors.js';
+import { JournalWriter, loadJournal } from '../journal/file.js';
+import { acquireLock } from '../journal/lock.js';
+import { applyEntry } from '../journal/replay.js';
+import type { CommandDeps } from './options.js';
+import { resolvePaths } from './paths.js';
+import { resultOf } from './rules.js';
+import { writeResults, type ScanOptions } from './scan.js';
+
+export interface ResolveOptions {
+  input: string;
+  checkpoint?: string;
+  out?: string;
+  row: number;
+  /** The INV- id seen in the dashboard, or null for "not paid". */
+  invoiceId: string | null;
+  scan?: ScanOptions;
+}
+
+const INVOICE_ID = /^INV-[A-Z0-9]{4,}$/;
+
+/** Records the operator's verdict on an unknown row, then rewrites the output CSV. */
+export async function resolve(options: ResolveOptions, deps: CommandDeps): Promise<void> {
+  if (!Number.isInteger(options.row) || options.row < 1) throw new UsageError(`--row takes a row number from 1, got ${String(options.row)}`);
+  if (options.invoiceId !== null && !INVOICE_ID.test(options.invoiceId)) {
+    throw new UsageError(`--paid takes the withdrawal's id as the dashboard shows it, like INV-2Q2SICZN; got ${JSON.stringify(options.invoiceId)}`);
+  }
+  const paths = resolvePaths(options.input, options);
+  const lock = acquireLock(paths.checkpoint);
+  try {
+    const loaded = await loadJournal(paths.checkpoint);
+    if (!loaded?.state) throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint})`);
+    const state = loaded.state;
+    const record = state.rows.get(options.row);
+    if (!record || record.status !== 'unknown') {
+      throw new UsageError(`row ${options.row} is ${record?.status ?? 'not sent yet'}, not unknown; only an unknown row can be resolved`);
+    }
+    // Check the input before writing: a resolve must not land in a checkpoint of another file.
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, (row, verdict) =>
+      resultOf(verdict, state.rows.get(row.rowNumber), false),
+    );
+    const entry = { type: 'resolve' as const, row: options.row, at: Date.now(), invoiceId: options.invoiceId };
+    const writer = JournalWriter.reopen(paths.checkpoint, loaded);
+    try {
+      writer.append(entry);
+    } finally {
+      writer.close();
+    }
+    applyEntry(state, entry, 0);
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, (row, verdict) =>
+      resultOf(verdict, state.rows.get(row.rowNumber), false),
+    );
+    deps.print(
+      options.invoiceId
+        ? `Row ${options.row} recorded as paid (${options.invoiceId}).`
+        : `Row ${options.row} recorded as not paid; the next run will send it.`,
+    );
+  } finally {
+    lock.release();
+  }
+}

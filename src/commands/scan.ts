@@ -1,0 +1,124 @@
+/**
+ * One streaming pass over a payroll: read each row, validate it, hand it on. Nothing is held
+ * in memory but the current row and the running totals.
+ */
+import { InputError } from '../core/errors.js';
+import type { InputRow, PayoutFields, RowVerdict } from '../core/types.js';
+import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.js';
+import { createResultWriter, type ResultCells } from '../csv/write.js';
+import { validateRow, type ValidateOptions } from '../validate/index.js';
+import { CurrencyTotals } from './totals.js';
+
+export interface ScanOptions {
+  read?: ReadOptions;
+  validate?: ValidateOptions;
+}
+
+export interface ScanSummary {
+  header: PayrollHeader;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Totals of the valid rows. */
+  totals: CurrencyTotals;
+  sha256: string;
+  bytes: number;
+}
+
+/** The three API fields of a row, by the header's column positions. */
+export function payoutFieldsOf(row: InputRow, header: PayrollHeader): PayoutFields {
+  return {
+    currency_code: row.fields[header.index.currency_code] ?? '',
+    to_address: row.fields[header.index.to_address] ?? '',
+    amount: row.fields[header.index.amount] ?? '',
+  };
+}
+
+/** A validated row, as the scan yields it. */
+export interface ScannedRow {
+  row: InputRow;
+  verdict: RowVerdict;
+  header: PayrollHeader;
+}
+
+/**
+ * Reads and validates the rows of `path` lazily (pull-based: the next row is read when asked
+ * for). `summary()` is ready once `rows` has been iterated to its end.
+ */
+export async function openScan(path: string, options: ScanOptions): Promise<{ rows: AsyncIterable<ScannedRow>; summary(): ScanSummary }> {
+  const payroll = await openPayroll(path, options.read);
+  const totals = new CurrencyTotals();
+  let rowCount = 0;
+  let valid = 0;
+  let finished = false;
+  async function* rows(): AsyncGenerator<ScannedRow> {
+    for await (const row of payroll.rows) {
+      const verdict = validateRow(payoutFieldsOf(row, payroll.header), options.validate);
+      rowCount += 1;
+      if (verdict.ok) {
+        valid += 1;
+        totals.add(verdict.payout.currencyCode, verdict.payout.amount);
+      }
+      yield { row, verdict, header: payroll.header };
+    }
+    finished = true;
+  }
+  return {
+    rows: rows(),
+    summary: () => {
+      if (!finished) throw new Error('the scan was not read to its end');
+      const { sha256, bytes } = payroll.digest();
+      return { header: payroll.header, rows: rowCount, valid, invalid: rowCount - valid, totals, sha256, bytes };
+    },
+  };
+}
+
+/** Reads and validates every row of `path`, calling `onRow` for each in input order. */
+export async function scanPayroll(
+  path: string,
+  options: ScanOptions,
+  onRow: (row: InputRow, verdict: RowVerdict, header: PayrollHeader) => void | Promise<void>,
+): Promise<ScanSummary> {
+  const scan = await openScan(path, options);
+  for await (const { row, verdict, header } of scan.rows) await onRow(row, verdict, header);
+  return scan.summary();
+}
+
+/**
+ * Scans `inputPath` and writes the output CSV at `outPath` with `resultFor` deciding each row's
+ * cells. The output replaces the old one atomically, and only when the input's SHA-256 is
+ * `expectSha256` (when given): an output is never rewritten from a file it does not belong to.
+ */
+export async function writeResults(
+  inputPath: string,
+  outPath: string,
+  options: ScanOptions & { expectSha256?: string },
+  resultFor: (row: InputRow, verdict: RowVerdict) => ResultCells,
+  onRow?: (row: InputRow, verdict: RowVerdict, result: ResultCells) => void,
+): Promise<ScanSummary> {
+  let writer: Awaited<ReturnType<typeof createResultWriter>> | undefined;
+  try {
+    const summary = await scanPayroll(inputPath, options, async (row, verdict, header) => {
+      writer ??= await createResultWriter(outPath, header);
+      const result = resultFor(row, verdict);
+      onRow?.(row, verdict, result);
+      await writer.write(row, result);
+    });
+    if (options.expectSha256 !== undefined && summary.sha256 !== options.expectSha256) {
+      throw new InputError(mismatchMessage(inputPath));
+    }
+    await writer?.commit();
+    return summary;
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  }
+}
+
+/** The message for an input whose bytes are not those its checkpoint was made from. */
+export function mismatchMessage(inputPath: string): string {
+  return (
+    `${inputPath} is not the file its checkpoint was made from (its content changed since the first run). ` +
+    'Nothing was sent. Restore the original file to resume, or give a new --checkpoint (and --out) to treat it as a new payroll'
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * Pays rows one by one: wait for the turn, journal the intent (fsync), send, journal the outcome.
+ * Decides what each outcome means for the row and for the run.
+ */
+import PQueue from 'p-queue';
+import type { Outcome, ValidPayout } from '../core/types.js';
+import type { JournalEntry } from '../journal/entries.js';
+import type { JournalWriter } from '../journal/file.js';
+import { applyEntry, type JournalState } from '../journal/replay.js';
+import type { Pacer } from '../schedule/pacer.js';
+import type { Logger } from '../log.js';
+import { formatDuration, shortAddress } from './format.js';
+
+/** Stop after this many unknown outcomes in a row: the API is probably down (contract). */
+export const MAX_UNKNOWN_IN_A_ROW = 3;
+/** Stop after this many rate-limit answers in a row for one row: something else uses the key. */
+export const MAX_RATE_LIMITED_IN_A_ROW = 5;
+/** Retries of a request that never left (connection refused, DNS), with doubling waits. */
+export const NEVER_SENT_RETRIES = 3;
+
+/** What sends one request; never throws (see src/api). */
+export interface WithdrawalSender {
+  sendWithdrawal(payout: ValidPayout): Promise<{ outcome: Outcome; startedAt: number; endedAt: number }>;
+}
+
+export interface SendLoopContext {
+  journal: JournalWriter;
+  state: JournalState;
+  pacer: Pacer;
+  sender: WithdrawalSender;
+  logger: Logger;
+  /** Aborted on SIGINT/SIGTERM: no new request starts; the one in flight is let finish. */
+  stop: AbortSignal;
+  intervalMs: number;
+  marginMs: number;
+  /** Rows this run means to send, for the progress line and the ETA. */
+  total: number;
+  /** Called after each outcome is on disk (to refresh the output CSV). */
+  onOutcome?: () => void;
+}
+
+export interface SendLoopResult {
+  sent: number;
+  /** Why the run stopped before the end, if it did. */
+  stopReason?: string;
+}
+
+/** A row to pay. */
+export interface RowToSend {
+  rowNumber: number;
+  payout: ValidPayout;
+}
+
+/** Sends every row of `rows` in order, until the end or a reason to stop. */
+export async function sendRows(rows: AsyncIterable<RowToSend>, ctx: SendLoopContext): Promise<SendLoopResult> {
+  // p-queue runs one row at a time and never more than one per interval; the Pacer holds the
+  // exact guarantee (gap between arrivals, across retries and restarts), which a fixed window alone cannot.
+  const queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: ctx.intervalMs });
+  const run = { sent: 0, done: 0, unknownInARow: 0, stopReason: undefined as string | undefined };
+  for await (const row of rows) {
+    if (run.stopReason || ctx.stop.aborted) break;
+    // One at a time, awaited: rows are read lazily from the file, never queued up in memory.
+    await queue.add(() => sendRow(row, ctx, run));
+  }
+  if (!run.stopReason && ctx.stop.aborted) run.stopReason = 'interrupted';
+  return { sent: run.sent, ...(run.stopReason && { stopReason: run.stopReason }) };
+}
+
+interface RunProgress {
+  sent: number;
+  done: number;
+  unknownInARow: number;
+  stopReason: string | undefined;
+}
+
+async function sendRow(row: RowToSend, ctx: SendLoopContext, run: RunProgress): Promise<void> {
+  let rateLimited = 0;
+  let neverSent = 0;
+  for (;;) {
+    try {
+      await ctx.pacer.waitTurn(ctx.stop);
+    } catch {
+      return; // Interrupted while waiting: nothing was sent for this row.
+    }
+    const { outcome } = await sendOnce(row, ctx);
+    run.sent += 1;
+    switch (outcome.kind) {
+      case 'accepted':
+      case 'rejected':
+        run.unknownInARow = 0;
+        run.done += 1;
+        logRow(ctx, run, row, outcome.kind === 'accepted' ? `paid ${outcome.invoiceId}` : `FAILED: ${outcome.message}`);
+        return;
+      case 'unknown':
+        run.unknownInARow += 1;
+        run.done += 1;
+        logRow(ctx, run, row, `UNKNOWN: ${outcome.message}`, 'warn');
+        if (run.unknownInARow >= MAX_UNKNOWN_IN_A_ROW) {
+          run.stopReason = `${MAX_UNKNOWN_IN_A_ROW} requests in a row had no clear answer; the API is probably down`;
+        }
+        return;
+      case 'auth_failed':
+        run.stopReason = `the API refused the key (${outcome.message}); row ${row.rowNumber} and the rest were not sent`;
+        return;
+      case 'rate_limited':
+        run.unknownInARow = 0;
+        rateLimited += 1;
+        if (rateLimited >= MAX_RATE_LIMITED_IN_A_ROW) {
+          run.stopReason = `the API answered "rate limit" ${rateLimited} times in a row for row ${row.rowNumber}; is another program using this key?`;
+          return;
+        }
+        ctx.logger.warn(`row ${row.rowNumber}: the API asked to slow down (${outcome.message}); sending it again after the interval`);
+        continue;
+      case 'never_sent':
+        neverSent += 1;
+        if (neverSent > NEVER_SENT_RETRIES) {
+          run.stopReason = `cannot reach the API (${outcome.message}); row ${row.rowNumber} and the rest were not sent`;
+          return;
+        }
+        ctx.pacer.delayNext(ctx.intervalMs * 2 ** (neverSent - 1));
+        ctx.logger.warn(`row ${row.rowNumber}: could not connect (${outcome.message}); nothing was sent; trying again (${neverSent}/${NEVER_SENT_RETRIES})`);
+        continue;
+    }
+  }
+}
+
+/** One request: the intent is on disk before it leaves; the outcome right after it is known. */
+async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome: Outcome }> {
+  const attempt = (ctx.state.rows.get(row.rowNumber)?.attempts ?? 0) + 1;
+  record(ctx, {
+    type: 'intent',
+    row: row.rowNumber,
+    attempt,
+    at: Date.now(),
+    currency_code: row.payout.currencyCode,
+    to_address: row.payout.toAddress,
+    amount: row.payout.amount,
+  });
+  const result = await ctx.sender.sendWithdrawal(row.payout);
+  ctx.pacer.record(result.startedAt, result.endedAt);
+  if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
+  record(ctx, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
+  ctx.onOutcome?.();
+  return result;
+}
+
+/** Appends to the journal (durably) and applies the same entry to the in-memory state. */
+function record(ctx: SendLoopContext, entry: JournalEntry): void {
+  ctx.journal.append(entry);
+  applyEntry(ctx.state, entry, 0);
+}
+
+function logRow(ctx: SendLoopContext, run: RunProgress, row: RowToSend, what: string, level: 'info' | 'warn' = 'info'): void {
+  const left = ctx.total - run.done;
+  const eta = left > 0 ? ` · ETA ${formatDuration(left * (ctx.intervalMs + ctx.marginMs))}` : '';
+  const { amount, currencyCode, toAddress } = row.payout;
+  ctx.logger.log(level, `[${run.done}/${ctx.total}] row ${row.rowNumber}: ${amount} ${currencyCode} → ${shortAddress(toAddress)}: ${what}${eta}`, {
+    row: row.rowNumber,
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * The command line's contract: exit codes and plain messages, no stack traces.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
+
+describe('payout run', () => {
+  it('dry run: exit 0 when every row is valid, with the output CSV and no checkpoint', async () => {
+    const input = writePayroll(dir, 3);
+    const result = await runCli(['run', input, '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/3 row\(s\), 3 valid, 0 invalid/);
+    expect(existsSync(join(dir, 'payroll.results.csv'))).toBe(true);
+    expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
+  });
+
+  it('dry run: exit 1 with invalid rows, each named by row and column', async () => {
+    const input = join(dir, 'p.csv');
+    writeFileSync(input, 'currency_code,to_address,amount\nUSDT,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1\nUSDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,0\n');
+    const result = await runCli(['run', input, '--dry-run']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/row 1, currency_code/);
+    expect(result.stderr).toMatch(/row 2, amount/);
+    noStack(result.stderr);
+  });
+
+  it('an unreadable input is exit 2 with one plain message', async () => {
+    const result = await runCli(['run', join(dir, 'missing.csv'), '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot find/);
+    noStack(result.stderr);
+  });
+
+  it('a real run without a key is exit 2 and sends nothing', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--yes', '--base-url', 'http://127.0.0.1:1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/CRYPTOCLOUD_API_KEY/);
+  });
+
+  it('refuses an interval under 12 s for a remote API', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--yes', '--interval', '1000'], { env: { CRYPTOCLOUD_API_KEY: 'k-123456' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/12000/);
+  });
+
+  it('a bad option value names it', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--dry-run', '--interval', 'abc']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--interval .*`abc`/);
+  });
+
+  it('refuses to pay without --yes when stdin is not a terminal', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--sandbox', '--interval', '50']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--yes/);
+  });
+
+  it('pays on the in-process sandbox with --sandbox', async () => {
+    const input = writePayroll(dir, 2);
+    const result = await runCli(['run', input, '--sandbox', '--interval', '50', '--margin', '100', '--yes']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/\[2\/2\] row 2: .* paid INV-/);
+  });
+});
+
+describe('payout status and resolve', () => {
+  it('status is exit 2 without a checkpoint', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['status', input]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no checkpoint/);
+  });
+
+  it('resolve refuses a row that is not unknown', async () => {
+    const input = writePayroll(dir, 1);
+    await runCli(['run', input, '--sandbox', '--interval', '50', '--yes']);
+    const result = await runCli(['resolve', input, '--row', '1', '--not-paid']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/row 1 is paid, not unknown/);
+  });
+
+  it('resolve needs exactly one verdict', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['resolve', input, '--row', '1']);
+    expect(result.code).toBe(2);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * Paying against the sandbox over real HTTP: outcomes, resume, the gap, never twice.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { createClient } from '../../src/api/client.js';
+import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
+import { run, type Connect } from '../../src/commands/run.js';
+import { EXIT } from '../../src/core/errors.js';
+import { createLogger } from '../../src/log.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+
+const KEY = 'test-key-7f3a9c1e5b';
+const INTERVAL = 60;
+
+let dir: string;
+let sandbox: Sandbox;
+let printed: string[];
+
+async function useSandbox(options: SandboxOptions = {}): Promise<void> {
+  sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: KEY, ...options });
+}
+
+function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
+  return {
+    input,
+    dryRun: false,
+    yes: true,
+    baseUrl: sandbox.url,
+    intervalMs: INTERVAL,
+    marginMs: 100,
+    timeoutMs: 1000,
+    sandbox: false,
+    apiKey: KEY,
+    skipInvalid: false,
+    retryFailed: false,
+    decimalComma: false,
+    ...extra,
+  };
+}
+
+function deps(stop = new AbortController().signal): CommandDeps {
+  printed = [];
+  return { logger: createLogger({ silent: true }), print: (line) => printed.push(line), stop };
+}
+
+const connect: Connect = async (o) => ({
+  sender: createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs }),
+  close: async () => {},
+});
+
+function outputRows(input: string): Array<Record<string, string>> {
+  return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+}
+
+/** Accepted (money moved) requests per amount: every amount must appear at most once. */
+function paidCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of sandbox.ledger()) if (e.processed && e.amount) counts.set(e.amount, (counts.get(e.amount) ?? 0) + 1);
+  return counts;
+}
+
+function arrivalGaps(): number[] {
+  const arrivals = sandbox.ledger().map((e) => e.arrivedAt);
+  return arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? 0));
+}
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  await sandbox?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('paying', () => {
+  it('pays every row once, in order, with the gap held at the API, and writes their ids', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 5);
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(summary.counts.paid).toBe(5);
+    const rows = outputRows(input);
+    const ledger = sandbox.ledger();
+    expect(rows.map((r) => r.status)).toEqual(['paid', 'paid', 'paid', 'paid', 'paid']);
+    expect(rows.map((r) => r.invoice_id)).toEqual(ledger.map((e) => e.invoiceId));
+    expect(rows.map((r) => r.employee_id)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5']);
+    expect(ledger.map((e) => e.amount)).toEqual([1, 2, 3, 4, 5].map(amountOfRow));
+    for (const gap of arrivalGaps()) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
+  });
+
+  it('sends nothing when run again after it finished', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 3);
+    await run(options(input), deps(), connect);
+    const again = await run(options(input), deps(), connect);
+    expect(again.sent).toBe(0);
+    expect(again.exitCode).toBe(EXIT.ok);
+    expect(sandbox.ledger()).toHaveLength(3);
+  });
+
+  it('resumes after an interruption without paying any row twice', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 6);
+    const stop = new AbortController();
+    const first = run(options(input), deps(stop.signal), connect);
+    // Stop once two rows are paid.
+    while (sandbox.ledger().length < 2) await new Promise((r) => setTimeout(r, 5));
+    stop.abort(new Error('SIGINT'));
+    const summary = await first;
+    expect(summary.exitCode).toBe(EXIT.incomplete);
+    expect(summary.counts.pending).toBeGreaterThan(0);
+    expect(outputRows(input).filter((r) => r.status === 'pending').length).toBe(summary.counts.pending);
+
+    const second = await run(options(input), deps(), connect);
+    expect(second.exitCode).toBe(EXIT.ok);
+    expect([...paidCounts().values()]).toEqual([1, 1, 1, 1, 1, 1]);
+    for (const gap of arrivalGaps()) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
+  });
+
+  it('keeps the gap for the first request after a restart, from the journal', async () => {
+    await useSandbox({ intervalMs: 400 });
+    const input = writePayroll(dir, 2);
+    const stop = new AbortController();
+    const first = run(options(input, { intervalMs: 400 }), deps(stop.signal), connect);
+    while (sandbox.ledger().length < 1) await new Promise((r) => setTimeout(r, 5));
+    stop.abort(new Error('SIGINT'));
+    await first;
+    await run(options(input, { intervalMs: 400 }), deps(), connect);
+    expect(sandbox.ledger().map((e) => e.response)).toEqual(['accepted', 'accepted']);
+    expect(arrivalGaps()[0]).toBeGreaterThanOrEqual(400);
+  });
+
+  it('refuses an input that changed since its checkpoint, sending nothing', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 2);
+    await run(options(input), deps(), connect);
+    const before = readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8');
+    writeFileSync(input, readFileSync(input, 'utf8').replace('1.000002', '1.000003'));
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    expect(sandbox.ledger()).toHaveLength(2);
+    expect(readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8')).toBe(before);
+  });
+
+  it('refuses to start with an invalid row unless --skip-invalid, and then pays the valid ones', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 3);
+    writeFileSync(input, readFileSync(input, 'utf8').replace('1.000002', '"1,000.50"'));
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    expect(sandbox.ledger()).toHaveLength(0);
+    expect(existsSync(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe(false);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'invalid', 'pending']);
+
+    const summary = await run(options(input, { skipInvalid: true }), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.someFailed);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['paid', 'invalid', 'paid']);
+  });
+
+  it('refuses to pay without confirmation when stdin is not a terminal', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 1);
+    await expect(run(options(input, { yes: false }), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    expect(sandbox.ledger()).toHaveLength(0);
+  });
+});
+
+describe('outcomes', () => {
+  it('marks a rejected row failed, goes on, and sends it again only with --retry-failed', async () => {
+    await useSandbox();
+    sandbox.injectFaults([{ kind: 'reject', key: 'network' }]);
+    const input = writePayroll(dir, 2);
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.someFailed);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['failed', 'paid']);
+    expect(outputRows(input)[0]?.error).toMatch(/network/);
+
+    expect((await run(options(input), deps(), connect)).sent).toBe(0);
+    const retried = await run(options(input, { retryFailed: true }), deps(), connect);
+    expect(retried.exitCode).toBe(EXIT.ok);
+    expect([...paidCounts().values()]).toEqual([1, 1]);
+  });
+
+  it('sends a rate-limited row again after the gap', async () => {
+    await useSandbox();
+    sandbox.injectFaults([{ kind: 'rate_limit_429' }, { kind: 'rate_limit_body' }]);
+    const input = writePayroll(dir, 2);
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(sandbox.ledger().map((e) => e.response)).toEqual(['rate_limited', 'rate_limited', 'accepted', 'accepted']);
+    for (const gap of arrivalGaps()) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
+  });
+
+  it('marks an unclear outcome unknown, never sends it again, and resolve settles it', async () => {
+    await useSandbox();
+    sandbox.injectFaults([{ kind: 'drop', when: 'after' }]);
+    const input = writePayroll(dir, 3);
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.incomplete);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['unknown', 'paid', 'paid']);
+
+    const again = await run(options(input), deps(), connect);
+    expect(again.sent).toBe(0);
+    expect(again.exitCode).toBe(EXIT.incomplete);
+    expect(sandbox.ledger()).toHaveLength(3);
+
+    const { resolve } = await import('../../src/commands/resolve.js');
+    const invoice = sandbox.ledger()[0]?.invoiceId ?? 'INV-MISSING';
+    await resolve({ input, row: 1, invoiceId: invoice }, deps());
+    expect(outputRows(input)[0]).toMatchObject({ status: 'paid', invoice_id: invoice });
+    expect((await run(options(input), deps(), connect)).exitCode).toBe(EXIT.ok);
+    expect(sandbox.ledger()).toHaveLength(3);
+  });
+
+  it('stops after three unknown outcomes in a row', async () => {
+    await useSandbox();
+    sandbox.injectFaults([{ kind: 'http_5xx', when: 'before' }, { kind: 'broken_json' }, { kind: 'no_id' }]);
+    const input = writePayroll(dir, 5);
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.incomplete);
+    expect(summary.stopReason).toMatch(/3 requests in a row/);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'pending', 'pending']);
+    expect(sandbox.ledger()).toHaveLength(3);
+  });
+
+  it('stops at once when the key is refused, without ever printing it', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 3);
+    const wrongKey = 'wrong-key-0a1b2c3d4e';
+    const summary = await run(options(input, { apiKey: wrongKey }), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.incomplete);
+    expect(summary.stopReason).toMatch(/refused the key/);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+    const everything = [printed.join('\n'), readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8'), readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8')].join('\n');
+    expect(everything).not.toContain(wrongKey);
+    expect(sandbox.ledger()).toHaveLength(1);
+  });
+
+  it('retries a request that could not connect, then stops with the rows pending', async () => {
+    await useSandbox();
+    const url = sandbox.url;
+    await sandbox.close();
+    const input = writePayroll(dir, 2);
+    const summary = await run(options(input, { baseUrl: url, intervalMs: 20 }), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.incomplete);
+    expect(summary.stopReason).toMatch(/cannot reach the API/);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending']);
+  });
+});

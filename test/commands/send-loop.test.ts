@@ -1,0 +1,64 @@
+/**
+ * The gap between arrivals at the API, measured by the sandbox, when rows arrive lazily with
+ * pauses (the queue runs dry and refills mid-window: where a fixed-window limiter fails).
+ */
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient } from '../../src/api/client.js';
+import { sendRows, type RowToSend } from '../../src/commands/send-loop.js';
+import type { JournalHeader } from '../../src/journal/entries.js';
+import { JournalWriter } from '../../src/journal/file.js';
+import { emptyState } from '../../src/journal/replay.js';
+import { createLogger } from '../../src/log.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { Pacer } from '../../src/schedule/pacer.js';
+import { ADDRESS, amountOfRow, tempDir } from '../helpers/payroll.js';
+
+const INTERVAL = 100;
+let dir: string;
+let sandbox: Sandbox;
+
+beforeEach(async () => {
+  dir = tempDir();
+  sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: 'k-123456', latencyMs: [5, 40] });
+});
+afterEach(async () => {
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const header: JournalHeader = { type: 'header', version: 1, input: { sha256: '0'.repeat(64), bytes: 0, name: 'x' }, createdAt: '' };
+
+async function* lazyRows(pausesMs: number[]): AsyncGenerator<RowToSend> {
+  for (let i = 1; i <= pausesMs.length; i += 1) {
+    await new Promise((r) => setTimeout(r, pausesMs[i - 1]));
+    yield { rowNumber: i, payout: { currencyCode: 'USDT_TRC20', toAddress: ADDRESS.tron, amount: amountOfRow(i) } };
+  }
+}
+
+it('holds the gap at the API when rows come lazily, with pauses that drain the queue mid-window', async () => {
+  const state = emptyState(header);
+  const journal = JournalWriter.create(join(dir, 'c.jsonl'), header);
+  const pauses = [0, 0, 150, 30, 0, 260, 10, 0];
+  const result = await sendRows(lazyRows(pauses), {
+    journal,
+    state,
+    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
+    sender: createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 }),
+    logger: createLogger({ silent: true }),
+    stop: new AbortController().signal,
+    intervalMs: INTERVAL,
+    marginMs: 20,
+    total: pauses.length,
+  });
+  journal.close();
+  expect(result.sent).toBe(pauses.length);
+  const ledger = sandbox.ledger();
+  expect(ledger.map((e) => e.response)).toEqual(pauses.map(() => 'accepted'));
+  const gaps = ledger.slice(1).map((e, i) => e.arrivedAt - (ledger[i]?.arrivedAt ?? 0));
+  for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
+  // The wait overlaps the response latency instead of adding to it: no gap far beyond
+  // interval + margin unless the feed itself paused longer.
+  expect(Math.min(...gaps)).toBeLessThan(INTERVAL + 60);
+});
