@@ -64,10 +64,15 @@ function reportError(error: unknown, logger: Logger | undefined): number {
   return EXIT.incomplete;
 }
 
+/** Asks on the terminal; Ctrl-C at the prompt is an empty answer (not confirmed), not a hang. */
 async function askOnTerminal(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const cancelled = new AbortController();
+  rl.on('SIGINT', () => cancelled.abort());
   try {
-    return await rl.question(question);
+    return await rl.question(question, { signal: cancelled.signal });
+  } catch {
+    return '';
   } finally {
     rl.close();
   }

@@ -17,6 +17,7 @@ import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultOf, shouldSend, type StatusCounts } from './rules.js';
 import { mismatchMessage, openScan, writeResults, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend, type WithdrawalSender } from './send-loop.js';
+import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 
@@ -88,6 +89,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
   try {
     const loaded = await loadJournal(paths.checkpoint);
     let state: JournalState | undefined = loaded?.state;
+    const identity = identityOf(paths.input);
 
     // Pass 1: validate everything, and refresh the output from what the checkpoint knows.
     const toSend = new CurrencyTotals();
@@ -107,6 +109,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         }
       },
     );
+    if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
     printScan(deps, summary, paths);
     if (summary.invalid > 0 && !options.skipInvalid) {
       throw new ExitError(
@@ -134,7 +137,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }, deps.logger);
     let result;
     try {
-      result = await sendRows(rowsOf(paths.input, scan, state, options, summary.sha256), {
+      result = await sendRows(rowsOf(paths.input, scan, state, options, summary.sha256, identity), {
         journal: journal.writer,
         state,
         pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest),
@@ -188,14 +191,21 @@ async function* rowsOf(
   state: JournalState,
   options: RunOptions,
   sha256: string,
+  identity: FileIdentity,
 ): AsyncGenerator<RowToSend> {
   const pass = await openScan(inputPath, scan);
   for await (const { row, verdict } of pass.rows) {
     if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
+      // Checked after the row was read and before it is paid: a row from a changed file is never sent.
+      if (!sameIdentity(identity, identityOf(inputPath))) throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
       yield { rowNumber: row.rowNumber, payout: verdict.payout };
     }
   }
   if (pass.summary().sha256 !== sha256) throw new InputError(mismatchMessage(inputPath));
+}
+
+function changedMessage(inputPath: string): string {
+  return `${inputPath} changed while the run was reading it; stopped before sending anything from the changed file. Put back the original to carry on`;
 }
 
 function openJournalForWriting(

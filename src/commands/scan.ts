@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import type { InputRow, PayoutFields, RowVerdict } from '../core/types.js';
 import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.js';
 import { createResultWriter, type ResultCells } from '../csv/write.js';
-import { validateRow, type ValidateOptions } from '../validate/index.js';
+import { prepareValidation, validateRow, type ValidateOptions } from '../validate/index.js';
 import { CurrencyTotals } from './totals.js';
 
 export interface ScanOptions {
@@ -46,6 +46,7 @@ export interface ScannedRow {
  * for). `summary()` is ready once `rows` has been iterated to its end.
  */
 export async function openScan(path: string, options: ScanOptions): Promise<{ rows: AsyncIterable<ScannedRow>; summary(): ScanSummary }> {
+  await prepareValidation();
   const payroll = await openPayroll(path, options.read);
   const totals = new CurrencyTotals();
   let rowCount = 0;

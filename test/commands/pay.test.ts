@@ -159,6 +159,29 @@ describe('paying', () => {
     expect(outputRows(input).map((r) => r.status)).toEqual(['paid', 'invalid', 'paid']);
   });
 
+  it('asks on a terminal, and pays only on a typed "yes"', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 1);
+    const asked: string[] = [];
+    const withAnswer = (answer: string): CommandDeps => ({ ...deps(), ask: async (q) => (asked.push(q), answer) });
+    await expect(run(options(input, { yes: false }), withAnswer('y'), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    expect(sandbox.ledger()).toHaveLength(0);
+    const summary = await run(options(input, { yes: false }), withAnswer('yes'), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(asked[0]).toMatch(/Type "yes" to pay 1 row/);
+    expect(printed.join('\n')).toMatch(/USDT_TRC20 +1 row +1.000001/);
+  });
+
+  it('stops before paying a row of an input that was saved over during the run', async () => {
+    await useSandbox({ latencyMs: [150, 150] });
+    const input = writePayroll(dir, 4);
+    const running = run(options(input), deps(), connect);
+    while (sandbox.ledger().length < 1) await new Promise((r) => setTimeout(r, 2));
+    writeFileSync(input, readFileSync(input, 'utf8').replace('1.000003', '9.000003'));
+    await expect(running).rejects.toMatchObject({ exitCode: EXIT.incomplete, message: expect.stringMatching(/changed while the run/) });
+    expect(sandbox.ledger()).toHaveLength(1);
+  });
+
   it('refuses to pay without confirmation when stdin is not a terminal', async () => {
     await useSandbox();
     const input = writePayroll(dir, 1);

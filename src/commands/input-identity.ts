@@ -1,0 +1,23 @@
+/**
+ * Notices an input file that changes while a run reads it twice (validation, then payment):
+ * saving it from a spreadsheet replaces it (new inode) or rewrites it (new mtime/ctime).
+ */
+import { statSync } from 'node:fs';
+
+export interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** The identity of the file at `path` now. */
+export function identityOf(path: string): FileIdentity {
+  const s = statSync(path);
+  return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+}
+
+/** True when both name the same, unchanged file. */
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
