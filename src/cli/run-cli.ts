@@ -120,6 +120,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('api-key-file', { type: 'string', describe: 'read the API key from this file [default: $CRYPTOCLOUD_API_KEY]' })
           .option('skip-invalid', { type: 'boolean', default: false, describe: 'pay the valid rows even though some rows are invalid' })
           .option('retry-failed', { type: 'boolean', default: false, describe: 'send again the rows the API rejected' })
+          .option('allow-duplicates', { type: 'boolean', default: false, describe: 'pay rows that repeat an earlier row (same currency, address, amount)' })
           .option('columns', { type: 'string', describe: 'other header names: currency_code=Coin,to_address=Wallet,amount=Sum' })
           .option('decimal-comma', { type: 'boolean', default: false, describe: 'amounts are written with a decimal comma (0,5)' })
           .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' }),
@@ -139,6 +140,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             sandbox: args.sandbox,
             skipInvalid: args.skipInvalid,
             retryFailed: args.retryFailed,
+            allowDuplicates: args.allowDuplicates,
             decimalComma: args.decimalComma,
             ...(args.columns !== undefined && { columns: args.columns }),
           };

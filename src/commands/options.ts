@@ -30,6 +30,8 @@ export interface RunOptions {
   skipInvalid: boolean;
   /** Send again the rows the API rejected. @default false */
   retryFailed: boolean;
+  /** Pay rows that repeat an earlier row's currency, address and amount. @default false */
+  allowDuplicates: boolean;
   /** Other header names for the required columns (`--columns`). */
   columns?: string;
   /** Amounts use a decimal comma (`0,5`). @default false */

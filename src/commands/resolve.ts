@@ -7,7 +7,7 @@ import { acquireLock } from '../journal/lock.js';
 import { applyEntry } from '../journal/replay.js';
 import type { CommandDeps } from './options.js';
 import { resolvePaths } from './paths.js';
-import { resultOf } from './rules.js';
+import { resultsFrom } from './rules.js';
 import { writeResults, type ScanOptions } from './scan.js';
 
 export interface ResolveOptions {
@@ -39,9 +39,7 @@ export async function resolve(options: ResolveOptions, deps: CommandDeps): Promi
       throw new UsageError(`row ${options.row} is ${record?.status ?? 'not sent yet'}, not unknown; only an unknown row can be resolved`);
     }
     // Check the input before writing: a resolve must not land in a checkpoint of another file.
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, (row, verdict) =>
-      resultOf(verdict, state.rows.get(row.rowNumber), false),
-    );
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, resultsFrom(state, false));
     const entry = { type: 'resolve' as const, row: options.row, at: Date.now(), invoiceId: options.invoiceId };
     const writer = JournalWriter.reopen(paths.checkpoint, loaded);
     try {
@@ -50,9 +48,7 @@ export async function resolve(options: ResolveOptions, deps: CommandDeps): Promi
       writer.close();
     }
     applyEntry(state, entry, 0);
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, (row, verdict) =>
-      resultOf(verdict, state.rows.get(row.rowNumber), false),
-    );
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, resultsFrom(state, false));
     deps.print(
       options.invoiceId
         ? `Row ${options.row} recorded as paid (${options.invoiceId}).`

@@ -3,7 +3,8 @@
  */
 import { EXIT, type ExitCode } from '../core/errors.js';
 import type { RowStatus, RowVerdict } from '../core/types.js';
-import type { RowRecord } from '../journal/replay.js';
+import type { JournalState, RowRecord } from '../journal/replay.js';
+import type { ScannedRow } from './scan.js';
 
 /** The output cells of one row. */
 export interface RowResult {
@@ -13,14 +14,24 @@ export interface RowResult {
 }
 
 /** Turns a row's validation verdict and journal record into its output cells. */
-export function resultOf(verdict: RowVerdict, record: RowRecord | undefined, dryRun: boolean): RowResult {
+export function resultOf(verdict: RowVerdict, record: RowRecord | undefined, dryRun: boolean, duplicateOf?: number): RowResult {
   if (record && record.status !== 'pending') {
     // What the journal knows wins: a paid row stays paid even if a newer validator disliked it.
     return { status: record.status, ...(record.invoiceId && { invoiceId: record.invoiceId }), ...(record.error && { error: record.error }) };
   }
   if (!verdict.ok) return { status: 'invalid', error: describeProblems(verdict.problems) };
-  if (dryRun) return { status: 'valid' };
-  return { status: 'pending', ...(record?.error && { error: record.error }) };
+  const note = record?.error ?? (duplicateOf !== undefined ? duplicateNote(duplicateOf) : undefined);
+  return { status: dryRun ? 'valid' : 'pending', ...(note && { error: note }) };
+}
+
+/** The output cells of each scanned row, given what the journal knows (nothing for a first run). */
+export function resultsFrom(state: JournalState | undefined, dryRun: boolean): (scanned: ScannedRow) => RowResult {
+  return ({ row, verdict, duplicateOf }) => resultOf(verdict, state?.rows.get(row.rowNumber), dryRun, duplicateOf);
+}
+
+/** The note on a row that repeats an earlier one. */
+export function duplicateNote(firstRow: number): string {
+  return `same currency, address and amount as row ${firstRow}: paid twice only with --allow-duplicates`;
 }
 
 /** One line for the output CSV's error cell. */

@@ -11,11 +11,11 @@ import { JournalWriter, loadJournal, type LoadedJournal } from '../journal/file.
 import { acquireLock } from '../journal/lock.js';
 import { emptyState, type JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
-import { estimateMs, formatDuration, formatTotals } from './format.js';
+import { estimateMs, formatDuration, formatTotals, shortAddress } from './format.js';
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
-import { describeProblem, emptyCounts, exitCodeOf, resultOf, shouldSend, type StatusCounts } from './rules.js';
-import { mismatchMessage, openScan, writeResults, type ScanOptions, type ScanSummary } from './scan.js';
+import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
+import { mismatchMessage, openScan, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend, type WithdrawalSender } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
@@ -71,10 +71,10 @@ async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, d
     paths.input,
     paths.out,
     { ...scan, ...(state && { expectSha256: state.header.input.sha256 }) },
-    (row, verdict) => resultOf(verdict, state?.rows.get(row.rowNumber), true),
-    (row, verdict, result) => {
+    resultsFrom(state, true),
+    (scanned, result) => {
       counts[result.status] += 1;
-      reportInvalid(deps, row, verdict);
+      reportProblems(deps, scanned, options);
     },
   );
   printScan(deps, summary, paths);
@@ -94,17 +94,20 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     // Pass 1: validate everything, and refresh the output from what the checkpoint knows.
     const toSend = new CurrencyTotals();
     let rowsToSend = 0;
+    let duplicatesToSend = 0;
     const counts = emptyCounts();
     const summary = await writeResults(
       paths.input,
       paths.out,
       { ...scan, ...(state && { expectSha256: state.header.input.sha256 }) },
-      (row, verdict) => resultOf(verdict, state?.rows.get(row.rowNumber), false),
-      (row, verdict, result) => {
+      resultsFrom(state, false),
+      (scanned, result) => {
+        const { row, verdict } = scanned;
         counts[result.status] += 1;
-        reportInvalid(deps, row, verdict);
+        reportProblems(deps, scanned, options);
         if (verdict.ok && shouldSend(verdict, state?.rows.get(row.rowNumber), options.retryFailed)) {
           rowsToSend += 1;
+          if (scanned.duplicateOf !== undefined) duplicatesToSend += 1;
           toSend.add(verdict.payout.currencyCode, verdict.payout.amount);
         }
       },
@@ -118,22 +121,27 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         EXIT.usage,
       );
     }
+    if (duplicatesToSend > 0 && !options.allowDuplicates) {
+      throw new ExitError(
+        `${duplicatesToSend} row(s) repeat an earlier row's currency, address and amount (listed above); nothing was sent. ` +
+          'Remove the extra lines, or give --allow-duplicates if the same payment really is due twice',
+        EXIT.usage,
+      );
+    }
     if (state) printResume(deps, counts, options);
     if (rowsToSend === 0) {
       deps.print('Nothing to send.');
       return finish(counts, paths, 0);
     }
 
-    await confirm(options, deps, rowsToSend, toSend);
+    await confirm(options, deps, rowsToSend, toSend, duplicatesToSend);
 
     const journal = openJournalForWriting(paths, loaded, summary);
     state ??= emptyState(journal.header);
     const connection = await connect(options);
     const refresher = new OutputRefresher(async () => {
       const live = state;
-      await writeResults(paths.input, paths.out, { ...scan, expectSha256: summary.sha256 }, (row, verdict) =>
-        resultOf(verdict, live?.rows.get(row.rowNumber), false),
-      );
+      await writeResults(paths.input, paths.out, { ...scan, expectSha256: summary.sha256 }, resultsFrom(live, false));
     }, deps.logger);
     let result;
     try {
@@ -163,8 +171,8 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
       paths.input,
       paths.out,
       { ...scan, expectSha256: summary.sha256 },
-      (row, verdict) => resultOf(verdict, finalState.rows.get(row.rowNumber), false),
-      (_row, verdict, cells) => {
+      resultsFrom(finalState, false),
+      ({ verdict }, cells) => {
         finalCounts[cells.status] += 1;
         if (cells.status === 'paid' && verdict.ok) paid.add(verdict.payout.currencyCode, verdict.payout.amount);
       },
@@ -223,10 +231,11 @@ function openJournalForWriting(
   return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), header };
 }
 
-async function confirm(options: RunOptions, deps: CommandDeps, rows: number, totals: CurrencyTotals): Promise<void> {
+async function confirm(options: RunOptions, deps: CommandDeps, rows: number, totals: CurrencyTotals, duplicates: number): Promise<void> {
   deps.print('');
   deps.print(`About to pay ${rows} row(s) through ${options.sandbox ? 'the in-process sandbox' : options.baseUrl}:`);
   for (const line of formatTotals(totals)) deps.print(line);
+  if (duplicates > 0) deps.print(`${duplicates} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
   deps.print(`At one request every ${options.intervalMs / 1000}s this takes about ${formatDuration(estimateMs(rows, options.intervalMs, options.marginMs))}.`);
   if (options.yes) return;
   if (!deps.ask) {
@@ -236,13 +245,20 @@ async function confirm(options: RunOptions, deps: CommandDeps, rows: number, tot
   if (answer !== 'yes') throw new ExitError('not confirmed; nothing was sent', EXIT.usage);
 }
 
-function reportInvalid(deps: CommandDeps, row: InputRow, verdict: RowVerdict): void {
-  if (verdict.ok) return;
-  for (const p of verdict.problems) deps.logger.warn(`row ${row.rowNumber}, ${describeProblem(p)}`, { row: row.rowNumber });
+/** Lists each invalid or repeated row as it is found (every one, at once, before anything is sent). */
+function reportProblems(deps: CommandDeps, { row, verdict, duplicateOf }: ScannedRow, options: RunOptions): void {
+  if (!verdict.ok) {
+    for (const p of verdict.problems) deps.logger.warn(`row ${row.rowNumber}, ${describeProblem(p)}`, { row: row.rowNumber });
+  } else if (duplicateOf !== undefined) {
+    const { amount, currencyCode, toAddress } = verdict.payout;
+    const consequence = options.allowDuplicates ? 'both are paid (--allow-duplicates)' : 'a real run refuses this unless --allow-duplicates';
+    deps.logger.warn(`row ${row.rowNumber} repeats row ${duplicateOf}: ${amount} ${currencyCode} to ${shortAddress(toAddress)}; ${consequence}`, { row: row.rowNumber });
+  }
 }
 
 function printScan(deps: CommandDeps, summary: ScanSummary, paths: RunPaths): void {
-  deps.print(`${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid.`);
+  const repeats = summary.duplicates > 0 ? `, ${summary.duplicates} repeating an earlier row` : '';
+  deps.print(`${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid${repeats}.`);
   if (summary.totals.size > 0) {
     deps.print('Totals of the valid rows:');
     for (const line of formatTotals(summary.totals)) deps.print(line);

@@ -6,6 +6,7 @@ import { InputError } from '../core/errors.js';
 import type { InputRow, PayoutFields, RowVerdict } from '../core/types.js';
 import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.js';
 import { createResultWriter, type ResultCells } from '../csv/write.js';
+import { DuplicateFinder } from '../validate/duplicates.js';
 import { prepareValidation, validateRow, type ValidateOptions } from '../validate/index.js';
 import { CurrencyTotals } from './totals.js';
 
@@ -21,6 +22,8 @@ export interface ScanSummary {
   invalid: number;
   /** Totals of the valid rows. */
   totals: CurrencyTotals;
+  /** Valid rows that repeat an earlier row's currency, address and amount. */
+  duplicates: number;
   sha256: string;
   bytes: number;
 }
@@ -39,6 +42,8 @@ export interface ScannedRow {
   row: InputRow;
   verdict: RowVerdict;
   header: PayrollHeader;
+  /** The earlier row with the same currency, address and amount, if any. */
+  duplicateOf?: number;
 }
 
 /**
@@ -49,18 +54,28 @@ export async function openScan(path: string, options: ScanOptions): Promise<{ ro
   await prepareValidation();
   const payroll = await openPayroll(path, options.read);
   const totals = new CurrencyTotals();
+  const finder = new DuplicateFinder();
   let rowCount = 0;
   let valid = 0;
+  let duplicates = 0;
   let finished = false;
   async function* rows(): AsyncGenerator<ScannedRow> {
     for await (const row of payroll.rows) {
       const verdict = validateRow(payoutFieldsOf(row, payroll.header), options.validate);
       rowCount += 1;
-      if (verdict.ok) {
-        valid += 1;
-        totals.add(verdict.payout.currencyCode, verdict.payout.amount);
+      if (!verdict.ok) {
+        yield { row, verdict, header: payroll.header };
+        continue;
       }
-      yield { row, verdict, header: payroll.header };
+      valid += 1;
+      totals.add(verdict.payout.currencyCode, verdict.payout.amount);
+      const duplicateOf = finder.check(verdict.payout, row.rowNumber);
+      if (duplicateOf === undefined) {
+        yield { row, verdict, header: payroll.header };
+      } else {
+        duplicates += 1;
+        yield { row, verdict, header: payroll.header, duplicateOf };
+      }
     }
     finished = true;
   }
@@ -69,7 +84,7 @@ export async function openScan(path: string, options: ScanOptions): Promise<{ ro
     summary: () => {
       if (!finished) throw new Error('the scan was not read to its end');
       const { sha256, bytes } = payroll.digest();
-      return { header: payroll.header, rows: rowCount, valid, invalid: rowCount - valid, totals, sha256, bytes };
+      return { header: payroll.header, rows: rowCount, valid, invalid: rowCount - valid, totals, duplicates, sha256, bytes };
     },
   };
 }
@@ -78,10 +93,10 @@ export async function openScan(path: string, options: ScanOptions): Promise<{ ro
 export async function scanPayroll(
   path: string,
   options: ScanOptions,
-  onRow: (row: InputRow, verdict: RowVerdict, header: PayrollHeader) => void | Promise<void>,
+  onRow: (scanned: ScannedRow) => void | Promise<void>,
 ): Promise<ScanSummary> {
   const scan = await openScan(path, options);
-  for await (const { row, verdict, header } of scan.rows) await onRow(row, verdict, header);
+  for await (const scanned of scan.rows) await onRow(scanned);
   return scan.summary();
 }
 
@@ -94,16 +109,16 @@ export async function writeResults(
   inputPath: string,
   outPath: string,
   options: ScanOptions & { expectSha256?: string },
-  resultFor: (row: InputRow, verdict: RowVerdict) => ResultCells,
-  onRow?: (row: InputRow, verdict: RowVerdict, result: ResultCells) => void,
+  resultFor: (scanned: ScannedRow) => ResultCells,
+  onRow?: (scanned: ScannedRow, result: ResultCells) => void,
 ): Promise<ScanSummary> {
   let writer: Awaited<ReturnType<typeof createResultWriter>> | undefined;
   try {
-    const summary = await scanPayroll(inputPath, options, async (row, verdict, header) => {
-      writer ??= await createResultWriter(outPath, header);
-      const result = resultFor(row, verdict);
-      onRow?.(row, verdict, result);
-      await writer.write(row, result);
+    const summary = await scanPayroll(inputPath, options, async (scanned) => {
+      writer ??= await createResultWriter(outPath, scanned.header);
+      const result = resultFor(scanned);
+      onRow?.(scanned, result);
+      await writer.write(scanned.row, result);
     });
     if (options.expectSha256 !== undefined && summary.sha256 !== options.expectSha256) {
       throw new InputError(mismatchMessage(inputPath));

@@ -8,9 +8,9 @@ import type { JournalState } from '../journal/replay.js';
 import { formatTotals } from './format.js';
 import type { CommandDeps } from './options.js';
 import { resolvePaths } from './paths.js';
-import { emptyCounts, resultOf, type StatusCounts } from './rules.js';
-import { mismatchMessage, scanPayroll, writeResults, type ScanOptions, type ScanSummary } from './scan.js';
-import type { InputRow, RowStatus, RowVerdict } from '../core/types.js';
+import { emptyCounts, resultsFrom, type StatusCounts } from './rules.js';
+import { mismatchMessage, scanPayroll, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import type { RowStatus } from '../core/types.js';
 import { acquireLock } from '../journal/lock.js';
 import { CurrencyTotals } from './totals.js';
 
@@ -45,7 +45,7 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   const totals = new Map<keyof StatusCounts, CurrencyTotals>();
   const unknownRows: number[] = [];
   const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
-  const tally = (row: InputRow, verdict: RowVerdict, rowStatus: RowStatus): void => {
+  const tally = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
     counts[rowStatus] += 1;
     if (rowStatus === 'unknown') unknownRows.push(row.rowNumber);
     if (verdict.ok) {
@@ -54,11 +54,11 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
       totals.set(rowStatus, t);
     }
   };
-  const resultFor = (row: InputRow, verdict: RowVerdict) => resultOf(verdict, state.rows.get(row.rowNumber), false);
+  const resultFor = resultsFrom(state, false);
   const summary = await withLockIfFree(paths.checkpoint, (locked) =>
     locked
-      ? writeResults(paths.input, paths.out, { ...scan, expectSha256: state.header.input.sha256 }, resultFor, (row, verdict, r) => tally(row, verdict, r.status))
-      : scanPayroll(paths.input, scan, (row, verdict) => tally(row, verdict, resultFor(row, verdict).status)),
+      ? writeResults(paths.input, paths.out, { ...scan, expectSha256: state.header.input.sha256 }, resultFor, (scanned, r) => tally(scanned, r.status))
+      : scanPayroll(paths.input, scan, (scanned) => tally(scanned, resultFor(scanned).status)),
   );
   if (summary.sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
 

@@ -34,6 +34,20 @@ describe('payout run', () => {
     noStack(result.stderr);
   });
 
+  it('maps other header names with --columns and reads decimal commas with --decimal-comma', async () => {
+    const input = join(dir, 'p.csv');
+    writeFileSync(input, ' Coin ;WALLET;Sum;Name\nUSDT_TRC20;TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t;"12,5";Ann\n');
+    const refused = await runCli(['run', input, '--dry-run']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/currency_code/);
+    const plain = await runCli(['run', input, '--dry-run', '--columns', 'currency_code=coin,to_address=Wallet,amount=sum']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/row 1, amount: .*decimal comma/);
+    const comma = await runCli(['run', input, '--dry-run', '--columns', 'currency_code=coin,to_address=Wallet,amount=sum', '--decimal-comma']);
+    expect(comma.code).toBe(0);
+    expect(comma.stdout).toMatch(/USDT_TRC20 +1 row +12.5/);
+  });
+
   it('an unreadable input is exit 2 with one plain message', async () => {
     const result = await runCli(['run', join(dir, 'missing.csv'), '--dry-run']);
     expect(result.code).toBe(2);

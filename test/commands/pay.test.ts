@@ -37,6 +37,7 @@ function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
     apiKey: KEY,
     skipInvalid: false,
     retryFailed: false,
+    allowDuplicates: false,
     decimalComma: false,
     ...extra,
   };
@@ -180,6 +181,36 @@ describe('paying', () => {
     writeFileSync(input, readFileSync(input, 'utf8').replace('1.000003', '9.000003'));
     await expect(running).rejects.toMatchObject({ exitCode: EXIT.incomplete, message: expect.stringMatching(/changed while the run/) });
     expect(sandbox.ledger()).toHaveLength(1);
+  });
+
+  it('refuses a row that repeats another (currency, address, amount) unless --allow-duplicates', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 3);
+    writeFileSync(input, readFileSync(input, 'utf8').replace('1.000003', '1.000001'));
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/1 row\(s\) repeat an earlier row/),
+    });
+    expect(sandbox.ledger()).toHaveLength(0);
+    expect(outputRows(input)[2]?.error).toMatch(/same currency, address and amount as row 1/);
+
+    const summary = await run(options(input, { allowDuplicates: true }), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(printed.join('\n')).toMatch(/1 row\(s\) repeat an earlier row: paid anyway/);
+    expect(sandbox.ledger()).toHaveLength(3);
+  });
+
+  it('dry run flags a repeated row without failing it', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 2);
+    writeFileSync(input, readFileSync(input, 'utf8').replace('1.000002', '1.000001'));
+    const summary = await run(options(input, { dryRun: true }), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(printed.join('\n')).toMatch(/2 valid, 0 invalid, 1 repeating an earlier row/);
+    expect(outputRows(input).map((r) => [r.status, r.error])).toEqual([
+      ['valid', ''],
+      ['valid', expect.stringMatching(/as row 1/)],
+    ]);
   });
 
   it('refuses to pay without confirmation when stdin is not a terminal', async () => {

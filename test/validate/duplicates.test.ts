@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { DuplicateFinder } from '../../src/validate/duplicates.js';
+
+const pay = (toAddress: string, amount = '150', currencyCode = 'USDT_ERC20') => ({ currencyCode, toAddress, amount });
+const evm = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+
+describe('DuplicateFinder', () => {
+  it.each([
+    ['the same payout twice', pay(evm), pay(evm), 1],
+    ['the same EVM address in another case', pay(evm), pay(evm.toLowerCase()), 1],
+    ['the same bech32 address in capitals', pay('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '1', 'BTC'), pay('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', '1', 'BTC'), 1],
+    ['another amount', pay(evm, '150'), pay(evm, '151'), undefined],
+    ['another currency', pay(evm, '150', 'USDT_ERC20'), pay(evm, '150', 'USDC_ERC20'), undefined],
+    ['a base58 address differing only in case', pay('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'), pay('tR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'), undefined],
+  ])('%s', (_name, first, second, expected) => {
+    const finder = new DuplicateFinder();
+    expect(finder.check(first, 1)).toBeUndefined();
+    expect(finder.check(second, 2)).toBe(expected);
+  });
+
+  it('names the first row for every later repeat, across growth of its table', () => {
+    const finder = new DuplicateFinder();
+    for (let i = 1; i <= 50_000; i += 1) expect(finder.check(pay(evm, `1.${i}`), i)).toBeUndefined();
+    expect(finder.check(pay(evm, '1.7'), 50_001)).toBe(7);
+    expect(finder.check(pay(evm, '1.7'), 50_002)).toBe(7);
+    expect(finder.check(pay(evm, '1.49999'), 50_003)).toBe(49_999);
+  });
+});
