@@ -4,6 +4,7 @@
  * turn a clear answer into an unclear one.
  */
 import { z } from 'zod';
+import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';
 
 /** The path of the withdrawal endpoint, appended to the base URL. */
 export const CREATE_WITHDRAWAL_PATH = '/v2/invoice/api/out/create';
@@ -15,17 +16,7 @@ export const CREATE_WITHDRAWAL_PATH = '/v2/invoice/api/out/create';
  */
 export const INVOICE_ID_PATTERN = /^INV-[A-Za-z0-9_-]{1,64}$/;
 
-/** The error keys that mean "rejected before processing": certainly not paid. */
-export const REJECT_KEYS = [
-  'required_parameter',
-  'currency_code',
-  'network',
-  'uncorrected_amount',
-  'validate_error',
-] as const;
-
-/** One of {@link REJECT_KEYS}. */
-export type RejectKey = (typeof REJECT_KEYS)[number];
+export { REJECT_KEYS, type RejectKey };
 
 /** The error key that means "too early, not processed". */
 export const RATE_LIMIT_KEY = 'rate_limit';

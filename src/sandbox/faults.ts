@@ -4,18 +4,9 @@
  * the `after` variants to make money move while the client learns nothing.
  */
 import { z } from 'zod';
+import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';
 
-/** The error keys the API uses to refuse a withdrawal before processing it. */
-export const REJECT_KEYS = [
-  'required_parameter',
-  'currency_code',
-  'network',
-  'uncorrected_amount',
-  'validate_error',
-] as const;
-
-/** One of {@link REJECT_KEYS}. */
-export type RejectKey = (typeof REJECT_KEYS)[number];
+export { REJECT_KEYS, type RejectKey };
 
 /** `before`: nothing is processed; `after`: the withdrawal is created first (money moves). */
 export type FaultWhen = 'before' | 'after';
