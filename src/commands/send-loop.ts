@@ -144,10 +144,14 @@ async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome
   return result;
 }
 
-/** Appends to the journal (durably) and applies the same entry to the in-memory state. */
+/**
+ * Applies an entry to the in-memory state, then appends it to the journal (durably). Applying
+ * first makes replay's checks (never an intent for a paid or unknown row) guard the disk too.
+ * If the append fails, the exception ends the run before any request for this entry leaves.
+ */
 function record(ctx: SendLoopContext, entry: JournalEntry): void {
-  ctx.journal.append(entry);
   applyEntry(ctx.state, entry, 0);
+  ctx.journal.append(entry);
 }
 
 function logRow(ctx: SendLoopContext, run: RunProgress, row: RowToSend, what: string, level: 'info' | 'warn' = 'info'): void {

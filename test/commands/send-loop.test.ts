@@ -3,7 +3,7 @@
  * pauses (the queue runs dry and refills mid-window: where a fixed-window limiter fails).
  */
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
 import { sendRows, type RowToSend } from '../../src/commands/send-loop.js';
@@ -61,4 +61,28 @@ it('holds the gap at the API when rows come lazily, with pauses that drain the q
   // The wait overlaps the response latency instead of adding to it: no gap far beyond
   // interval + margin unless the feed itself paused longer.
   expect(Math.min(...gaps)).toBeLessThan(INTERVAL + 60);
+});
+
+it('refuses to journal, let alone send, a second request for a paid row', async () => {
+  const state = emptyState(header);
+  const path = join(dir, 'c.jsonl');
+  const journal = JournalWriter.create(path, header);
+  const ctx = {
+    journal,
+    state,
+    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
+    sender: createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 }),
+    logger: createLogger({ silent: true }),
+    stop: new AbortController().signal,
+    intervalMs: INTERVAL,
+    marginMs: 20,
+    total: 1,
+  };
+  await sendRows(lazyRows([0]), ctx);
+  const before = readFileSync(path, 'utf8');
+  // A bug upstream that offers a paid row again must hit the journal's guard.
+  await expect(sendRows(lazyRows([0]), ctx)).rejects.toThrow(/sent again while paid/);
+  journal.close();
+  expect(readFileSync(path, 'utf8')).toBe(before);
+  expect(sandbox.ledger()).toHaveLength(1);
 });
