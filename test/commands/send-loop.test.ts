@@ -58,9 +58,8 @@ it('holds the gap at the API when rows come lazily, with pauses that drain the q
   expect(ledger.map((e) => e.response)).toEqual(pauses.map(() => 'accepted'));
   const gaps = ledger.slice(1).map((e, i) => e.arrivedAt - (ledger[i]?.arrivedAt ?? 0));
   for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
-  // The wait overlaps the response latency instead of adding to it: no gap far beyond
-  // interval + margin unless the feed itself paused longer.
-  expect(Math.min(...gaps)).toBeLessThan(INTERVAL + 60);
+  // How little beyond the interval it waits is a speed target: `npm run bench` measures it,
+  // and test/schedule/pacer.test.ts checks the rule (answer or start + margin) exactly.
 });
 
 it('refuses to journal, let alone send, a second request for a paid row', async () => {
