@@ -8,6 +8,8 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 30000,
+  // No test may read or write the user's real payment history.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/isolate-state.ts'],
 };
 
 export default config;

@@ -12,17 +12,20 @@ const input = join(dir, 'demo.csv');
 copyFileSync(join(root, 'fixtures', 'demo.csv'), input);
 
 const cli = join(root, 'dist', 'cli', 'main.js');
+// The demo keeps its payment history in its own folder: never the user's (sandbox payments are
+// not recorded anyway, but a dry run reads the history).
+const env = { ...process.env, PAYOUT_STATE_DIR: join(dir, 'state') };
 const say = (text) => process.stdout.write(`\n\x1b[1m$ ${text}\x1b[0m\n`);
 
 say(`payout run ${input} --dry-run`);
-spawnSync(process.execPath, [cli, 'run', input, '--dry-run'], { stdio: 'inherit' });
+spawnSync(process.execPath, [cli, 'run', input, '--dry-run'], { stdio: 'inherit', env });
 
 const args = ['run', input, '--sandbox', '--interval', '2000', '--margin', '100', '--yes'];
 say(`payout ${args.join(' ')}`);
-const paid = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+const paid = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env });
 
 say(`payout status ${input}`);
-spawnSync(process.execPath, [cli, 'status', input], { stdio: 'inherit' });
+spawnSync(process.execPath, [cli, 'status', input], { stdio: 'inherit', env });
 
 say(`cat ${join(dir, 'demo.results.csv')}`);
 process.stdout.write(readFileSync(join(dir, 'demo.results.csv'), 'utf8'));

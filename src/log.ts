@@ -3,6 +3,7 @@
  * Created by the CLI and passed down; never a global.
  */
 import { closeSync, constants, openSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import winston from 'winston';
 
 export type Logger = winston.Logger;
@@ -16,7 +17,15 @@ export interface LoggerOptions {
   verbose?: boolean;
   /** Nothing on stderr (tests; the log file still gets everything). @default false */
   silent?: boolean;
+  /**
+   * Where the operator's lines go instead of stderr: the terminal's status line, which prints
+   * them above a progress bar. @default process.stderr
+   */
+  console?: { write(text: string): void };
 }
+
+/** Meta that keeps a line out of the console (it is shown another way, like a progress bar); the file still gets it. */
+export const FILE_ONLY = { fileOnly: true } as const;
 
 /** Creates the logger. Any secret that reaches a message is replaced, as a second line of defence. */
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -29,13 +38,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info.message = redactText(String(info.message), secrets);
     return info;
   });
+  const consoleOptions = {
+    level: options.verbose ? 'debug' : 'info',
+    silent: options.silent ?? false,
+    format: winston.format.combine(
+      winston.format((info) => (info.fileOnly ? false : info))(),
+      winston.format.printf(({ level, message }) => (level === 'info' || level === 'debug' ? String(message) : `${level}: ${String(message)}`)),
+    ),
+  };
   const transports: winston.transport[] = [
-    new winston.transports.Console({
-      level: options.verbose ? 'debug' : 'info',
-      silent: options.silent ?? false,
-      stderrLevels: ['error', 'warn', 'info', 'debug'],
-      format: winston.format.printf(({ level, message }) => (level === 'info' || level === 'debug' ? String(message) : `${level}: ${String(message)}`)),
-    }),
+    options.console
+      ? new winston.transports.Stream({ ...consoleOptions, stream: sinkStream(options.console), eol: '\n' })
+      : new winston.transports.Console({ ...consoleOptions, stderrLevels: ['error', 'warn', 'info', 'debug'] }),
   ];
   if (options.logFile) {
     // Created owner-only before winston opens it (winston would create it world-readable).
@@ -51,6 +65,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return winston.createLogger({ format: redact(), transports });
 }
 
+/** A stream that hands each line to `sink` at once (its callback is synchronous, so nothing is buffered). */
+function sinkStream(sink: { write(text: string): void }): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      sink.write(chunk.toString());
+      callback();
+    },
+  });
+}
+
 /** Replaces every occurrence of a secret. */
 export function redactText(text: string, secrets: string[]): string {
   let out = text;
@@ -62,5 +86,8 @@ export function redactText(text: string, secrets: string[]): string {
 export async function closeLogger(logger: Logger): Promise<void> {
   const done = new Promise<void>((resolve) => logger.on('finish', () => resolve()));
   logger.end();
-  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  // The fallback timer must not keep the process alive once the log is flushed (it cost every command 2 s).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
 }

@@ -8,6 +8,7 @@ import { survivesJsonRoundTrip } from '../core/money.js';
 import type { Outcome, ValidPayout } from '../core/types.js';
 import { classifyFetchError, classifyResponse } from './classify.js';
 import { createRedactor, redactOutcome, type Redactor } from './redact.js';
+import { BALANCE_PATH, readBalanceAnswer, type BalanceAnswer } from './balance.js';
 import { CREATE_WITHDRAWAL_PATH } from './schemas.js';
 
 /** How to reach the API. */
@@ -31,8 +32,22 @@ export interface Attempt {
   httpStatus?: number;
 }
 
-/** The client's operations. A later balance query joins `sendWithdrawal` here. */
-export interface WithdrawalClient {
+/** One balance query and what it came to. */
+export interface BalanceAttempt {
+  answer: BalanceAnswer;
+  /** `Date.now()` right before `fetch`. */
+  startedAt: number;
+  /** `Date.now()` when the answer (or the failure) was known. */
+  endedAt: number;
+}
+
+/** What reads the balances; never throws (every failure is an answer that is not ok). */
+export interface BalanceReader {
+  fetchBalances(): Promise<BalanceAttempt>;
+}
+
+/** The client's operations. */
+export interface WithdrawalClient extends BalanceReader {
   /** Sends one withdrawal request. Never throws: every failure is an outcome. */
   sendWithdrawal(payout: ValidPayout): Promise<Attempt>;
 }
@@ -71,7 +86,49 @@ export function createClient(options: ClientOptions): WithdrawalClient {
         return { outcome: redactOutcome({ kind: 'unknown', message }, redact), startedAt, endedAt: Date.now() };
       }
     },
+
+    async fetchBalances() {
+      const startedAt = Date.now();
+      try {
+        const exchange = await postJson(transport, BALANCE_PATH, '{}');
+        const answer = balanceAnswerOf(exchange, transport.timeoutMs);
+        return { startedAt: exchange.startedAt, endedAt: exchange.endedAt, answer: answer.ok ? answer : { ok: false, reason: redact(answer.reason) } };
+      } catch (error) {
+        return { startedAt, endedAt: Date.now(), answer: { ok: false, reason: redact(`unexpected error (${errorText(error)})`) } };
+      }
+    },
   };
+}
+
+/** What a balance exchange says; every failure is a reason in plain words (the caller redacts it). */
+function balanceAnswerOf(exchange: Exchange, timeoutMs: number): BalanceAnswer {
+  switch (exchange.stage) {
+    case 'answered':
+      return readBalanceAnswer(exchange.httpStatus, exchange.bodyText);
+    case 'not_built':
+      return { ok: false, reason: `the balance query could not be built (${errorText(exchange.error)})` };
+    case 'no_headers':
+    case 'broken_body': {
+      const timedOut = collectNames(exchange.error).includes('TimeoutError');
+      return { ok: false, reason: timedOut ? `no answer to the balance query within ${timeoutMs} ms` : `the balance query failed (${errorText(exchange.error)}${causeText(exchange.error)})` };
+    }
+  }
+}
+
+/** The names of an error and its causes (undici wraps the real error as `cause`). */
+function collectNames(error: unknown): string[] {
+  const names: string[] = [];
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === 'string') names.push(name);
+  }
+  return names;
+}
+
+/** `: ECONNREFUSED` when fetch's generic error has a coded cause. */
+function causeText(error: unknown): string {
+  const cause = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
+  return typeof cause?.code === 'string' ? `: ${cause.code}` : '';
 }
 
 /** Where and how to send; shared by every endpoint the client will talk to. */

@@ -2,7 +2,9 @@
  * The CryptoCloud API client: request, response schemas, outcome classification.
  */
 export { buildRequestBody, createClient, isLoopbackHost } from './client.js';
-export type { Attempt, ClientOptions, WithdrawalClient } from './client.js';
+export type { Attempt, BalanceAttempt, BalanceReader, ClientOptions, WithdrawalClient } from './client.js';
+export { BALANCE_PATH, readBalanceAnswer } from './balance.js';
+export type { BalanceAnswer } from './balance.js';
 export { classifyFetchError, classifyResponse } from './classify.js';
 export type { FetchErrorContext } from './classify.js';
 export { REDACTED, createRedactor } from './redact.js';

@@ -11,11 +11,11 @@ export async function connect(options: RunOptions): Promise<ApiConnection> {
   if (!options.sandbox) {
     if (!options.apiKey) throw new Error('connect() without an API key');
     const client = createClient({ baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
-    return { sender: client, close: async () => {} };
+    return { sender: client, balances: client, close: async () => {} };
   }
   const { startSandbox } = await import('../sandbox/index.js');
   const apiKey = randomBytes(16).toString('hex');
   const sandbox = await startSandbox({ intervalMs: options.intervalMs, apiKey });
   const client = createClient({ baseUrl: sandbox.url, apiKey, timeoutMs: options.timeoutMs });
-  return { sender: client, close: () => sandbox.close() };
+  return { sender: client, balances: client, close: () => sandbox.close() };
 }

@@ -8,32 +8,39 @@ import yargs from 'yargs';
 import { EXIT, ExitError, UsageError } from '../core/errors.js';
 import type { CommandDeps, RunOptions } from '../commands/options.js';
 import { closeLogger, createLogger, type Logger } from '../log.js';
-import { parseMs } from './args.js';
+import { parseMs, parseMsRange } from './args.js';
+import type { TerminalStatusLine } from './status-line.js';
 
 const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   let logger: Logger | undefined;
+  // The progress bar's line on a terminal: whatever else is written there goes above it.
+  let statusLine: TerminalStatusLine | undefined;
   let code: number = EXIT.ok;
   const stop = new AbortController();
+  const toStderr = (text: string): void => void (statusLine ? statusLine.write(text) : process.stderr.write(text));
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) {
-      process.stderr.write(`\n${signal} again: stopping at once. The checkpoint is consistent; a request in flight shows as unknown.\n`);
+      toStderr(`\n${signal} again: stopping at once. The checkpoint is consistent; a request in flight shows as unknown.\n`);
       process.exit(EXIT.incomplete);
     }
-    process.stderr.write(`\n${signal}: stopping after the request in flight is recorded (press Ctrl-C again to stop at once)…\n`);
+    toStderr(`\n${signal}: stopping after the request in flight is recorded (press Ctrl-C again to stop at once)…\n`);
     stop.abort(new Error(signal));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const makeDeps = (log: Logger): CommandDeps => {
+  const makeDeps: DepsFactory = (log, terminal = {}) => {
     logger = log;
+    statusLine = terminal.statusLine;
+    const toStdout = (line: string): void => void process.stdout.write(`${line}\n`);
     return {
       logger: log,
-      print: (line) => process.stdout.write(`${line}\n`),
+      print: (line) => (statusLine ? statusLine.interrupt(() => toStdout(line)) : toStdout(line)),
       ...(process.stdin.isTTY && { ask: askOnTerminal }),
       stop: stop.signal,
+      ...(terminal.progress && { progress: terminal.progress }),
     };
   };
   try {
@@ -95,7 +102,8 @@ function readApiKey(file: string | undefined): string | undefined {
   return fromEnv || undefined;
 }
 
-type DepsFactory = (logger: Logger) => CommandDeps;
+/** Makes the commands' deps; a run on a terminal also gets its status line and progress bar. */
+type DepsFactory = (logger: Logger, terminal?: { statusLine?: TerminalStatusLine; progress?: CommandDeps['progress'] }) => CommandDeps;
 
 async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> {
   let result: Promise<number> | undefined;
@@ -123,6 +131,13 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('allow-duplicates', { type: 'boolean', default: false, describe: 'pay rows that repeat an earlier row (same currency, address, amount)' })
           .option('columns', { type: 'string', describe: 'other header names: currency_code=Coin,to_address=Wallet,amount=Sum' })
           .option('decimal-comma', { type: 'boolean', default: false, describe: 'amounts are written with a decimal comma (0,5)' })
+          .option('max-amount', { type: 'string', array: true, nargs: 1, describe: 'refuse the run if a row pays more than this: CUR=AMT (repeatable)' })
+          .option('max-total', { type: 'string', array: true, nargs: 1, describe: "refuse the run if a currency's valid rows total more: CUR=AMT (repeatable)" })
+          .option('expect-count', { type: 'string', describe: 'refuse the run unless the file has exactly N valid rows' })
+          .option('expect-total', { type: 'string', array: true, nargs: 1, describe: "refuse the run unless a currency's valid rows total exactly this: CUR=AMT (repeatable)" })
+          .option('allow-repeat', { type: 'boolean', default: false, describe: 'pay rows that repeat payments of the last 45 days from another payroll' })
+          .option('balance-check', { type: 'boolean', default: true, describe: 'read the balances first and refuse a run they cannot cover (--no-balance-check: skip)' })
+          .option('history-dir', { type: 'string', describe: 'where the payment history is kept [default: $PAYOUT_STATE_DIR, $XDG_STATE_HOME/payout or ~/.local/state/payout]' })
           .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' }),
       (args) => {
         result = (async () => {
@@ -143,12 +158,27 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             allowDuplicates: args.allowDuplicates,
             decimalComma: args.decimalComma,
             ...(args.columns !== undefined && { columns: args.columns }),
+            allowRepeat: args.allowRepeat,
+            balanceCheck: args.balanceCheck,
           };
+          const [{ parseCurrencyAmounts, parseCount }, { defaultHistoryDir }] = await Promise.all([import('../commands/caps.js'), import('../commands/history.js')]);
+          options.caps = {
+            ...(args.maxAmount && { maxAmount: parseCurrencyAmounts('max-amount', args.maxAmount) }),
+            ...(args.maxTotal && { maxTotal: parseCurrencyAmounts('max-total', args.maxTotal) }),
+            ...(args.expectCount !== undefined && { expectCount: parseCount('expect-count', args.expectCount) }),
+            ...(args.expectTotal && { expectTotal: parseCurrencyAmounts('expect-total', args.expectTotal, true) }),
+          };
+          options.historyDir = args.historyDir ?? defaultHistoryDir(process.env);
           const apiKey = options.dryRun || options.sandbox ? undefined : readApiKey(args.apiKeyFile);
           if (apiKey) options.apiKey = apiKey;
           const { resolvePaths } = await import('../commands/paths.js');
           const paths = resolvePaths(options.input, options);
-          const deps = makeDeps(createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose }));
+          // On a terminal (stderr), a progress bar with the log lines above it; elsewhere one plain line per row.
+          const [{ openStatusLine }, { BarProgress, LineProgress }] = await Promise.all([import('./status-line.js'), import('../commands/progress.js')]);
+          const statusLine = openStatusLine(process.stderr, process.env);
+          const log = createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose, ...(statusLine && { console: statusLine }) });
+          const progress = statusLine ? new BarProgress(log, statusLine, { color: statusLine.color }) : new LineProgress(log);
+          const deps = makeDeps(log, { ...(statusLine && { statusLine }), progress });
           const [{ run }, { connect }] = await Promise.all([import('../commands/run.js'), import('./connect.js')]);
           const summary = await run(options, deps, connect);
           return summary.exitCode;
@@ -164,20 +194,24 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('checkpoint', { type: 'string', describe: 'the checkpoint [default: <input stem>.checkpoint.jsonl]' })
           .option('out', { type: 'string', describe: 'the output CSV it brings up to date [default: <input stem>.results.csv]' })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
-          .option('decimal-comma', { type: 'boolean', default: false }),
+          .option('decimal-comma', { type: 'boolean', default: false })
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout (nothing else goes to stdout)' }),
       (args) => {
         result = (async () => {
           const [{ status }, { parseColumnsOption }] = await Promise.all([import('../commands/status.js'), import('../csv/read.js')]);
-          await status(
+          const deps = makeDeps(createLogger());
+          const report = await status(
             {
               input: args.input,
               ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
               ...(args.out !== undefined && { out: args.out }),
               ...(args.columns !== undefined && { columns: { columnNames: parseColumnsOption(args.columns) } }),
               decimalComma: args.decimalComma,
+              json: args.json,
             },
-            makeDeps(createLogger()),
+            deps,
           );
+          if (args.json) deps.print(JSON.stringify(report, null, 2));
           return EXIT.ok;
         })();
       },
@@ -232,7 +266,8 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('interval', { type: 'string', default: '12000', describe: 'the gap it enforces between request arrivals, in ms' })
           .option('api-key-file', { type: 'string', describe: 'accept only this key [default: any non-empty key]' })
           .option('ledger', { type: 'string', describe: 'append every request it sees to this file (JSON lines)' })
-          .option('rate-limit-status', { choices: ['400', '429'] as const, default: '400' as const, describe: 'how a too-early request is answered' }),
+          .option('rate-limit-status', { choices: ['400', '429'] as const, default: '400' as const, describe: 'how a too-early request is answered' })
+          .option('latency', { type: 'string', describe: 'delay every answer by MIN,MAX ms (drawn per answer; for crash tests) [default: 0]' }),
       (args) => {
         result = (async () => {
           const { serveSandbox } = await import('./serve-sandbox.js');
@@ -244,6 +279,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
               ...(apiKey && { apiKey }),
               ...(args.ledger !== undefined && { ledgerFile: args.ledger }),
               rateLimitStyle: args.rateLimitStatus,
+              ...(args.latency !== undefined && { latencyMs: parseMsRange('latency', args.latency) }),
             },
             makeDeps(createLogger()),
           );

@@ -2,6 +2,8 @@
  * The typed options of the commands, as the CLI hands them over, and what every command gets.
  */
 import type { Logger } from '../log.js';
+import type { Caps } from './caps.js';
+import type { ProgressReporter } from './progress.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
 
@@ -36,6 +38,17 @@ export interface RunOptions {
   columns?: string;
   /** Amounts use a decimal comma (`0,5`). @default false */
   decimalComma: boolean;
+  /** Caps and control totals (`--max-amount`, `--max-total`, `--expect-count`, `--expect-total`). @default none */
+  caps?: Caps;
+  /** Pay rows that repeat payments of the last 45 days found in the history. @default false */
+  allowRepeat?: boolean;
+  /** Ask the API for the balances before paying, and refuse a run they cannot cover. @default true */
+  balanceCheck?: boolean;
+  /**
+   * Where the payment history is kept (`--history-dir`).
+   * @default $PAYOUT_STATE_DIR, else $XDG_STATE_HOME/payout, else ~/.local/state/payout
+   */
+  historyDir?: string;
 }
 
 /** What the CLI gives every command: its I/O, so that commands stay testable. */
@@ -47,6 +60,8 @@ export interface CommandDeps {
   ask?: (question: string) => Promise<string>;
   /** Aborted on SIGINT/SIGTERM. */
   stop: AbortSignal;
+  /** How the send loop shows each row; the CLI picks a bar on a terminal. @default one log line per row */
+  progress?: ProgressReporter;
 }
 
 /** True for a URL whose host is this machine (where a shorter interval may be used). */

@@ -8,9 +8,11 @@ export interface RunPaths {
   out: string;
   checkpoint: string;
   log: string;
+  /** The run's record and the output's proof of ownership, beside the output. */
+  manifest: string;
 }
 
-/** The contract's defaults: `<stem>.results.csv` and `<stem>.checkpoint.jsonl` beside the input; the log beside the output. */
+/** The contract's defaults: `<stem>.results.csv` and `<stem>.checkpoint.jsonl` beside the input; the log and the manifest beside the output. */
 export function resolvePaths(input: string, given: { out?: string; checkpoint?: string; log?: string } = {}): RunPaths {
   const inputPath = resolve(input);
   const stem = join(dirname(inputPath), basename(inputPath, extname(inputPath)));
@@ -21,5 +23,6 @@ export function resolvePaths(input: string, given: { out?: string; checkpoint?: 
     out,
     checkpoint: resolve(given.checkpoint ?? `${stem}.checkpoint.jsonl`),
     log: resolve(given.log ?? `${outStem}.log.jsonl`),
+    manifest: `${outStem}.manifest.json`,
   };
 }

@@ -9,6 +9,7 @@ import type { CommandDeps } from './options.js';
 import { resolvePaths } from './paths.js';
 import { resultsFrom } from './rules.js';
 import { writeResults, type ScanOptions } from './scan.js';
+import { OutputOwner } from './output-owner.js';
 
 export interface ResolveOptions {
   input: string;
@@ -34,12 +35,13 @@ export async function resolve(options: ResolveOptions, deps: CommandDeps): Promi
     const loaded = await loadJournal(paths.checkpoint);
     if (!loaded?.state) throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint})`);
     const state = loaded.state;
+    const commit = new OutputOwner({ paths, command: 'resolve', logger: deps.logger }).committer(state);
     const record = state.rows.get(options.row);
     if (!record || record.status !== 'unknown') {
       throw new UsageError(`row ${options.row} is ${record?.status ?? 'not sent yet'}, not unknown; only an unknown row can be resolved`);
     }
-    // Check the input before writing: a resolve must not land in a checkpoint of another file.
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, resultsFrom(state, false));
+    // Check the input (and that the output is ours) before writing: a resolve must not land in a checkpoint of another file.
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
     const entry = { type: 'resolve' as const, row: options.row, at: Date.now(), invoiceId: options.invoiceId };
     const writer = JournalWriter.reopen(paths.checkpoint, loaded);
     try {
@@ -48,7 +50,7 @@ export async function resolve(options: ResolveOptions, deps: CommandDeps): Promi
       writer.close();
     }
     applyEntry(state, entry, 0);
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256 }, resultsFrom(state, false));
+    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
     deps.print(
       options.invoiceId
         ? `Row ${options.row} recorded as paid (${options.invoiceId}).`

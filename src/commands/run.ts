@@ -4,22 +4,24 @@
 import { basename } from 'node:path';
 import { EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
 import type { InputRow, RowVerdict } from '../core/types.js';
-import type { JournalHeader } from '../journal/entries.js';
 import { parseColumnsOption } from '../csv/read.js';
-import { JOURNAL_VERSION } from '../journal/entries.js';
-import { JournalWriter, loadJournal, type LoadedJournal } from '../journal/file.js';
+import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
-import { emptyState, type JournalState } from '../journal/replay.js';
+import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
+import type { Connect } from './connection.js';
+import { PlanFacts, preparePlan, reportDryRunChecks } from './plan.js';
 import { estimateMs, formatDuration, formatTotals, shortAddress } from './format.js';
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
 import { mismatchMessage, openScan, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
-import { sendRows, type RowToSend, type WithdrawalSender } from './send-loop.js';
+import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
+import { OutputOwner } from './output-owner.js';
+import { printFinal, writeFinalOutput } from './run-end.js';
 
 /** What a run came to. */
 export interface RunSummary {
@@ -30,13 +32,7 @@ export interface RunSummary {
   stopReason?: string;
 }
 
-/** How to reach the API: a real client, or the in-process sandbox. Injected so tests can count. */
-export interface ApiConnection {
-  sender: WithdrawalSender;
-  close(): Promise<void>;
-}
-
-export type Connect = (options: RunOptions) => Promise<ApiConnection>;
+export type { ApiConnection, Connect } from './connection.js';
 
 /** Runs `payout run` with options already parsed. Throws ExitError for usage and input errors. */
 export async function run(options: RunOptions, deps: CommandDeps, connect: Connect): Promise<RunSummary> {
@@ -46,7 +42,16 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
     read: options.columns ? { columnNames: parseColumnsOption(options.columns) } : {},
     validate: { decimalComma: options.decimalComma },
   };
-  return options.dryRun ? dryRun(options, paths, scan, deps) : pay(options, paths, scan, deps, connect);
+  const owner = new OutputOwner({
+    paths,
+    command: options.dryRun ? 'dry-run' : 'run',
+    baseUrl: options.baseUrl,
+    sandbox: options.sandbox,
+    secrets: options.apiKey ? [options.apiKey] : [],
+    logger: deps.logger,
+  });
+  // The owner checks every output write and keeps the manifest beside it; at the end it records the exit code.
+  return owner.around(() => (options.dryRun ? dryRun(options, paths, scan, deps, owner) : pay(options, paths, scan, deps, connect, owner)));
 }
 
 function checkOptions(options: RunOptions): void {
@@ -62,34 +67,41 @@ function checkOptions(options: RunOptions): void {
   }
 }
 
-async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps): Promise<RunSummary> {
+async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
   // If the payroll was already (partly) paid, show that instead of pretending every row is to do.
   const loaded = await loadJournal(paths.checkpoint);
-  const state = loaded?.state;
+  const state = boundState(loaded?.state);
+  const facts = await PlanFacts.open(options, state);
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
     paths.out,
-    { ...scan, ...(state && { expectSha256: state.header.input.sha256 }) },
+    { ...scan, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
     resultsFrom(state, true),
     (scanned, result) => {
       counts[result.status] += 1;
       reportProblems(deps, scanned, options);
+      facts.add(scanned, result.status === 'valid');
     },
   );
   printScan(deps, summary, paths);
   if (state) deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
+  const refused = reportDryRunChecks(options, deps, facts, summary);
   deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
   deps.print(`Dry run: nothing was sent. Output: ${paths.out}`);
-  return finish(counts, paths, 0);
+  deps.print(`Manifest: ${paths.manifest}`);
+  const done = finish(counts, paths, 0);
+  // Caps, control totals and repeats that would refuse a real run make the dry run exit 1.
+  return refused && done.exitCode === EXIT.ok ? { ...done, exitCode: EXIT.someFailed } : done;
 }
 
-async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, connect: Connect): Promise<RunSummary> {
+async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, connect: Connect, owner: OutputOwner): Promise<RunSummary> {
   const lock = acquireLock(paths.checkpoint);
   try {
     const loaded = await loadJournal(paths.checkpoint);
-    let state: JournalState | undefined = loaded?.state;
+    let state: JournalState | undefined = boundState(loaded?.state);
     const identity = identityOf(paths.input);
+    const facts = await PlanFacts.open(options, state);
 
     // Pass 1: validate everything, and refresh the output from what the checkpoint knows.
     const toSend = new CurrencyTotals();
@@ -99,13 +111,15 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     const summary = await writeResults(
       paths.input,
       paths.out,
-      { ...scan, ...(state && { expectSha256: state.header.input.sha256 }) },
+      { ...scan, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
       resultsFrom(state, false),
       (scanned, result) => {
         const { row, verdict } = scanned;
         counts[result.status] += 1;
         reportProblems(deps, scanned, options);
-        if (verdict.ok && shouldSend(verdict, state?.rows.get(row.rowNumber), options.retryFailed)) {
+        const willSend = verdict.ok && shouldSend(verdict, state?.rows.get(row.rowNumber), options.retryFailed);
+        facts.add(scanned, willSend);
+        if (verdict.ok && willSend) {
           rowsToSend += 1;
           if (scanned.duplicateOf !== undefined) duplicatesToSend += 1;
           toSend.add(verdict.payout.currencyCode, verdict.payout.amount);
@@ -134,14 +148,13 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
       return finish(counts, paths, 0);
     }
 
-    await confirm(options, deps, rowsToSend, toSend, duplicatesToSend);
-
-    const journal = openJournalForWriting(paths, loaded, summary);
-    state ??= emptyState(journal.header);
-    const connection = await connect(options);
+    // The plan, its checks (caps, history, balance) and the confirmation; then the journal is open.
+    const ready = await preparePlan({ options, deps, paths, loaded, summary, facts, rowsToSend, toSend, duplicatesToSend, counts, connect });
+    const { journal, connection } = ready;
+    state = ready.state;
     const refresher = new OutputRefresher(async () => {
       const live = state;
-      await writeResults(paths.input, paths.out, { ...scan, expectSha256: summary.sha256 }, resultsFrom(live, false));
+      await writeResults(paths.input, paths.out, { ...scan, expectSha256: summary.sha256, commit: owner.committer(live) }, resultsFrom(live, false));
     }, deps.logger);
     let result;
     try {
@@ -155,6 +168,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         intervalMs: options.intervalMs,
         marginMs: options.marginMs,
         total: rowsToSend,
+        progress: deps.progress,
         onOutcome: () => refresher.request(),
       });
     } finally {
@@ -164,22 +178,10 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }
 
     // The final output, from the journal's last word.
-    const finalState = state;
-    const finalCounts = emptyCounts();
-    const paid = new CurrencyTotals();
-    await writeResults(
-      paths.input,
-      paths.out,
-      { ...scan, expectSha256: summary.sha256 },
-      resultsFrom(finalState, false),
-      ({ verdict }, cells) => {
-        finalCounts[cells.status] += 1;
-        if (cells.status === 'paid' && verdict.ok) paid.add(verdict.payout.currencyCode, verdict.payout.amount);
-      },
-    );
+    const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state);
     if (result.stopReason) deps.logger.error(`Stopped: ${result.stopReason}.`);
-    printFinal(deps, finalCounts, paid, paths, options);
-    return finish(finalCounts, paths, result.sent, result.stopReason);
+    printFinal(deps, final.tally, paths, options);
+    return finish(final.tally.counts, paths, result.sent, result.stopReason);
   } finally {
     lock.release();
   }
@@ -216,33 +218,13 @@ function changedMessage(inputPath: string): string {
   return `${inputPath} changed while the run was reading it; stopped before sending anything from the changed file. Put back the original to carry on`;
 }
 
-function openJournalForWriting(
-  paths: RunPaths,
-  loaded: LoadedJournal | undefined,
-  summary: ScanSummary,
-): { writer: JournalWriter; header: JournalHeader } {
-  if (loaded?.state) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), header: loaded.state.header };
-  const header: JournalHeader = {
-    type: 'header',
-    version: JOURNAL_VERSION,
-    input: { sha256: summary.sha256, bytes: summary.bytes, name: basename(paths.input) },
-    createdAt: new Date().toISOString(),
-  };
-  return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), header };
-}
-
-async function confirm(options: RunOptions, deps: CommandDeps, rows: number, totals: CurrencyTotals, duplicates: number): Promise<void> {
-  deps.print('');
-  deps.print(`About to pay ${rows} row(s) through ${options.sandbox ? 'the in-process sandbox' : options.baseUrl}:`);
-  for (const line of formatTotals(totals)) deps.print(line);
-  if (duplicates > 0) deps.print(`${duplicates} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
-  deps.print(`At one request every ${options.intervalMs / 1000}s this takes about ${formatDuration(estimateMs(rows, options.intervalMs, options.marginMs))}.`);
-  if (options.yes) return;
-  if (!deps.ask) {
-    throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
-  }
-  const answer = (await deps.ask(`Type "yes" to pay ${rows} row(s): `)).trim().toLowerCase();
-  if (answer !== 'yes') throw new ExitError('not confirmed; nothing was sent', EXIT.usage);
+/**
+ * The checkpoint's state when it binds the input: once it recorded an intent. One that never did
+ * (the run was refused at the plan, after the balance query) binds nothing: a changed input
+ * replaces it (plan.ts), keeping only its request timing.
+ */
+function boundState(state: JournalState | undefined): JournalState | undefined {
+  return state && state.rows.size > 0 ? state : undefined;
 }
 
 /** Lists each invalid or repeated row as it is found (every one, at once, before anything is sent). */
@@ -271,23 +253,4 @@ function printResume(deps: CommandDeps, counts: StatusCounts, options: RunOption
       (counts.failed > 0 && !options.retryFailed ? ' (failed rows are sent again only with --retry-failed)' : '') +
       '.',
   );
-}
-
-function printFinal(deps: CommandDeps, counts: StatusCounts, paid: CurrencyTotals, paths: RunPaths, options: RunOptions): void {
-  deps.print('');
-  deps.print(
-    `Done: ${counts.paid} paid, ${counts.failed} failed, ${counts.invalid} invalid, ${counts.unknown} unknown, ${counts.pending} pending.`,
-  );
-  if (paid.size > 0) {
-    deps.print('Paid:');
-    for (const line of formatTotals(paid)) deps.print(line);
-  }
-  deps.print(`Output: ${paths.out}`);
-  if (counts.unknown > 0) {
-    deps.print(
-      `${counts.unknown} row(s) are unknown: they may or may not be paid, and are never sent again by themselves. ` +
-        `Check each in the CryptoCloud dashboard, then: payout resolve ${options.input} --row N (--paid INV-XXXXXXXX | --not-paid)`,
-    );
-  }
-  if (counts.pending > 0) deps.print(`${counts.pending} row(s) are not sent yet: run the same command again to carry on.`);
 }

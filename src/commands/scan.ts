@@ -8,6 +8,7 @@ import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.j
 import { createResultWriter, type ResultCells } from '../csv/write.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { prepareValidation, validateRow, type ValidateOptions } from '../validate/index.js';
+import { StatusTally } from './tally.js';
 import { CurrencyTotals } from './totals.js';
 
 export interface ScanOptions {
@@ -101,30 +102,52 @@ export async function scanPayroll(
 }
 
 /**
+ * How an output CSV is put in place: the owner (output-owner.ts) checks that the file it replaces
+ * is payout's own for this input, and keeps the manifest beside it in step.
+ */
+export interface OutputCommit {
+  /** Sees the complete temp file before it replaces the output; throws to leave the output as it is. */
+  beforeRename(written: { tempPath: string; summary: ScanSummary; tally: StatusTally }): Promise<void>;
+  /** The output is in place. */
+  afterRename(): void;
+}
+
+/** What writing the output came to: the scan, and the counts and totals of what was written. */
+export interface WrittenOutput extends ScanSummary {
+  tally: StatusTally;
+}
+
+/**
  * Scans `inputPath` and writes the output CSV at `outPath` with `resultFor` deciding each row's
  * cells. The output replaces the old one atomically, and only when the input's SHA-256 is
- * `expectSha256` (when given): an output is never rewritten from a file it does not belong to.
+ * `expectSha256` (when given) and `commit` accepts: an output is never rewritten from a file it
+ * does not belong to, nor over a file that is not payout's own for this input.
  */
 export async function writeResults(
   inputPath: string,
   outPath: string,
-  options: ScanOptions & { expectSha256?: string },
+  options: ScanOptions & { expectSha256?: string; commit: OutputCommit },
   resultFor: (scanned: ScannedRow) => ResultCells,
   onRow?: (scanned: ScannedRow, result: ResultCells) => void,
-): Promise<ScanSummary> {
+): Promise<WrittenOutput> {
   let writer: Awaited<ReturnType<typeof createResultWriter>> | undefined;
+  const tally = new StatusTally();
   try {
     const summary = await scanPayroll(inputPath, options, async (scanned) => {
       writer ??= await createResultWriter(outPath, scanned.header);
       const result = resultFor(scanned);
+      tally.add(result.status, scanned.verdict);
       onRow?.(scanned, result);
       await writer.write(scanned.row, result);
     });
     if (options.expectSha256 !== undefined && summary.sha256 !== options.expectSha256) {
       throw new InputError(mismatchMessage(inputPath));
     }
-    await writer?.commit();
-    return summary;
+    if (writer) {
+      await writer.commit((tempPath) => options.commit.beforeRename({ tempPath, summary, tally }));
+      options.commit.afterRename();
+    }
+    return { ...summary, tally };
   } catch (error) {
     await writer?.abort();
     throw error;

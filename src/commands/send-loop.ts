@@ -9,7 +9,8 @@ import type { JournalWriter } from '../journal/file.js';
 import { applyEntry, type JournalState } from '../journal/replay.js';
 import type { Pacer } from '../schedule/pacer.js';
 import type { Logger } from '../log.js';
-import { formatDuration, shortAddress } from './format.js';
+import { estimateMs } from './format.js';
+import { LineProgress, type ProgressReporter, type RowOutcome } from './progress.js';
 
 /** Stop after this many unknown outcomes in a row: the API is probably down (contract). */
 export const MAX_UNKNOWN_IN_A_ROW = 3;
@@ -35,6 +36,8 @@ export interface SendLoopContext {
   marginMs: number;
   /** Rows this run means to send, for the progress line and the ETA. */
   total: number;
+  /** Where each row's outcome is shown. @default one log line per row (LineProgress) */
+  progress?: ProgressReporter;
   /** Called after each outcome is on disk (to refresh the output CSV). */
   onOutcome?: () => void;
 }
@@ -57,14 +60,24 @@ export async function sendRows(rows: AsyncIterable<RowToSend>, ctx: SendLoopCont
   // exact guarantee (gap between arrivals, across retries and restarts), which a fixed window alone cannot.
   const queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: ctx.intervalMs });
   const run = { sent: 0, done: 0, unknownInARow: 0, stopReason: undefined as string | undefined };
-  for await (const row of rows) {
-    if (run.stopReason || ctx.stop.aborted) break;
-    // One at a time, awaited: rows are read lazily from the file, never queued up in memory.
-    await queue.add(() => sendRow(row, ctx, run));
+  const progress = ctx.progress ?? new LineProgress(ctx.logger);
+  const loop: LoopContext = { ...ctx, progress };
+  progress.start(ctx.total, estimateMs(ctx.total, ctx.intervalMs, ctx.marginMs));
+  try {
+    for await (const row of rows) {
+      if (run.stopReason || ctx.stop.aborted) break;
+      progress.sending(row.rowNumber);
+      // One at a time, awaited: rows are read lazily from the file, never queued up in memory.
+      await queue.add(() => sendRow(row, loop, run));
+    }
+  } finally {
+    progress.stop();
   }
   if (!run.stopReason && ctx.stop.aborted) run.stopReason = 'interrupted';
   return { sent: run.sent, ...(run.stopReason && { stopReason: run.stopReason }) };
 }
+
+type LoopContext = SendLoopContext & { progress: ProgressReporter };
 
 interface RunProgress {
   sent: number;
@@ -73,7 +86,7 @@ interface RunProgress {
   stopReason: string | undefined;
 }
 
-async function sendRow(row: RowToSend, ctx: SendLoopContext, run: RunProgress): Promise<void> {
+async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Promise<void> {
   let rateLimited = 0;
   let neverSent = 0;
   for (;;) {
@@ -89,12 +102,12 @@ async function sendRow(row: RowToSend, ctx: SendLoopContext, run: RunProgress): 
       case 'rejected':
         run.unknownInARow = 0;
         run.done += 1;
-        logRow(ctx, run, row, outcome.kind === 'accepted' ? `paid ${outcome.invoiceId}` : `FAILED: ${outcome.message}`);
+        reportRow(ctx, run, row, outcome.kind === 'accepted' ? 'paid' : 'failed', outcome.kind === 'accepted' ? outcome.invoiceId : outcome.message);
         return;
       case 'unknown':
         run.unknownInARow += 1;
         run.done += 1;
-        logRow(ctx, run, row, `UNKNOWN: ${outcome.message}`, 'warn');
+        reportRow(ctx, run, row, 'unknown', outcome.message);
         if (run.unknownInARow >= MAX_UNKNOWN_IN_A_ROW) {
           run.stopReason = `${MAX_UNKNOWN_IN_A_ROW} requests in a row had no clear answer; the API is probably down`;
         }
@@ -154,11 +167,15 @@ function record(ctx: SendLoopContext, entry: JournalEntry): void {
   ctx.journal.append(entry);
 }
 
-function logRow(ctx: SendLoopContext, run: RunProgress, row: RowToSend, what: string, level: 'info' | 'warn' = 'info'): void {
+function reportRow(ctx: LoopContext, run: RunProgress, row: RowToSend, outcome: RowOutcome, detail: string): void {
   const left = ctx.total - run.done;
-  const eta = left > 0 ? ` · ETA ${formatDuration(left * (ctx.intervalMs + ctx.marginMs))}` : '';
-  const { amount, currencyCode, toAddress } = row.payout;
-  ctx.logger.log(level, `[${run.done}/${ctx.total}] row ${row.rowNumber}: ${amount} ${currencyCode} → ${shortAddress(toAddress)}: ${what}${eta}`, {
-    row: row.rowNumber,
+  ctx.progress.row({
+    done: run.done,
+    total: ctx.total,
+    rowNumber: row.rowNumber,
+    payout: row.payout,
+    outcome,
+    detail,
+    etaMs: left > 0 ? left * (ctx.intervalMs + ctx.marginMs) : 0,
   });
 }

@@ -7,12 +7,13 @@ import { loadJournal } from '../journal/file.js';
 import type { JournalState } from '../journal/replay.js';
 import { formatTotals } from './format.js';
 import type { CommandDeps } from './options.js';
+import { OutputOwner } from './output-owner.js';
 import { resolvePaths } from './paths.js';
-import { emptyCounts, resultsFrom, type StatusCounts } from './rules.js';
+import { resultsFrom, type StatusCounts } from './rules.js';
 import { mismatchMessage, scanPayroll, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import type { RowStatus } from '../core/types.js';
 import { acquireLock } from '../journal/lock.js';
-import { CurrencyTotals } from './totals.js';
+import { StatusTally, type StatusTotals } from './tally.js';
 
 export interface StatusOptions {
   input: string;
@@ -20,16 +21,21 @@ export interface StatusOptions {
   out?: string;
   columns?: ScanOptions['read'];
   decimalComma?: boolean;
+  /** Print nothing on stdout: the caller prints the report as JSON. @default false */
+  json?: boolean;
 }
 
 export interface StatusReport {
   input: string;
   checkpoint: string;
+  /** The output CSV, and whether this status brought it up to date (not while a run holds the checkpoint, nor over a file that is not payout's own). */
+  output: string;
+  outputRefreshed: boolean;
   sha256: string;
   rows: number;
   counts: StatusCounts;
   /** Totals per state and currency (valid rows only). */
-  totals: Partial<Record<keyof StatusCounts, Array<{ currency: string; count: number; total: string }>>>;
+  totals: StatusTotals;
   unknownRows: number[];
 }
 
@@ -41,41 +47,50 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
     throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`);
   }
   const state: JournalState = loaded.state;
-  const counts = emptyCounts();
-  const totals = new Map<keyof StatusCounts, CurrencyTotals>();
+  const tally = new StatusTally();
   const unknownRows: number[] = [];
   const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
-  const tally = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
-    counts[rowStatus] += 1;
+  const count = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
+    tally.add(rowStatus, verdict);
     if (rowStatus === 'unknown') unknownRows.push(row.rowNumber);
-    if (verdict.ok) {
-      const t = totals.get(rowStatus) ?? new CurrencyTotals();
-      t.add(verdict.payout.currencyCode, verdict.payout.amount);
-      totals.set(rowStatus, t);
-    }
   };
   const resultFor = resultsFrom(state, false);
-  const summary = await withLockIfFree(paths.checkpoint, (locked) =>
-    locked
-      ? writeResults(paths.input, paths.out, { ...scan, expectSha256: state.header.input.sha256 }, resultFor, (scanned, r) => tally(scanned, r.status))
-      : scanPayroll(paths.input, scan, (scanned) => tally(scanned, resultFor(scanned).status)),
-  );
+  const owner = new OutputOwner({ paths, command: 'status', logger: deps.logger });
+  let refreshed = false;
+  const summary = await withLockIfFree(paths.checkpoint, async (locked) => {
+    // A status only reports: over an output that is not payout's own for this input, it says so and leaves it alone.
+    const refusal = locked ? await owner.refusal(state.header.input.sha256, state) : undefined;
+    if (refusal !== undefined) deps.logger.warn(`not bringing ${paths.out} up to date: it was not written by payout for this input (${refusal})`);
+    if (!locked || refusal !== undefined) return scanPayroll(paths.input, scan, (scanned) => count(scanned, resultFor(scanned).status));
+    const written = await writeResults(
+      paths.input,
+      paths.out,
+      { ...scan, expectSha256: state.header.input.sha256, commit: owner.committer(state) },
+      resultFor,
+      (scanned, r) => count(scanned, r.status),
+    );
+    refreshed = true;
+    return written;
+  });
   if (summary.sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
 
+  const counts = tally.counts;
   const report: StatusReport = {
     input: paths.input,
     checkpoint: paths.checkpoint,
+    output: paths.out,
+    outputRefreshed: refreshed,
     sha256: summary.sha256,
     rows: summary.rows,
     counts,
-    totals: Object.fromEntries([...totals.entries()].map(([k, t]) => [k, t.entries()])),
+    totals: tally.totals(),
     unknownRows,
   };
+  if (options.json) return report;
   deps.print(`${paths.input}: ${summary.rows} row(s); checkpoint ${paths.checkpoint}`);
   for (const key of ['paid', 'failed', 'unknown', 'pending', 'invalid'] as const) {
     deps.print(`${key.padEnd(8)} ${String(counts[key]).padStart(7)}`);
-    const t = totals.get(key);
-    if (t) for (const line of formatTotals(t, '           ')) deps.print(line);
+    if (report.totals[key]) for (const line of formatTotals(tally.totalsOf(key), '           ')) deps.print(line);
   }
   if (unknownRows.length > 0) {
     const shown = unknownRows.slice(0, 20).join(', ');

@@ -27,8 +27,12 @@ export interface ResultCells {
 export interface ResultWriter {
   /** Appends one row (rows in input order); waits when the disk is slower than the caller (backpressure). */
   write(row: InputRow, result: ResultCells): Promise<void>;
-  /** Flushes, fsyncs, atomically renames the file into place and fsyncs the directory. */
-  commit(): Promise<void>;
+  /**
+   * Flushes, fsyncs, atomically renames the file into place and fsyncs the directory.
+   * `beforeRename` sees the complete, synced temp file just before the rename; if it throws, the
+   * temp file is removed and whatever was at the path stays as it was.
+   */
+  commit(beforeRename?: (tempPath: string) => Promise<void>): Promise<void>;
   /** Discards the temp file; the previous output, if any, stays as it was. No-op after commit. */
   abort(): Promise<void>;
 }
@@ -97,7 +101,7 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
       await push([...row.fields, result.status, neutraliseCell(result.invoiceId ?? ''), neutraliseCell(result.error ?? '')]);
     },
 
-    async commit() {
+    async commit(beforeRename) {
       if (state !== 'open') throw new Error(`the output CSV ${path} is already ${state}`);
       state = 'committing';
       try {
@@ -107,6 +111,7 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
         // The stream owns (and has closed) its descriptor: a FileHandle lent to a stream cannot be
         // closed while the stream holds it. fsync acts on the file, so a new descriptor will do.
         await syncPath(tempPath);
+        await beforeRename?.(tempPath);
         await rename(tempPath, path);
         await syncPath(directory);
         state = 'committed';

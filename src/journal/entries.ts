@@ -56,10 +56,24 @@ export const resolveSchema = z.object({
   invoiceId: z.string().nullable(),
 });
 
-export const entrySchema = z.discriminatedUnion('type', [headerSchema, intentSchema, outcomeEntrySchema, resolveSchema]);
+/**
+ * An API request that moves no money (the balance query), journaled only for its timing: the
+ * gap between any two requests must hold across a restart too. Written (fsynced) with `at`
+ * alone before the request leaves, then again with its start and end once it is over.
+ */
+export const requestSchema = z.object({
+  type: z.literal('request'),
+  what: z.literal('balance'),
+  at: epochMs,
+  startedAt: epochMs.optional(),
+  endedAt: epochMs.optional(),
+});
+
+export const entrySchema = z.discriminatedUnion('type', [headerSchema, intentSchema, outcomeEntrySchema, resolveSchema, requestSchema]);
 
 export type JournalHeader = z.infer<typeof headerSchema>;
 export type IntentEntry = z.infer<typeof intentSchema>;
 export type OutcomeEntry = z.infer<typeof outcomeEntrySchema>;
 export type ResolveEntry = z.infer<typeof resolveSchema>;
+export type RequestEntry = z.infer<typeof requestSchema>;
 export type JournalEntry = z.infer<typeof entrySchema>;

@@ -1,7 +1,7 @@
 /**
  * The checkpoint journal on disk: read it back (streamed), create it, append to it durably.
  */
-import { closeSync, constants, createReadStream, type ReadStream, fsyncSync, openSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, type ReadStream, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { entrySchema, headerSchema, type JournalEntry, type JournalHeader } from './entries.js';
@@ -98,6 +98,29 @@ export class JournalWriter {
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | flags, 0o600);
     const writer = new JournalWriter(fd, path);
     writer.append(header);
+    fsyncDirectory(dirname(path));
+    return writer;
+  }
+
+  /**
+   * Replaces the journal at `path` with a new one holding `header` and then `entries`, atomically
+   * (a temp file fsynced and renamed over it): at every moment one whole journal is there. Only
+   * for a journal that never recorded an intent, so nothing was ever sent with it; the caller
+   * carries its request timing over in `entries`.
+   */
+  static replace(path: string, header: JournalHeader, entries: readonly JournalEntry[]): JournalWriter {
+    const temp = `${path}.new-${process.pid}`;
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o600);
+    const writer = new JournalWriter(fd, path);
+    try {
+      writer.append(header);
+      for (const entry of entries) writer.append(entry);
+      renameSync(temp, path);
+    } catch (error) {
+      writer.close();
+      rmSync(temp, { force: true });
+      throw error;
+    }
     fsyncDirectory(dirname(path));
     return writer;
   }

@@ -4,9 +4,11 @@
  * has rebooted since (the boot id differs), so a reused pid cannot keep it forever.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { constants, linkSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { fsyncDirectory } from './file.js';
 
 interface LockOwner {
   pid: number;
@@ -24,34 +26,59 @@ export interface CheckpointLock {
 export function acquireLock(checkpointPath: string): CheckpointLock {
   const lockPath = `${checkpointPath}.lock`;
   const me: LockOwner = { pid: process.pid, host: hostname(), bootId: readBootId(), token: randomBytes(8).toString('hex') };
-  for (let tries = 0; tries < 3; tries += 1) {
-    if (tryCreate(lockPath, me)) return { release: () => releaseIfMine(lockPath, me) };
-    const owner = readOwner(lockPath);
-    if (owner && isAlive(owner, me)) {
-      throw new InputError(
-        `another payout run (pid ${owner.pid} on ${owner.host}) is using the checkpoint ${checkpointPath}. ` +
-          'Wait for it to finish; if no such run exists, delete the file ' + lockPath,
-      );
-    }
-    // Stale: move it aside atomically, then check that what we moved is the dead owner's and
-    // not a lock that another process created meanwhile; if it is theirs, put it back.
-    const aside = `${lockPath}.stale-${me.token}`;
-    try {
-      renameSync(lockPath, aside);
-    } catch {
-      continue;
-    }
-    const moved = readOwner(aside);
-    if (moved && moved.token !== owner?.token) {
-      try {
-        linkSync(aside, lockPath);
-      } catch {
-        // Someone else holds it now; the next try will see them.
-      }
-    }
-    unlinkSync(aside);
+  const taken = takeLock(lockPath, me, 0);
+  if (taken === true) {
+    // The lock's directory entry is made durable like the journal's (a lock lost to a power cut
+    // would be stale anyway: the boot id changes, but a tool that fsyncs some entries should fsync all).
+    syncDirectory(dirname(lockPath));
+    return { release: () => releaseIfMine(lockPath, me) };
+  }
+  if (taken) {
+    throw new InputError(
+      `another payout run (pid ${taken.pid} on ${taken.host}) is using the checkpoint ${checkpointPath}. ` +
+        'Wait for it to finish; if no such run exists, delete the file ' + lockPath,
+    );
   }
   throw new InputError(`could not take the lock ${lockPath}; another payout run may be starting. Try again`);
+}
+
+/** Nested takeovers beyond this (each needs a process killed inside the one before) are left to the operator. */
+const MAX_TAKEOVER_DEPTH = 3;
+
+/**
+ * Creates the lock file at `path` for `me`: true when taken; the live owner when another process
+ * holds it; undefined when it could not be decided (contention; the caller says "try again").
+ *
+ * A lock whose owner is dead is removed under a second lock named after that owner's token
+ * (`<path>.break-<token>`): only one process at a time may remove a given dead owner's lock, and
+ * it removes the file only if it still holds that owner's token. Only the holder of that second
+ * lock ever removes a lock file of that owner (the owner itself is dead), so between checking
+ * the token and removing the file, the file cannot change: a live process's lock is never
+ * removed, whatever the number of processes starting at once. The second lock is taken the same
+ * way, so a process killed while removing a dead lock leaves nothing that blocks the next one.
+ */
+function takeLock(path: string, me: LockOwner, depth: number): true | LockOwner | undefined {
+  for (let tries = 0; tries < 50; tries += 1) {
+    if (tryCreate(path, me)) return true;
+    const owner = readOwner(path);
+    if (owner === 'missing') continue; // Released meanwhile: try again.
+    if (owner && isAlive(owner, me)) return owner;
+    if (depth >= MAX_TAKEOVER_DEPTH) return undefined;
+    const breaker = `${path}.break-${owner?.token.replace(/[^0-9A-Za-z]/g, '') || 'unreadable'}`;
+    const taken = takeLock(breaker, me, depth + 1);
+    if (taken !== true) {
+      // Another live process is removing this dead lock right now: give it a moment.
+      pause(2);
+      continue;
+    }
+    try {
+      const again = readOwner(path);
+      if (again !== 'missing' && (again?.token ?? '') === (owner?.token ?? '')) unlinkIfThere(path);
+    } finally {
+      releaseIfMine(breaker, me);
+    }
+  }
+  return undefined;
 }
 
 /** Writes the owner to a temp file and links it into place: the lock appears whole or not at all. */
@@ -74,11 +101,20 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   }
 }
 
-function readOwner(path: string): LockOwner | undefined {
+/** The lock's owner; undefined when unreadable (a power cut before its data was on disk): stale; 'missing' when there is no file. */
+function readOwner(path: string): LockOwner | undefined | 'missing' {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    return undefined;
+  }
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner> | null;
+    const ok = owner && typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.bootId === 'string' && typeof owner.token === 'string';
+    return ok ? (owner as LockOwner) : undefined;
   } catch {
-    // Unreadable or half-written (its creator died between create and write): stale.
     return undefined;
   }
 }
@@ -95,7 +131,30 @@ function isAlive(owner: LockOwner, me: LockOwner): boolean {
 }
 
 function releaseIfMine(lockPath: string, me: LockOwner): void {
-  if (readOwner(lockPath)?.token === me.token) unlinkSync(lockPath);
+  const owner = readOwner(lockPath);
+  if (owner !== 'missing' && owner?.token === me.token) unlinkSync(lockPath);
+}
+
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** Sleeps synchronously (acquiring is synchronous, and this wait is a few milliseconds at most). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** fsyncs a directory; file systems that cannot (EINVAL, ENOTSUP) are let be. */
+function syncDirectory(path: string): void {
+  try {
+    fsyncDirectory(path);
+  } catch (error) {
+    if (!['EINVAL', 'ENOTSUP', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
 }
 
 function readBootId(): string {

@@ -70,6 +70,14 @@ export function applyEntry(state: JournalState, entry: JournalEntry, lineNumber:
       state.lastRequest = { intentAt: state.lastRequest?.intentAt ?? entry.startedAt, startedAt: entry.startedAt, endedAt: entry.endedAt };
       return;
     }
+    case 'request':
+      // Timing only: no row changes. Later requests come later in the file, so the last one wins.
+      state.lastRequest = {
+        intentAt: entry.at,
+        ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }),
+        ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }),
+      };
+      return;
     case 'resolve': {
       const record = state.rows.get(entry.row);
       if (!record || record.status !== 'unknown') {

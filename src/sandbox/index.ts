@@ -9,12 +9,13 @@
  *   auth (401 `{"detail":"Invalid token."}`), an injected fault, the gap rule (`rate_limit`),
  *   then the body (`validate_error`, `required_parameter`, `currency_code`, `network`,
  *   `uncorrected_amount`), all 400 `{"status":"error","result":{KEY: message}}`.
- * - `POST /v2/merchant/wallet/balance/all` (auth): the balances. Outside the gap rule and the ledger.
+ * - `POST /v2/merchant/wallet/balance/all` (auth): the balances. Outside the gap rule and the ledger;
+ *   its arrivals are listed by `balanceLedger()`, and `balanceAnswer` makes it misbehave.
  * - `POST /_sandbox/faults` `{"faults":[…]}`, `GET /_sandbox/ledger`, `GET /_sandbox/health`:
  *   test control from other processes; no auth, loopback callers only.
  */
 export { startSandbox, BALANCE_PATH, CONTROL_PREFIX, CREATE_PATH } from './server.js';
-export type { LedgerEntry, Sandbox, SandboxOptions } from './types.js';
+export type { BalanceAnswerStyle, BalanceLedgerEntry, LedgerEntry, Sandbox, SandboxOptions } from './types.js';
 export { REJECT_KEYS, faultSchema } from './faults.js';
 export type { Fault, FaultWhen, RejectKey } from './faults.js';
 export { DEFAULT_BALANCE, DEFAULT_INTERVAL_MS } from './options.js';

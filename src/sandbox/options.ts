@@ -4,7 +4,7 @@
  */
 import { CURRENCIES, findCurrency } from '../core/currencies.js';
 import { parseDecimal, toMinorUnits } from '../core/money.js';
-import type { SandboxOptions } from './types.js';
+import type { BalanceAnswerStyle, SandboxOptions } from './types.js';
 
 /** The options with every default filled in and balances in minor units. */
 export interface SandboxConfig {
@@ -18,7 +18,10 @@ export interface SandboxConfig {
   latencyMs: [number, number];
   successShape: 'documented' | 'invoice_id' | 'data' | 'rotate';
   ledgerFile: string | undefined;
+  balanceAnswer: BalanceAnswerStyle;
 }
+
+const BALANCE_ANSWERS: readonly BalanceAnswerStyle[] = ['normal', 'not_found', 'auth', 'http_5xx', 'broken_json', 'hang'];
 
 /** The balance of every currency the options do not name: generous, so only tests that mean to run dry do. */
 export const DEFAULT_BALANCE = '1000000';
@@ -65,6 +68,8 @@ export function resolveSandboxOptions(options: SandboxOptions): SandboxConfig {
   if (ledgerFile !== undefined && (typeof ledgerFile !== 'string' || ledgerFile === '')) {
     fail('ledgerFile', 'a non-empty path', ledgerFile);
   }
+  const balanceAnswer = options.balanceAnswer ?? 'normal';
+  if (!BALANCE_ANSWERS.includes(balanceAnswer)) fail('balanceAnswer', BALANCE_ANSWERS.map((a) => `'${a}'`).join(', '), balanceAnswer);
   return {
     port,
     host,
@@ -75,6 +80,7 @@ export function resolveSandboxOptions(options: SandboxOptions): SandboxConfig {
     latencyMs: [low ?? 0, high ?? 0],
     successShape,
     ledgerFile,
+    balanceAnswer,
   };
 }
 

@@ -34,7 +34,7 @@ import {
 import { Ledger } from './ledger.js';
 import { resolveSandboxOptions, type SandboxConfig } from './options.js';
 import { checkWithdrawal, isAuthorized, isTooEarly, parseCreateBody, type ParsedBody, type Withdrawal } from './rules.js';
-import type { LedgerEntry, Sandbox, SandboxOptions } from './types.js';
+import type { BalanceLedgerEntry, LedgerEntry, Sandbox, SandboxOptions } from './types.js';
 
 /** The create endpoint's path. */
 export const CREATE_PATH = '/v2/invoice/api/out/create';
@@ -64,6 +64,7 @@ const FAULT_MESSAGES: Record<RejectKey, string> = {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const config = resolveSandboxOptions(options);
   const ledger = new Ledger(config.ledgerFile);
+  const balanceLedger: BalanceLedgerEntry[] = [];
   const faults = new FaultQueue();
   const balances = new Map(config.balances);
   const invoiceIds = new Set<string>();
@@ -89,7 +90,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (path === BALANCE_PATH) {
       if (req.method !== 'POST') return methodNotAllowed(req, res);
-      return handleBalance(req, res);
+      return handleBalance(req, res, arrivedAt);
     }
     if (path.startsWith(CONTROL_PREFIX)) return handleControl(req, res, path);
     await readBody(req);
@@ -199,17 +200,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
-  async function handleBalance(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Not a create request: no gap rule, no fault, no ledger entry.
+  async function handleBalance(req: IncomingMessage, res: ServerResponse, arrivedAt: number): Promise<void> {
+    // Not a create request: no gap rule, no fault queue, no `ledger()` entry; its arrival is
+    // recorded apart, so tests can check the client's gaps across both endpoints.
     await readBody(req);
-    if (!isAuthorized(req.headers.authorization, config.apiKey)) {
-      return reply(res, 401, 'application/json', invalidTokenBody(), { 'WWW-Authenticate': 'Token' });
+    const answer = (status: number, type: string, body: string, headers: Record<string, string> = {}): void => {
+      balanceLedger.push({ arrivedAt, httpStatus: status });
+      reply(res, status, type, body, headers);
+    };
+    if (!isAuthorized(req.headers.authorization, config.apiKey) || config.balanceAnswer === 'auth') {
+      return answer(401, 'application/json', invalidTokenBody(), { 'WWW-Authenticate': 'Token' });
     }
     const lines = [...CURRENCIES.values()].map((currency) => ({
       currency,
       balance: fromMinorUnits(balances.get(currency.code) ?? 0n, currency.decimals),
     }));
-    reply(res, 200, 'application/json', balanceBody(lines));
+    switch (config.balanceAnswer) {
+      case 'not_found':
+        return answer(404, 'application/json', detailBody('Not found.'));
+      case 'http_5xx':
+        return answer(DEFAULT_5XX_STATUS, 'text/html', serverErrorBody(DEFAULT_5XX_STATUS));
+      case 'broken_json': {
+        const body = balanceBody(lines);
+        return answer(200, 'application/json', body.slice(0, Math.floor(body.length / 2)));
+      }
+      case 'hang':
+        balanceLedger.push({ arrivedAt });
+        return;
+      default:
+        return answer(200, 'application/json', balanceBody(lines));
+    }
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -294,6 +314,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://${urlHost(config.host)}:${port}`,
     ledger: () => ledger.list(),
+    balanceLedger: () => balanceLedger.map((entry) => ({ ...entry })),
     injectFaults: (list) => faults.push(list),
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -58,6 +58,23 @@ export interface SandboxOptions {
    * @default undefined
    */
   ledgerFile?: string;
+  /**
+   * How the balance endpoint answers every request: normally, or as a missing endpoint (404), a
+   * refused key (401), a gateway error (502), a body cut in half, or never (a hang).
+   * @default 'normal'
+   */
+  balanceAnswer?: BalanceAnswerStyle;
+}
+
+/** See {@link SandboxOptions.balanceAnswer}. */
+export type BalanceAnswerStyle = 'normal' | 'not_found' | 'auth' | 'http_5xx' | 'broken_json' | 'hang';
+
+/** One request to the balance endpoint as the sandbox saw it. */
+export interface BalanceLedgerEntry {
+  /** `Date.now()` when the request arrived (its 'request' event), as for create requests. */
+  arrivedAt: number;
+  /** The HTTP status sent; absent when none was (hang). */
+  httpStatus?: number;
 }
 
 /**
@@ -99,6 +116,8 @@ export interface Sandbox {
   url: string;
   /** A copy of every create request recorded so far, in `seq` order. */
   ledger(): LedgerEntry[];
+  /** A copy of every balance request seen so far, in arrival order (not part of `ledger()`). */
+  balanceLedger(): BalanceLedgerEntry[];
   /** Queues faults, consumed one per authorised create request, first in first out. Throws on an invalid fault. */
   injectFaults(faults: Fault[]): void;
   /** Stops listening and destroys every open connection (hung ones too). Safe to call twice. */

@@ -7,9 +7,17 @@ import type { ValidPayout } from '../core/types.js';
 
 /** The key two payouts share when they pay the same amount of the same currency to the same recipient. */
 export function payoutKey(payout: ValidPayout): string {
-  // EVM hex and bech32 are case-insensitive: one recipient typed two ways is still one recipient.
-  const address = /^0x|^(bc1|ltc1)/i.test(payout.toAddress) ? payout.toAddress.toLowerCase() : payout.toAddress;
-  return `${payout.currencyCode}\u0000${address}\u0000${payout.amount}`;
+  return `${recipientKey(payout)}\u0000${payout.amount}`;
+}
+
+/** The key two payouts share when they pay the same recipient in the same currency, whatever the amount. */
+export function recipientKey(payout: Pick<ValidPayout, 'currencyCode' | 'toAddress'>): string {
+  return `${payout.currencyCode}\u0000${normalAddress(payout.toAddress)}`;
+}
+
+/** An address as compared: EVM hex and bech32 are case-insensitive, so one recipient typed two ways is one recipient. */
+export function normalAddress(address: string): string {
+  return /^0x|^(bc1|ltc1)/i.test(address) ? address.toLowerCase() : address;
 }
 
 /** Remembers every payout seen and tells, for each new one, which earlier row it repeats. */
@@ -25,14 +33,22 @@ export class DuplicateFinder {
    * pair: a wrongly flagged row is then shown to the operator, never paid twice.
    */
   check(payout: ValidPayout, rowNumber: number): number | undefined {
-    const key = payoutKey(payout);
+    return this.checkKey(payoutKey(payout), rowNumber);
+  }
+
+  /**
+   * The same for any text key: returns the value stored with an equal key, or undefined after
+   * storing `value` (a positive whole number below 2^32) with this one.
+   */
+  checkKey(key: string, value: number): number | undefined {
     const a = hash(key, 0x811c9dc5);
-    const b = hash(key, 0x2f4a7c15) | 1;
+    // `| 1` yields a signed int32: back to unsigned, or it never equals what the Uint32Array stored.
+    const b = (hash(key, 0x2f4a7c15) | 1) >>> 0;
     const mask = this.rows.length - 1;
     for (let slot = a & mask; ; slot = (slot + 1) & mask) {
       const row = this.rows[slot] ?? 0;
       if (row === 0) {
-        this.rows[slot] = rowNumber;
+        this.rows[slot] = value;
         this.hashA[slot] = a;
         this.hashB[slot] = b;
         this.count += 1;
@@ -41,6 +57,24 @@ export class DuplicateFinder {
       }
       if (this.hashA[slot] === a && this.hashB[slot] === b) return row;
     }
+  }
+
+  /** The value stored with an equal key, without storing anything. */
+  lookup(key: string): number | undefined {
+    const a = hash(key, 0x811c9dc5);
+    // `| 1` yields a signed int32: back to unsigned, or it never equals what the Uint32Array stored.
+    const b = (hash(key, 0x2f4a7c15) | 1) >>> 0;
+    const mask = this.rows.length - 1;
+    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+      const row = this.rows[slot] ?? 0;
+      if (row === 0) return undefined;
+      if (this.hashA[slot] === a && this.hashB[slot] === b) return row;
+    }
+  }
+
+  /** How many distinct keys are stored. */
+  get size(): number {
+    return this.count;
   }
 
   private grow(): void {

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { amountOfRow, CLI, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
@@ -24,13 +25,18 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The key, and one payment history for every run of a test (a resumed run must not be refused by its own payments). */
+function runEnv(): NodeJS.ProcessEnv {
+  return { CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state') };
+}
+
 function runArgs(input: string): string[] {
   return ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '3000', '--yes'];
 }
 
 /** Starts a run and kills it with `signal` as soon as the sandbox has seen `arrivals` requests in all. */
 async function runUntilArrivals(input: string, arrivals: number, signal: NodeJS.Signals): Promise<number | null> {
-  const child = spawn(process.execPath, [CLI, ...runArgs(input)], { env: { ...process.env, CRYPTOCLOUD_API_KEY: KEY }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, ...runArgs(input)], { env: { ...process.env, ...runEnv() }, stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let done = false;
   void exited.then(() => (done = true));
@@ -69,7 +75,7 @@ describe('kill -9 in the middle of a request', () => {
       expect(status.stdout).toMatch(/unknown\s+1/);
       await resolveFromLedger(input, rows);
     }
-    const last = await runCli(runArgs(input), { env: { CRYPTOCLOUD_API_KEY: KEY } });
+    const last = await runCli(runArgs(input), { env: runEnv() });
     expect(last.code).toBe(0);
     expect(outputStatuses(input)).toEqual(Array(rows).fill('paid'));
 

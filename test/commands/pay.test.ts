@@ -39,6 +39,7 @@ function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
     retryFailed: false,
     allowDuplicates: false,
     decimalComma: false,
+    historyDir: join(dir, 'history'),
     ...extra,
   };
 }
@@ -48,10 +49,10 @@ function deps(stop = new AbortController().signal): CommandDeps {
   return { logger: createLogger({ silent: true }), print: (line) => printed.push(line), stop };
 }
 
-const connect: Connect = async (o) => ({
-  sender: createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs }),
-  close: async () => {},
-});
+const connect: Connect = async (o) => {
+  const client = createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs });
+  return { sender: client, balances: client, close: async () => {} };
+};
 
 function outputRows(input: string): Array<Record<string, string>> {
   return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;

@@ -2,7 +2,7 @@
  * Test helpers: temp dirs, payroll files with valid rows, running the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,11 +46,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a child process. */
+/**
+ * Runs the built CLI as a child process. Its payment history goes to a fresh temp folder (removed
+ * after it exits) unless `env` names one: no test sees another's history, or the user's.
+ */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  const ownState = options.env?.PAYOUT_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), 'payout-state-')) : undefined;
+  return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, CRYPTOCLOUD_API_KEY: '', ...options.env },
+      env: { ...process.env, CRYPTOCLOUD_API_KEY: '', ...(ownState && { PAYOUT_STATE_DIR: ownState }), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -60,5 +64,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(options.input ?? '');
+  }).finally(() => {
+    if (ownState) rmSync(ownState, { recursive: true, force: true });
   });
 }

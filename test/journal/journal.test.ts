@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
@@ -68,7 +68,22 @@ describe('replay', () => {
     expect(replay([intent(1), outcome(1, 'accepted'), intent(2)]).lastRequest).toEqual({ intentAt: 1002 });
     expect(replay([intent(1), outcome(1, 'accepted')]).lastRequest).toEqual({ intentAt: 1001, startedAt: 2000, endedAt: 2010 });
   });
+
+  it.each<[string, JournalEntry[], object]>([
+    ['a balance query that was over', [balance(5000, 5001, 5040)], { intentAt: 5000, startedAt: 5001, endedAt: 5040 }],
+    ['a balance query cut short by a crash (only its time)', [balance(5000)], { intentAt: 5000 }],
+    ['a balance query after payouts', [intent(1), outcome(1, 'accepted'), balance(5000, 5001, 5040)], { intentAt: 5000, startedAt: 5001, endedAt: 5040 }],
+    ['a payout after a balance query', [balance(500, 501, 540), intent(1), outcome(1, 'accepted')], { intentAt: 1001, startedAt: 2000, endedAt: 2010 }],
+  ])('folds %s into the last request, changing no row', (_name, entries, last) => {
+    const state = replay(entries);
+    expect(state.lastRequest).toEqual(last);
+    expect(state.rows.size).toBe(entries.filter((e) => e.type === 'intent').length);
+  });
 });
+
+function balance(at: number, startedAt?: number, endedAt?: number): JournalEntry {
+  return { type: 'request', what: 'balance', at, ...(startedAt !== undefined && { startedAt, endedAt }) } as JournalEntry;
+}
 
 describe('journal file', () => {
   let dir: string;
@@ -91,6 +106,30 @@ describe('journal file', () => {
     const loaded = await loadJournal(path);
     expect(loaded?.state?.rows.get(1)?.invoiceId).toBe('INV-AAAA1111');
     expect(loaded?.tornBytes).toBe(0);
+  });
+
+  it('reads back a balance query line for the gap', async () => {
+    const path = join(dir, 'c.jsonl');
+    const writer = JournalWriter.create(path, header);
+    writer.append(balance(7000));
+    writer.append(balance(7000, 7001, 7050));
+    writer.close();
+    expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 7000, startedAt: 7001, endedAt: 7050 });
+  });
+
+  it('replaces a journal whole, owner-only, and appends after the carried lines', async () => {
+    const path = join(dir, 'c.jsonl');
+    JournalWriter.create(path, header).close();
+    const other = { ...header, input: { ...header.input, sha256: 'b'.repeat(64) } };
+    const writer = JournalWriter.replace(path, other, [balance(7000, 7001, 7050)]);
+    writer.append(intent(1));
+    writer.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const state = (await loadJournal(path))?.state;
+    expect(state?.header.input.sha256).toBe('b'.repeat(64));
+    expect(state?.rows.get(1)?.status).toBe('unknown');
+    expect(state?.lastRequest).toEqual({ intentAt: 1001 });
+    expect(readdirSync(dir)).toEqual(['c.jsonl']);
   });
 
   it('refuses to create over an existing journal', () => {

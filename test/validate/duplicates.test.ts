@@ -25,4 +25,21 @@ describe('DuplicateFinder', () => {
     expect(finder.check(pay(evm, '1.7'), 50_002)).toBe(7);
     expect(finder.check(pay(evm, '1.49999'), 50_003)).toBe(49_999);
   });
+
+  it('finds every repeat, whatever the high bit of its hashes (about half were missed once)', () => {
+    const finder = new DuplicateFinder();
+    for (let i = 1; i <= 2000; i += 1) finder.check(pay(evm, `2.${i}`), i);
+    const missed = [];
+    for (let i = 1; i <= 2000; i += 1) if (finder.check(pay(evm, `2.${i}`), 2000 + i) !== i) missed.push(i);
+    expect(missed).toEqual([]);
+    expect(finder.size).toBe(2000);
+  });
+
+  it('looks a key up without storing it', () => {
+    const finder = new DuplicateFinder();
+    expect(finder.checkKey('a', 5)).toBeUndefined();
+    expect(finder.lookup('a')).toBe(5);
+    expect(finder.lookup('b')).toBeUndefined();
+    expect(finder.size).toBe(1);
+  });
 });

@@ -1,0 +1,341 @@
+/**
+ * The plan before money moves: what a run will pay and every check on it, shown to the operator
+ * before the confirmation. Local checks first (caps, control totals, the history of earlier
+ * payrolls): a breach refuses the run before any request. Then the checkpoint is opened (it
+ * records the balance query's timing, so the gap holds across a restart too), the balances are
+ * read at the API's pace, and a currency the wallet cannot cover refuses the run.
+ */
+import { basename } from 'node:path';
+import type { BalanceReader } from '../api/client.js';
+import { findCurrency } from '../core/currencies.js';
+import { EXIT, ExitError, InputError, UsageError } from '../core/errors.js';
+import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';
+import { JOURNAL_VERSION, type JournalEntry, type JournalHeader, type RequestEntry } from '../journal/entries.js';
+import { JournalWriter, type LoadedJournal } from '../journal/file.js';
+import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
+import { Pacer } from '../schedule/pacer.js';
+import { DuplicateFinder, recipientKey } from '../validate/duplicates.js';
+import { CapsCheck, describeCaps, hasCaps } from './caps.js';
+import type { ApiConnection, Connect } from './connection.js';
+import { estimateMs, formatDuration, formatTotals } from './format.js';
+import {
+  defaultHistoryDir,
+  HISTORY_WINDOW_DAYS,
+  HistoryWriter,
+  loadRecentPayments,
+  recordPayments,
+  type RecentPayments,
+  type RepeatGroup,
+} from './history.js';
+import type { CommandDeps, RunOptions } from './options.js';
+import type { RunPaths } from './paths.js';
+import type { StatusCounts } from './rules.js';
+import { mismatchMessage, type ScannedRow, type ScanSummary } from './scan.js';
+import type { CurrencyTotals } from './totals.js';
+
+/** Where the history is: `--history-dir`, else the user's state directory. */
+export function historyDirOf(options: RunOptions): string {
+  return options.historyDir ?? defaultHistoryDir(process.env);
+}
+
+/**
+ * What the plan learns from the pass over the rows: caps row by row, distinct recipients and
+ * repeats of earlier payrolls among the rows to pay. Memory stays flat (hashes, not strings).
+ */
+export class PlanFacts {
+  private readonly caps: CapsCheck;
+  private readonly recipients = new DuplicateFinder();
+
+  private constructor(
+    private readonly options: RunOptions,
+    /** Undefined for a --sandbox run: its payments are never recorded, so none can repeat. */
+    readonly history: RecentPayments | undefined,
+  ) {
+    this.caps = new CapsCheck(options.caps ?? {});
+  }
+
+  /**
+   * Reads the history (the last 45 days through this API, streamed) unless it is a --sandbox run.
+   * `own` is the checkpoint being resumed: its payments are this payroll's own, not repeats.
+   */
+  static async open(options: RunOptions, own: JournalState | undefined): Promise<PlanFacts> {
+    const history = options.sandbox
+      ? undefined
+      : await loadRecentPayments(historyDirOf(options), {
+          baseUrl: options.baseUrl,
+          now: Date.now(),
+          ...(own && { own: { sha256: own.header.input.sha256, checkpoint: own.header.createdAt } }),
+        });
+    return new PlanFacts(options, history);
+  }
+
+  /** Looks at one scanned row; `willSend` when this run means to pay it. */
+  add({ row, verdict }: ScannedRow, willSend: boolean): void {
+    if (!verdict.ok) return;
+    this.caps.observe(verdict.payout, row.rowNumber);
+    if (!willSend) return;
+    this.recipients.checkKey(recipientKey(verdict.payout), 1);
+    this.history?.match(verdict.payout, row.rowNumber);
+  }
+
+  /** Distinct currency and address pairs among the rows to pay. */
+  get distinctRecipients(): number {
+    return this.recipients.size;
+  }
+
+  /** Breaches of the caps and control totals, against the file's valid rows. */
+  capProblems(summary: ScanSummary): string[] {
+    return this.caps.problems(summary.valid, summary.totals);
+  }
+
+  /** Rows to pay that repeat payments of the last 45 days, grouped by day and file. */
+  repeats(): RepeatGroup[] {
+    return this.history?.repeats() ?? [];
+  }
+
+  /** The lines about caps and history, as the plan and the dry run show them. */
+  checkLines(summary: ScanSummary): string[] {
+    const caps = this.options.caps ?? {};
+    const problems = this.capProblems(summary);
+    const lines = [
+      hasCaps(caps)
+        ? `Caps and control totals: ${describeCaps(caps).join(', ')}: ${problems.length === 0 ? 'all hold' : `${problems.length} breach(es)`}.`
+        : 'Caps and control totals: none given.',
+    ];
+    const { history } = this;
+    if (!history) {
+      lines.push('History: not consulted (sandbox payments are not recorded).');
+      return lines;
+    }
+    const unreadable = history.unreadable > 0 ? ` (${history.unreadable} unreadable line(s) skipped)` : '';
+    const repeats = history.repeats();
+    if (repeats.length === 0) {
+      lines.push(`History: no row repeats a payment of the last ${HISTORY_WINDOW_DAYS} days through this API (${history.file}${unreadable}).`);
+    } else {
+      const consequence = this.options.allowRepeat ? 'paid anyway (--allow-repeat)' : 'a real run refuses them unless --allow-repeat';
+      lines.push(`History (${history.file}${unreadable}): ${describeRepeats(repeats)}; ${consequence}.`);
+    }
+    return lines;
+  }
+}
+
+/** "37 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1, 2, 3, 4, 5, …)". */
+export function describeRepeats(repeats: readonly RepeatGroup[]): string {
+  return repeats
+    .map(({ rows, date, input, shown }) => `${rows} row(s) match payments made on ${date} from ${input} (rows ${shown.join(', ')}${rows > shown.length ? ', …' : ''})`)
+    .join('; ');
+}
+
+/** What the balance check came to. */
+export type BalanceCheck =
+  | { kind: 'skipped' | 'unavailable'; why: string }
+  | { kind: 'checked'; lines: Array<{ currency: string; toPay: string; available?: string; short: boolean }> };
+
+/** What the plan phase needs from the run. */
+export interface PlanInput {
+  options: RunOptions;
+  deps: CommandDeps;
+  paths: RunPaths;
+  loaded: LoadedJournal | undefined;
+  summary: ScanSummary;
+  facts: PlanFacts;
+  /** The rows this run means to send, and their totals per currency. */
+  rowsToSend: number;
+  toSend: CurrencyTotals;
+  duplicatesToSend: number;
+  /** The rows' states after pass 1 (what the checkpoint already settled). */
+  counts: StatusCounts;
+  connect: Connect;
+}
+
+/** Everything the send loop needs, once the operator has confirmed. */
+export interface ReadyToPay {
+  journal: { writer: JournalWriter; header: JournalHeader };
+  state: JournalState;
+  connection: ApiConnection;
+}
+
+/**
+ * Shows the plan, runs every check and asks for confirmation. Throws an ExitError (exit 2,
+ * nothing sent) when a check refuses the run or the operator does not confirm; then the
+ * checkpoint and the connection are closed again.
+ */
+export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
+  const { options, deps } = input;
+  const refusals = input.facts.capProblems(input.summary);
+  const repeats = input.facts.repeats();
+  if (repeats.length > 0 && !options.allowRepeat) {
+    refusals.push(`${describeRepeats(repeats)}. Give --allow-repeat if they really are due again (--yes alone is not enough)`);
+  }
+  if (refusals.length > 0) {
+    printPlan(input, { kind: 'skipped', why: 'not asked, since the run is refused' });
+    throw new ExitError(`the run is refused; nothing was sent: ${refusals.join('; ')}`, EXIT.usage);
+  }
+  if (!options.yes && !deps.ask) {
+    throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
+  }
+  const history = input.facts.history && HistoryWriter.open(historyDirOf(options));
+  let journal: JournalWriter | undefined;
+  let connection: ApiConnection | undefined;
+  try {
+    const opened = openJournal(input);
+    journal = opened.writer;
+    connection = await input.connect(options);
+    if (history) {
+      const { header } = opened.state;
+      const source = { inputPath: input.paths.input, sha256: header.input.sha256, checkpoint: header.createdAt, baseUrl: options.baseUrl };
+      connection = recordPayments(connection, history, source, deps.logger);
+    }
+    const balance = await checkBalance(connection.balances, input, journal, opened.state);
+    printPlan(input, balance);
+    const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
+    if (short.length > 0) {
+      const figures = short.map((line) => `${line.currency}: this run pays ${line.toPay} but the available balance is ${line.available ?? '?'}`);
+      throw new ExitError(`${figures.join('; ')}. Nothing was sent: top up the wallet, or pay fewer rows`, EXIT.usage);
+    }
+    await askToConfirm(options, deps, input.rowsToSend);
+    return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection };
+  } catch (error) {
+    journal?.close();
+    history?.close();
+    await connection?.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens the checkpoint for the run: the one being resumed, a new one, or in place of one that
+ * never recorded an intent but was made from another version of the input (nothing was ever
+ * sent with it, so nothing binds it; its request timing is carried over for the gap).
+ */
+function openJournal({ paths, loaded, summary, deps }: PlanInput): { writer: JournalWriter; state: JournalState } {
+  const old = loaded?.state;
+  if (loaded && old && old.header.input.sha256 === summary.sha256) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), state: old };
+  const header: JournalHeader = {
+    type: 'header',
+    version: JOURNAL_VERSION,
+    input: { sha256: summary.sha256, bytes: summary.bytes, name: basename(paths.input) },
+    createdAt: new Date().toISOString(),
+  };
+  if (!old) return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
+  // Pass 1 refuses a changed input whose checkpoint recorded an intent; this is a second guard.
+  if (old.rows.size > 0) throw new InputError(mismatchMessage(paths.input));
+  const carried: JournalEntry[] = old.lastRequest ? [requestEntryOf(old.lastRequest)] : [];
+  deps.print(`The checkpoint ${paths.checkpoint} was made from another version of this file and nothing was ever sent with it: replaced.`);
+  const state = emptyState(header);
+  carried.forEach((entry) => applyEntry(state, entry, 0));
+  return { writer: JournalWriter.replace(paths.checkpoint, header, carried), state };
+}
+
+function requestEntryOf(last: LastRequest): RequestEntry {
+  return {
+    type: 'request',
+    what: 'balance',
+    at: last.intentAt,
+    ...(last.startedAt !== undefined && { startedAt: last.startedAt }),
+    ...(last.endedAt !== undefined && { endedAt: last.endedAt }),
+  };
+}
+
+/**
+ * Asks the API for the balances at its pace (the same gap rule as payouts, from the checkpoint's
+ * last request) and compares them with what this run pays. The request is journaled before it
+ * leaves and again once over, so the first payout (and a restarted run) keeps the gap after it.
+ * An answer that is missing or unclear is a warning: the run goes on.
+ */
+async function checkBalance(reader: BalanceReader | undefined, input: PlanInput, journal: JournalWriter, state: JournalState): Promise<BalanceCheck> {
+  const { options, deps } = input;
+  if (options.balanceCheck === false) return { kind: 'skipped', why: 'not checked (--no-balance-check)' };
+  if (!reader) return { kind: 'skipped', why: 'not checked (this connection cannot read balances)' };
+  const pacer = new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest);
+  const waitMs = pacer.nextStartAt() - Date.now();
+  if (waitMs >= 1000) deps.print(`Waiting ${formatDuration(waitMs)} for the API's pace before reading the balances…`);
+  try {
+    await pacer.waitTurn(deps.stop);
+  } catch {
+    throw new ExitError('interrupted before anything was sent', EXIT.usage);
+  }
+  const record = (entry: RequestEntry): void => {
+    journal.append(entry);
+    applyEntry(state, entry, 0);
+  };
+  const at = Date.now();
+  record({ type: 'request', what: 'balance', at });
+  const attempt = await reader.fetchBalances();
+  record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt, endedAt: attempt.endedAt });
+  const { answer } = attempt;
+  if (!answer.ok) {
+    deps.logger.warn(`The balances could not be read: ${answer.reason}. Going on without the balance check.`);
+    return { kind: 'unavailable', why: `not checked: ${answer.reason}` };
+  }
+  const lines = input.toSend.entries().map(({ currency, total }) => {
+    const decimals = findCurrency(currency)?.decimals ?? 0;
+    const available = answer.available.get(currency);
+    const toPayMinor = toMinorUnits(parseDecimal(total) ?? { integer: '0', fraction: '' }, decimals);
+    return {
+      currency,
+      toPay: total,
+      ...(available !== undefined && { available: signedDecimal(available, decimals) }),
+      short: available !== undefined && toPayMinor > available,
+    };
+  });
+  const unlisted = lines.filter((line) => line.available === undefined).map((line) => line.currency);
+  if (unlisted.length > 0) deps.logger.warn(`The balance answer gives no clear balance for ${unlisted.join(', ')}; not checked.`);
+  return { kind: 'checked', lines };
+}
+
+function signedDecimal(minor: bigint, decimals: number): string {
+  return minor < 0n ? `-${fromMinorUnits(-minor, decimals)}` : fromMinorUnits(minor, decimals);
+}
+
+/** The plan: rows, recipients, totals, what is left out, caps, history, balances, time. */
+function printPlan(input: PlanInput, balance: BalanceCheck): void {
+  const { options, deps, summary, counts, rowsToSend } = input;
+  deps.print('');
+  const through = options.sandbox ? 'the in-process sandbox' : options.baseUrl;
+  deps.print(`About to pay ${rowsToSend} row(s) to ${input.facts.distinctRecipients} distinct recipient(s) through ${through}:`);
+  for (const line of formatTotals(input.toSend)) deps.print(line);
+  const leftOut = [
+    summary.invalid > 0 && `${summary.invalid} invalid (--skip-invalid)`,
+    counts.paid > 0 && `${counts.paid} already paid`,
+    counts.unknown > 0 && `${counts.unknown} unknown (settle them with payout resolve)`,
+    counts.failed > 0 && `${counts.failed} failed (sent again only with --retry-failed)`,
+  ].filter((part): part is string => typeof part === 'string');
+  if (leftOut.length > 0) deps.print(`Left out: ${leftOut.join(', ')}.`);
+  if (input.duplicatesToSend > 0) deps.print(`${input.duplicatesToSend} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
+  for (const line of input.facts.checkLines(summary)) deps.print(line);
+  if (balance.kind === 'checked') {
+    deps.print('Balance:');
+    const width = Math.max(0, ...balance.lines.map((line) => line.currency.length));
+    for (const { currency, toPay, available, short } of balance.lines) {
+      const figures = available === undefined ? 'balance not listed: not checked' : `${available} available${short ? ' (NOT ENOUGH)' : ''}`;
+      deps.print(`  ${currency.padEnd(width)}  ${toPay} to pay, ${figures}`);
+    }
+  } else {
+    deps.print(`Balance: ${balance.why}.`);
+  }
+  // After a balance query the first payout waits one interval more.
+  const requests = rowsToSend + (balance.kind === 'skipped' ? 0 : 1);
+  deps.print(`At one request every ${options.intervalMs / 1000}s this takes about ${formatDuration(estimateMs(requests, options.intervalMs, options.marginMs))}.`);
+}
+
+async function askToConfirm(options: RunOptions, deps: CommandDeps, rows: number): Promise<void> {
+  if (options.yes) return;
+  if (!deps.ask) {
+    throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
+  }
+  const answer = (await deps.ask(`Type "yes" to pay ${rows} row(s): `)).trim().toLowerCase();
+  if (answer !== 'yes') throw new ExitError('not confirmed; nothing was sent', EXIT.usage);
+}
+
+/**
+ * A dry run's report of the checks a real run would make before sending (no balance: a dry run
+ * needs no key). Returns true when they would refuse a real run (the dry run then exits 1).
+ */
+export function reportDryRunChecks(options: RunOptions, deps: CommandDeps, facts: PlanFacts, summary: ScanSummary): boolean {
+  for (const line of facts.checkLines(summary)) deps.print(line);
+  const problems = facts.capProblems(summary);
+  for (const problem of problems) deps.logger.warn(`A real run would refuse this: ${problem}.`);
+  const refusedRepeats = facts.repeats().length > 0 && !options.allowRepeat;
+  return problems.length > 0 || refusedRepeats;
+}

@@ -1,0 +1,129 @@
+/**
+ * Torn and damaged checkpoints, through the CLI. A last line cut short is a write a crash
+ * interrupted (its fsync never returned, so its request never left): cut off on resume, and the
+ * row sent exactly once. Any other bad line is damage: refused (exit 2) with the line named,
+ * and nothing sent.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { finished, killAllChildren, readResults, sleep, spawnCli } from '../chaos/harness.js';
+import { ADDRESS, amountOfRow, CLI, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+
+const KEY = 'journal-damage-key-1c5d';
+const INTERVAL = 600;
+let dir: string;
+let sandbox: Sandbox;
+
+beforeEach(async () => {
+  dir = tempDir('payout-damage-');
+  env = { CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state') };
+  sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: KEY });
+});
+afterEach(async () => {
+  killAllChildren();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const runArgs = (input: string): string[] => ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '3000', '--yes'];
+let env: NodeJS.ProcessEnv;
+const checkpointOf = (input: string): string => input.replace(/\.csv$/, '.checkpoint.jsonl');
+const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean);
+const paidTimes = (row: number): number => sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(row)).length;
+
+/** A run stopped with Ctrl-C right after row 1's outcome is journaled (it is then waiting out the interval). */
+async function payFirstRowOnly(input: string): Promise<void> {
+  const child = spawnCli(CLI, runArgs(input), env);
+  const exit = finished(child);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !readJournalText(input).includes('"type":"outcome"')) await sleep(2);
+  child.kill('SIGINT');
+  expect((await exit).code).toBe(3);
+  expect(lines(checkpointOf(input)).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['header', 'intent', 'outcome']);
+}
+
+function readJournalText(input: string): string {
+  try {
+    return readFileSync(checkpointOf(input), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describe('a torn last line', () => {
+  it('an intent cut mid-write: cut off on resume, and its row sent exactly once', async () => {
+    const input = writePayroll(dir, 3);
+    await payFirstRowOnly(input);
+    const intent = JSON.stringify({ type: 'intent', row: 2, attempt: 1, at: Date.now(), currency_code: 'USDT_TRC20', to_address: ADDRESS.tron, amount: amountOfRow(2) });
+    appendFileSync(checkpointOf(input), intent.slice(0, Math.floor(intent.length / 2)));
+
+    const status = await runCli(['status', input], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/pending\s+2/);
+
+    const resumed = await runCli(runArgs(input), { env });
+    expect(resumed.code).toBe(0);
+    expect([1, 2, 3].map(paidTimes)).toEqual([1, 1, 1]);
+    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'paid', 'paid']);
+    // The torn bytes are gone: every line is whole JSON, and row 2's intent is its first attempt.
+    const entries = lines(checkpointOf(input)).map((l) => JSON.parse(l) as { type: string; row?: number; attempt?: number });
+    expect(readFileSync(checkpointOf(input), 'utf8').endsWith('\n')).toBe(true);
+    expect(entries.filter((e) => e.type === 'intent' && e.row === 2).map((e) => e.attempt)).toEqual([1]);
+  }, 30_000);
+
+  it('the file truncated in the middle of its last line (an outcome): that row is unknown and never re-sent', async () => {
+    const input = writePayroll(dir, 2);
+    const first = await runCli(runArgs(input), { env });
+    expect(first.code).toBe(0);
+    const text = readFileSync(checkpointOf(input), 'utf8');
+    // Cut the last line (row 2's outcome) in half: the request left, its answer is lost.
+    const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
+    truncateSync(checkpointOf(input), lastStart + Math.floor((text.length - lastStart) / 2));
+
+    const again = await runCli(runArgs(input), { env });
+    expect(again.code).toBe(3);
+    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'unknown']);
+    expect(sandbox.ledger()).toHaveLength(2);
+    expect(paidTimes(2)).toBe(1);
+  }, 30_000);
+
+  it('a header cut mid-write (a crash while creating the checkpoint): started afresh, each row paid once', async () => {
+    const input = writePayroll(dir, 2);
+    writeFileSync(checkpointOf(input), '{"type":"header","version":1,"input":{"sha');
+    const result = await runCli(runArgs(input), { env });
+    expect(result.code).toBe(0);
+    expect([1, 2].map(paidTimes)).toEqual([1, 1]);
+  }, 30_000);
+});
+
+describe('a damaged line in the middle', () => {
+  it.each([
+    ['not JSON', (line: string) => `${line.slice(0, 10)}#garbage#${line.slice(20)}`, /line 3 \(not a JSON line\)/],
+    ['JSON the tool did not write', () => '{"type":"outcome","row":1}', /line 3 \(a line the tool did not write\)/],
+    ['an empty line', () => '', /line 3 \(not a JSON line\)/],
+    ['an outcome kind altered', (line: string) => line.replace('"accepted"', '"accepteD"'), /line 3 \(a line the tool did not write\)/],
+  ])('%s: run, status and resolve refuse it with exit 2 naming the line; nothing sent or written', async (_name, damage, message) => {
+    const input = writePayroll(dir, 2);
+    const first = await runCli(runArgs(input), { env });
+    expect(first.code).toBe(0);
+    const path = checkpointOf(input);
+    const whole = lines(path);
+    expect(whole).toHaveLength(5); // header, then intent and outcome per row
+    whole[2] = damage(whole[2] ?? ''); // line 3: row 1's outcome
+    writeFileSync(path, `${whole.join('\n')}\n`);
+    const before = readFileSync(path, 'utf8');
+    const ledgerBefore = sandbox.ledger().length;
+
+    for (const args of [runArgs(input), ['status', input], ['resolve', input, '--row', '1', '--not-paid']]) {
+      const result = await runCli(args, { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toMatch(/damaged/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(sandbox.ledger()).toHaveLength(ledgerBefore);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  }, 30_000);
+});
