@@ -54,9 +54,13 @@ const TARGETS = {
   resumeRatio: 1.2,
 };
 
-/** Only the environment the CLI needs: no inherited base URL or key. */
+/** A payment history of its own, so bench payments never reach the operator's real one. */
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'payout-bench-state-'));
+process.on('exit', () => rmSync(STATE_DIR, { recursive: true, force: true }));
+
+/** Only the environment the CLI needs: no inherited base URL or key, and its own state dir. */
 function childEnv(extra = {}) {
-  const env = { ...process.env, ...extra };
+  const env = { ...process.env, PAYOUT_STATE_DIR: STATE_DIR, ...extra };
   delete env.CRYPTOCLOUD_BASE_URL;
   if (!('CRYPTOCLOUD_API_KEY' in extra)) delete env.CRYPTOCLOUD_API_KEY;
   delete env.NODE_OPTIONS;
