@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
 import type { InputRow, RowVerdict } from '../core/types.js';
-import { parseColumnsOption } from '../csv/read.js';
+import { openPayroll, parseColumnsOption } from '../csv/read.js';
 import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
@@ -15,13 +15,15 @@ import { estimateMs, formatDuration, formatTotals, shortAddress } from './format
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
-import { mismatchMessage, openScan, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import { mismatchMessage, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 import { OutputOwner } from './output-owner.js';
 import { printFinal, writeFinalOutput } from './run-end.js';
+import { AscendingRows } from './row-list.js';
+import { prepareValidation, validateRow } from '../validate/index.js';
 
 /** What a run came to. */
 export interface RunSummary {
@@ -105,6 +107,8 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
 
     // Pass 1: validate everything, and refresh the output from what the checkpoint knows.
     const toSend = new CurrencyTotals();
+    // The rows pass 1 means to send, so pass 2 validates only those (a resume has few left).
+    const sendList = new AscendingRows();
     let rowsToSend = 0;
     let duplicatesToSend = 0;
     const counts = emptyCounts();
@@ -121,13 +125,14 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         facts.add(scanned, willSend);
         if (verdict.ok && willSend) {
           rowsToSend += 1;
+          sendList.push(row.rowNumber);
           if (scanned.duplicateOf !== undefined) duplicatesToSend += 1;
           toSend.add(verdict.payout.currencyCode, verdict.payout.amount);
         }
       },
     );
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
-    printScan(deps, summary, paths);
+    printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
       throw new ExitError(
         `${summary.invalid} row(s) are invalid (listed above and in ${paths.out}); nothing was sent. ` +
@@ -158,7 +163,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }, deps.logger);
     let result;
     try {
-      result = await sendRows(rowsOf(paths.input, scan, state, options, summary.sha256, identity), {
+      result = await sendRows(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity), {
         journal: journal.writer,
         state,
         pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest),
@@ -179,7 +184,8 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
 
     // The final output, from the journal's last word.
     const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state);
-    if (result.stopReason) deps.logger.error(`Stopped: ${result.stopReason}.`);
+    if (result.stopReason === 'interrupted') deps.logger.info('Stopped as asked; the request in flight was recorded.');
+    else if (result.stopReason) deps.logger.error(`Stopped: ${result.stopReason}.`);
     printFinal(deps, final.tally, paths, options);
     return finish(final.tally.counts, paths, result.sent, result.stopReason);
   } finally {
@@ -192,26 +198,36 @@ function finish(counts: StatusCounts, paths: RunPaths, sent: number, stopReason?
 }
 
 /**
- * The rows to pay, read again lazily from the file (pass 2). The file must still be the one
- * pass 1 hashed: checked at the end, and by the journal's binding on every resume.
+ * The rows to pay, read again lazily from the file (pass 2). Only the rows pass 1 chose
+ * (`chosen`) can be sent, so only they are validated again, from the bytes read now; the others
+ * are only parsed and hashed. The file must still be the one pass 1 hashed: its identity is
+ * checked before each send, its SHA-256 at the end, and the journal's binding on every resume.
  */
 async function* rowsOf(
   inputPath: string,
   scan: ScanOptions,
+  chosen: AscendingRows,
   state: JournalState,
   options: RunOptions,
   sha256: string,
   identity: FileIdentity,
 ): AsyncGenerator<RowToSend> {
-  const pass = await openScan(inputPath, scan);
-  for await (const { row, verdict } of pass.rows) {
+  await prepareValidation();
+  const payroll = await openPayroll(inputPath, scan.read);
+  let next = 0;
+  let wanted = chosen.at(next);
+  // Stopping early (a stop, an error) ends this loop, and the payroll closes its file itself.
+  for await (const row of payroll.rows) {
+    if (row.rowNumber !== wanted) continue;
+    wanted = chosen.at(++next);
+    const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
     if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
       // Checked after the row was read and before it is paid: a row from a changed file is never sent.
       if (!sameIdentity(identity, identityOf(inputPath))) throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
       yield { rowNumber: row.rowNumber, payout: verdict.payout };
     }
   }
-  if (pass.summary().sha256 !== sha256) throw new InputError(mismatchMessage(inputPath));
+  if (payroll.digest().sha256 !== sha256) throw new InputError(mismatchMessage(inputPath));
 }
 
 function changedMessage(inputPath: string): string {
@@ -238,10 +254,11 @@ function reportProblems(deps: CommandDeps, { row, verdict, duplicateOf }: Scanne
   }
 }
 
-function printScan(deps: CommandDeps, summary: ScanSummary, paths: RunPaths): void {
+/** The scan's verdict; with the totals in a dry run (a real run shows the totals to pay in its plan). */
+function printScan(deps: CommandDeps, summary: ScanSummary, paths: RunPaths, withTotals = true): void {
   const repeats = summary.duplicates > 0 ? `, ${summary.duplicates} repeating an earlier row` : '';
   deps.print(`${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid${repeats}.`);
-  if (summary.totals.size > 0) {
+  if (withTotals && summary.totals.size > 0) {
     deps.print('Totals of the valid rows:');
     for (const line of formatTotals(summary.totals)) deps.print(line);
   }
