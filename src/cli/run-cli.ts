@@ -3,11 +3,10 @@
  * the process's exit code; command modules are loaded lazily to keep start-up fast.
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import yargs from 'yargs';
 import { EXIT, ExitError, UsageError } from '../core/errors.js';
 import type { CommandDeps, RunOptions } from '../commands/options.js';
-import { closeLogger, createLogger, type Logger } from '../log.js';
+import type { Logger, LoggerOptions } from '../log.js';
 import { parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
 
@@ -50,9 +49,18 @@ export async function runCli(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (logger) await closeLogger(logger);
+    if (logger) await (await import('../log.js')).closeLogger(logger);
   }
   return code;
+}
+
+/**
+ * Creates the logger, loading winston only now: `--help`, `--version` and a usage error never
+ * need it, and it costs about a third of the start-up.
+ */
+async function createLogger(options?: LoggerOptions): Promise<Logger> {
+  const log = await import('../log.js');
+  return log.createLogger(options);
 }
 
 function reportError(error: unknown, logger: Logger | undefined): number {
@@ -73,6 +81,7 @@ function reportError(error: unknown, logger: Logger | undefined): number {
 
 /** Asks on the terminal; Ctrl-C at the prompt is an empty answer (not confirmed), not a hang. */
 async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const cancelled = new AbortController();
   rl.on('SIGINT', () => cancelled.abort());
@@ -176,7 +185,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           // On a terminal (stderr), a progress bar with the log lines above it; elsewhere one plain line per row.
           const [{ openStatusLine }, { BarProgress, LineProgress }] = await Promise.all([import('./status-line.js'), import('../commands/progress.js')]);
           const statusLine = openStatusLine(process.stderr, process.env);
-          const log = createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose, ...(statusLine && { console: statusLine }) });
+          const log = await createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose, ...(statusLine && { console: statusLine }) });
           const progress = statusLine ? new BarProgress(log, statusLine, { color: statusLine.color }) : new LineProgress(log);
           const deps = makeDeps(log, { ...(statusLine && { statusLine }), progress });
           const [{ run }, { connect }] = await Promise.all([import('../commands/run.js'), import('./connect.js')]);
@@ -199,7 +208,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
       (args) => {
         result = (async () => {
           const [{ status }, { parseColumnsOption }] = await Promise.all([import('../commands/status.js'), import('../csv/read.js')]);
-          const deps = makeDeps(createLogger());
+          const deps = makeDeps(await createLogger());
           const report = await status(
             {
               input: args.input,
@@ -251,7 +260,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
                 validate: { decimalComma: args.decimalComma },
               },
             },
-            makeDeps(createLogger({ logFile: paths.log })),
+            makeDeps(await createLogger({ logFile: paths.log })),
           );
           return EXIT.ok;
         })();
@@ -281,7 +290,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
               rateLimitStyle: args.rateLimitStatus,
               ...(args.latency !== undefined && { latencyMs: parseMsRange('latency', args.latency) }),
             },
-            makeDeps(createLogger()),
+            makeDeps(await createLogger()),
           );
         })();
       },

@@ -50,8 +50,27 @@ export function fromMinorUnits(minor: bigint, decimals: number): string {
  * double, so a decimal that does not survive the round trip would be paid as another amount.
  */
 export function survivesJsonRoundTrip(canonical: string): boolean {
+  // A canonical decimal of at most 15 significant digits (DBL_DIG), well inside the range of
+  // normal doubles and below 1e21 (where String() would switch to exponent form), always prints
+  // back as itself: skip the conversion, the commonest amounts' costliest check.
+  if (fewDigitsDecimal(canonical)) return true;
   const n = Number(canonical);
   return Number.isFinite(n) && n > 0 && numberToPlainDecimal(n) === canonical;
+}
+
+/** Canonical, not zero, at most 15 digits counted from the first non-zero one, at most 19 decimals. */
+const FEW_DIGITS_DECIMAL = /^(?:[1-9]\d{0,14}(?:\.\d{0,18}[1-9])?|0\.\d{0,18}[1-9])$/;
+
+/** Whether `text` is a canonical positive decimal that any IEEE double carries exactly (see above). */
+function fewDigitsDecimal(text: string): boolean {
+  if (!FEW_DIGITS_DECIMAL.test(text)) return false;
+  const point = text.indexOf('.');
+  if (point === -1) return true;
+  // Significant digits: all of them with an integer part; otherwise from the first non-zero decimal.
+  let first = point === 1 && text.charCodeAt(0) === 48 ? 2 : 0;
+  while (first < text.length && (text.charCodeAt(first) === 48 || text.charCodeAt(first) === 46)) first += 1;
+  const significant = text.length - first - (first < point ? 1 : 0);
+  return significant <= 15;
 }
 
 /** Prints a double as a plain decimal (no exponent), the shortest text that reads back as it. */

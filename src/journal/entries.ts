@@ -77,3 +77,57 @@ export type OutcomeEntry = z.infer<typeof outcomeEntrySchema>;
 export type ResolveEntry = z.infer<typeof resolveSchema>;
 export type RequestEntry = z.infer<typeof requestSchema>;
 export type JournalEntry = z.infer<typeof entrySchema>;
+
+/** A JSON string with no escape and no control character: its value is the text between the quotes. */
+const PLAIN_STRING = '"([^"\\\\\\u0000-\\u001f]*)"';
+/** A JSON integer without sign, fraction or exponent, short enough to check against 2^53. */
+const PLAIN_INTEGER = '(0|[1-9][0-9]{0,15})';
+const INTENT_LINE = new RegExp(
+  `^\\{"type":"intent","row":${PLAIN_INTEGER},"attempt":${PLAIN_INTEGER},"at":${PLAIN_INTEGER},` +
+    `"currency_code":${PLAIN_STRING},"to_address":${PLAIN_STRING},"amount":${PLAIN_STRING}\\}$`,
+);
+const ACCEPTED_LINE = new RegExp(
+  `^\\{"type":"outcome","row":${PLAIN_INTEGER},"attempt":${PLAIN_INTEGER},"startedAt":${PLAIN_INTEGER},"endedAt":${PLAIN_INTEGER},` +
+    `"outcome":\\{"kind":"accepted","invoiceId":${PLAIN_STRING}\\}\\}$`,
+);
+
+/**
+ * The two lines a run writes for every row (an intent, then an `accepted` outcome), read without
+ * JSON.parse and zod, which cost most of a resume's replay of a long journal. Returns the entry
+ * only when the line is exactly such a line as JSON.stringify writes it (keys in the writer's
+ * order, no space, no escape in a string, integers within 2^53), which `entrySchema` accepts with
+ * the same value; anything else, however close, returns undefined, and the caller reads it with
+ * JSON.parse and the schema, which refuse a damaged line as they always did.
+ */
+export function parseCommonLine(text: string): IntentEntry | OutcomeEntry | undefined {
+  const intent = INTENT_LINE.exec(text);
+  if (intent) {
+    const [, row, attempt, at, currency_code = '', to_address = '', amount = ''] = intent;
+    const rowN = Number(row);
+    const attemptN = Number(attempt);
+    const atN = Number(at);
+    if (!isPositiveInt(rowN) || !isPositiveInt(attemptN) || !isNonNegativeInt(atN)) return undefined;
+    return { type: 'intent', row: rowN, attempt: attemptN, at: atN, currency_code, to_address, amount };
+  }
+  const outcome = ACCEPTED_LINE.exec(text);
+  if (outcome) {
+    const [, row, attempt, startedAt, endedAt, invoiceId = ''] = outcome;
+    const rowN = Number(row);
+    const attemptN = Number(attempt);
+    const startedAtN = Number(startedAt);
+    const endedAtN = Number(endedAt);
+    if (!isPositiveInt(rowN) || !isPositiveInt(attemptN) || !isNonNegativeInt(startedAtN) || !isNonNegativeInt(endedAtN)) return undefined;
+    return { type: 'outcome', row: rowN, attempt: attemptN, startedAt: startedAtN, endedAt: endedAtN, outcome: { kind: 'accepted', invoiceId } };
+  }
+  return undefined;
+}
+
+/** What `z.number().int().positive()` accepts (zod's int is a safe integer). */
+function isPositiveInt(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0;
+}
+
+/** What `z.number().int().nonnegative()` accepts. */
+function isNonNegativeInt(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}

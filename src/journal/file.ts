@@ -4,7 +4,7 @@
 import { closeSync, constants, createReadStream, type ReadStream, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { entrySchema, headerSchema, type JournalEntry, type JournalHeader } from './entries.js';
+import { entrySchema, headerSchema, parseCommonLine, type JournalEntry, type JournalHeader } from './entries.js';
 import { applyEntry, emptyState, JournalOrderError, type JournalState } from './replay.js';
 
 /** A journal read back from disk. */
@@ -55,31 +55,40 @@ export async function loadJournal(path: string): Promise<LoadedJournal | undefin
 }
 
 function applyLine(state: JournalState | undefined, text: string, lineNumber: number, path: string): JournalState {
-  const damaged = (why: string): InputError =>
-    new InputError(
-      `the checkpoint ${path} is damaged at line ${lineNumber} (${why}). It is refused rather than guessed at: ` +
-        'restore it from a backup, or check every row in the CryptoCloud dashboard before running again',
-    );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw damaged('not a JSON line');
-  }
   if (!state) {
-    const header = headerSchema.safeParse(json);
-    if (!header.success) throw damaged('the first line is not a payout checkpoint header');
+    const header = headerSchema.safeParse(parseJsonLine(text, lineNumber, path));
+    if (!header.success) throw damagedAt(path, lineNumber, 'the first line is not a payout checkpoint header');
     return emptyState(header.data);
   }
-  const entry = entrySchema.safeParse(json);
-  if (!entry.success) throw damaged('a line the tool did not write');
+  // The common lines (intent, accepted outcome) are read by hand; any other goes through JSON.parse and the schema.
+  let entry: JournalEntry | undefined = parseCommonLine(text);
+  if (!entry) {
+    const parsed = entrySchema.safeParse(parseJsonLine(text, lineNumber, path));
+    if (!parsed.success) throw damagedAt(path, lineNumber, 'a line the tool did not write');
+    entry = parsed.data;
+  }
   try {
-    applyEntry(state, entry.data, lineNumber);
+    applyEntry(state, entry, lineNumber);
   } catch (error) {
-    if (error instanceof JournalOrderError) throw damaged(error.message);
+    if (error instanceof JournalOrderError) throw damagedAt(path, lineNumber, error.message);
     throw error;
   }
   return state;
+}
+
+function parseJsonLine(text: string, lineNumber: number, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw damagedAt(path, lineNumber, 'not a JSON line');
+  }
+}
+
+function damagedAt(path: string, lineNumber: number, why: string): InputError {
+  return new InputError(
+    `the checkpoint ${path} is damaged at line ${lineNumber} (${why}). It is refused rather than guessed at: ` +
+      'restore it from a backup, or check every row in the CryptoCloud dashboard before running again',
+  );
 }
 
 /** An open journal that appends durably: each line is on disk (fsync) before `append` returns. */

@@ -1,0 +1,103 @@
+/**
+ * The replay reads a run's two common lines (intent, accepted outcome) without JSON.parse and
+ * zod. Whenever that fast path answers, the answer must be what JSON.parse + entrySchema give;
+ * whenever the line is anything else (damaged, escaped, reordered, out of range), it must not
+ * answer, so the schema decides as before.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { entrySchema, parseCommonLine } from '../../src/journal/entries.js';
+
+/** What the slow path makes of a line: the entry, or undefined when it refuses it. */
+function bySchema(text: string): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = entrySchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The fast path may decline anything; when it answers, the schema must agree exactly. */
+function expectAgrees(text: string): void {
+  const fast = parseCommonLine(text);
+  if (fast !== undefined) expect(fast).toStrictEqual(bySchema(text));
+}
+
+const intent = (row: number, attempt: number, at: number, code: string, address: string, amount: string): string =>
+  JSON.stringify({ type: 'intent', row, attempt, at, currency_code: code, to_address: address, amount });
+const accepted = (row: number, attempt: number, startedAt: number, endedAt: number, invoiceId: string): string =>
+  JSON.stringify({ type: 'outcome', row, attempt, startedAt, endedAt, outcome: { kind: 'accepted', invoiceId } });
+
+const anyNumber = fc.oneof(
+  fc.integer({ min: -5, max: 2_000_000_000 }),
+  fc.constantFrom(0, -0, 1, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e16, 1e21, 1.5, 0.1, 1_700_000_000_000),
+  fc.double(),
+);
+
+describe('parseCommonLine', () => {
+  it('reads the lines a run writes', () => {
+    const a = intent(7, 1, 1_700_000_000_000, 'USDT_TRC20', 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', '12.5');
+    const b = accepted(7, 1, 1_700_000_000_002, 1_700_000_000_180, 'INV-0000ABCD');
+    expect(parseCommonLine(a)).toStrictEqual(bySchema(a));
+    expect(parseCommonLine(b)).toStrictEqual(bySchema(b));
+    expect(parseCommonLine(a)).toBeDefined();
+    expect(parseCommonLine(b)).toBeDefined();
+  });
+
+  it.each([
+    ['an escape in a string', intent(1, 1, 5, 'BTC', 'bc1q\\"x', '1')],
+    ['a unicode escape', '{"type":"intent","row":1,"attempt":1,"at":5,"currency_code":"\\u0042TC","to_address":"a","amount":"1"}'],
+    ['a space', '{"type":"intent", "row":1,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1"}'],
+    ['keys in another order', '{"row":1,"type":"intent","attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1"}'],
+    ['an extra key', '{"type":"intent","row":1,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1","x":1}'],
+    ['a duplicate key', '{"type":"intent","row":1,"row":2,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1"}'],
+    ['row 0', intent(0, 1, 5, 'BTC', 'a', '1')],
+    ['attempt 0', intent(1, 0, 5, 'BTC', 'a', '1')],
+    ['a negative time', intent(1, 1, -5, 'BTC', 'a', '1')],
+    ['a fraction', intent(1.5, 1, 5, 'BTC', 'a', '1')],
+    ['an exponent', '{"type":"intent","row":1e0,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1"}'],
+    ['a leading zero', '{"type":"intent","row":01,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":"1"}'],
+    ['row 2^53', intent(2 ** 53, 1, 5, 'BTC', 'a', '1')],
+    ['a number for a string', '{"type":"intent","row":1,"attempt":1,"at":5,"currency_code":"BTC","to_address":"a","amount":1}'],
+    ['a rejected outcome', JSON.stringify({ type: 'outcome', row: 1, attempt: 1, startedAt: 1, endedAt: 2, outcome: { kind: 'rejected', code: 'x', message: 'm' } })],
+    ['an outcome with an extra key', '{"type":"outcome","row":1,"attempt":1,"startedAt":1,"endedAt":2,"outcome":{"kind":"accepted","invoiceId":"INV-1","x":1}}'],
+    ['a trailing character', `${accepted(1, 1, 1, 2, 'INV-1')} `],
+    ['a line cut short', accepted(1, 1, 1, 2, 'INV-1').slice(0, -1)],
+    ['a control character', intent(1, 1, 5, 'BTC', 'a\u0001', '1').replace('\\u0001', '\u0001')],
+    ['a header', JSON.stringify({ type: 'header', version: 1, input: { sha256: 'a'.repeat(64), bytes: 1, name: 'x' }, createdAt: 'now' })],
+  ])('leaves %s to the schema', (_what, text) => {
+    expect(parseCommonLine(text)).toBeUndefined();
+  });
+
+  it('agrees with JSON.parse and the schema on random lines of both kinds', () => {
+    fc.assert(
+      fc.property(anyNumber, anyNumber, anyNumber, anyNumber, fc.string(), fc.string(), fc.string(), fc.boolean(), (row, attempt, t1, t2, s1, s2, s3, kind) => {
+        const text = kind ? intent(row, attempt, t1, s1, s2, s3) : accepted(row, attempt, t1, t2, s1);
+        expectAgrees(text);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('never answers for a damaged line that the schema refuses, and agrees when it answers', () => {
+    const base = fc.tuple(fc.integer({ min: 1, max: 5_000_000 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 2 ** 45 }), fc.boolean()).map(([row, attempt, at, kind]) =>
+      kind ? intent(row, attempt, at, 'ETH', '0x52908400098527886E0F7030069857D2E4169EE7', '0.25') : accepted(row, attempt, at, at + 178, `INV-${row.toString(36)}`),
+    );
+    const edit = fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'replace'), fc.constantFrom(...'{}[]":,0123456789-.eE \\abtnu\u0000é'));
+    fc.assert(
+      fc.property(base, fc.array(edit, { minLength: 1, maxLength: 3 }), (line, edits) => {
+        let text = line;
+        for (const [at, how, c] of edits) {
+          const i = at % (text.length + 1);
+          text = how === 'delete' ? text.slice(0, i) + text.slice(i + 1) : how === 'insert' ? text.slice(0, i) + c + text.slice(i) : text.slice(0, i) + c + text.slice(i + 1);
+        }
+        expectAgrees(text);
+        if (bySchema(text) === undefined) expect(parseCommonLine(text)).toBeUndefined();
+      }),
+      { numRuns: 20000 },
+    );
+  });
+});
