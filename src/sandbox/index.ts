@@ -11,7 +11,7 @@
  *   `uncorrected_amount`), all 400 `{"status":"error","result":{KEY: message}}`.
  * - `POST /v2/merchant/wallet/balance/all` (auth): the balances. Outside the gap rule and the ledger;
  *   its arrivals are listed by `balanceLedger()`, and `balanceAnswer` makes it misbehave.
- * - `POST /_sandbox/faults` `{"faults":[…]}`, `GET /_sandbox/ledger`, `GET /_sandbox/health`:
+ * - `POST /_sandbox/faults` `{"faults":[…]}`, `GET /_sandbox/ledger`, `GET /_sandbox/balance-ledger`, `GET /_sandbox/health`:
  *   test control from other processes; no auth, loopback callers only.
  */
 export { startSandbox, BALANCE_PATH, CONTROL_PREFIX, CREATE_PATH } from './server.js';

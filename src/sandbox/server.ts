@@ -240,6 +240,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const route = `${req.method ?? ''} ${path}`;
     if (route === 'GET /_sandbox/health') return sendNow(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
     if (route === 'GET /_sandbox/ledger') return sendNow(res, 200, 'application/json', JSON.stringify(ledger.list()));
+    // The balance requests' arrivals, for gap checks across both endpoints from another process.
+    if (route === 'GET /_sandbox/balance-ledger') return sendNow(res, 200, 'application/json', JSON.stringify(balanceLedger));
     if (route === 'POST /_sandbox/faults') {
       let parsed: unknown;
       try {

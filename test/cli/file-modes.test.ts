@@ -3,10 +3,11 @@
  * under a umask that would let anyone read them (the mode is set explicitly, not left to umask).
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { finished, killAllChildren, sleep } from '../chaos/harness.js';
+import { finished, sleep } from '../chaos/harness.js';
 import { CLI, tempDir, writePayroll } from '../helpers/payroll.js';
 
 const KEY = 'file-modes-key-0a9e';
@@ -17,21 +18,33 @@ beforeEach(async () => {
   dir = tempDir('payout-modes-');
   sandbox = await startSandbox({ intervalMs: 50, apiKey: KEY, latencyMs: [100, 100] });
 });
+const started: ChildProcess[] = [];
 afterEach(async () => {
-  killAllChildren();
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await sandbox.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts the CLI under `umask 000`, so only an explicit mode keeps a file private. */
-function spawnWithOpenUmask(args: string[]) {
-  return spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI, ...args], {
+function spawnWithOpenUmask(args: string[]): ChildProcess {
+  const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI, ...args], {
     env: { ...process.env, CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: `${dir}/state` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
+  return child;
 }
 
 const modeOf = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+/** Every file and folder under `root` (not root itself). */
+function* walk(root: string): Generator<string> {
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    const path = join(root, entry.name);
+    yield path;
+    if (entry.isDirectory()) yield* walk(path);
+  }
+}
 
 describe('files are created owner-only (0600) under umask 000', () => {
   it('journal, output, log, and the lock while the run holds it', async () => {
@@ -50,6 +63,10 @@ describe('files are created owner-only (0600) under umask 000', () => {
     expect(modeOf(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe('600');
     expect(modeOf(input.replace(/\.csv$/, '.results.csv'))).toBe('600');
     expect(modeOf(input.replace(/\.csv$/, '.results.log.jsonl'))).toBe('600');
+    // And whatever else it writes (the manifest, the payment history and its folder): owner-only too.
+    const created = [...walk(dir)].filter((path) => path !== input);
+    expect(created.length).toBeGreaterThanOrEqual(4);
+    for (const path of created) expect([path, modeOf(path)]).toEqual([path, statSync(path).isDirectory() ? '700' : '600']);
   });
 
   it('the output of a dry run, and its log', async () => {
