@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
 import type { InputRow, RowVerdict } from '../core/types.js';
 import { openPayroll, parseColumnsOption } from '../csv/read.js';
+import { removeDeadTemps } from '../csv/write.js';
 import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
@@ -52,6 +53,8 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
     secrets: options.apiKey ? [options.apiKey] : [],
     logger: deps.logger,
   });
+  // A run killed while rewriting its output left temp files with payroll data in them: tidy up.
+  await Promise.all([removeDeadTemps(paths.out), removeDeadTemps(paths.manifest)]);
   // The owner checks every output write and keeps the manifest beside it; at the end it records the exit code.
   return owner.around(() => (options.dryRun ? dryRun(options, paths, scan, deps, owner) : pay(options, paths, scan, deps, connect, owner)));
 }

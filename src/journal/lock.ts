@@ -31,15 +31,33 @@ export function acquireLock(checkpointPath: string): CheckpointLock {
     // The lock's directory entry is made durable like the journal's (a lock lost to a power cut
     // would be stale anyway: the boot id changes, but a tool that fsyncs some entries should fsync all).
     syncDirectory(dirname(lockPath));
-    return { release: () => releaseIfMine(lockPath, me) };
+    const release = (): void => {
+      held.delete(release);
+      releaseIfMine(lockPath, me);
+    };
+    held.add(release);
+    if (!exitHooked) process.on('exit', releaseAllHeld);
+    exitHooked = true;
+    return { release };
   }
   if (taken) {
     throw new InputError(
-      `another payout run (pid ${taken.pid} on ${taken.host}) is using the checkpoint ${checkpointPath}. ` +
-        'Wait for it to finish; if no such run exists, delete the file ' + lockPath,
+      `another payout command (pid ${taken.pid} on ${taken.host}) is using the checkpoint ${checkpointPath}. ` +
+        'Wait for it to finish; if no such process exists, delete the file ' + lockPath,
     );
   }
-  throw new InputError(`could not take the lock ${lockPath}; another payout run may be starting. Try again`);
+  throw new InputError(`could not take the lock ${lockPath}; another payout command may be starting. Try again`);
+}
+
+/**
+ * Locks this process holds. A second Ctrl-C exits at once, past every `finally`: one `exit`
+ * listener (synchronous, like the release) lets the locks go with the process all the same.
+ */
+const held = new Set<() => void>();
+let exitHooked = false;
+
+function releaseAllHeld(): void {
+  for (const release of [...held]) release();
 }
 
 /** Nested takeovers beyond this (each needs a process killed inside the one before) are left to the operator. */

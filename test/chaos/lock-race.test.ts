@@ -30,7 +30,7 @@ const tally = { held: 0, busy: 0, overlaps: 0, errors: [] };
 for (let i = 0; i < ${ROUNDS}; i++) {
   let lock;
   try { lock = acquireLock(checkpoint); } catch (e) {
-    if (/another payout run/.test(e.message)) tally.busy++; else if (tally.errors.length < 3) tally.errors.push(e.message);
+    if (/another payout command/.test(e.message)) tally.busy++; else if (tally.errors.length < 3) tally.errors.push(e.message);
     continue;
   }
   tally.held++;

@@ -66,7 +66,7 @@ function expectOneProceededOneRefused(results: Finished[], input: string, amount
   const codes = results.map((r) => r.code).sort();
   if (codes.join() !== '0,2') throw new Error(`exit codes ${codes.join(', ')}:\n${results.map((r) => r.stderr).join('\n---\n')}`);
   const refused = results.find((r) => r.code === 2);
-  expect(refused?.stderr).toMatch(/another payout run \(pid \d+ on .+\) is using the checkpoint .*checkpoint\.jsonl/);
+  expect(refused?.stderr).toMatch(/another payout command \(pid \d+ on .+\) is using the checkpoint .*checkpoint\.jsonl/);
   expect(refused?.stderr).toMatch(/\.lock/);
   expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(Array(ROWS).fill('paid'));
   const ledger = sandbox.ledger().filter((e) => e.amount !== undefined && amounts.includes(e.amount));

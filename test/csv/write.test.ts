@@ -186,3 +186,25 @@ describe('createResultWriter', () => {
     expect(lines[count + 1]).toBe('');
   });
 });
+
+describe('removeDeadTemps', () => {
+  it('removes the temp files of dead writers only', async () => {
+    const { removeDeadTemps } = await import('../../src/csv/write.js');
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payout-temps-'));
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    const out = path.join(dir, 'p.results.csv');
+    const deadTemp = path.join(dir, `.p.results.csv.${dead}.abc123.tmp`);
+    const liveTemp = path.join(dir, `.p.results.csv.${process.pid}.def456.tmp`);
+    const other = path.join(dir, `.other.csv.${dead}.abc123.tmp`);
+    for (const f of [deadTemp, liveTemp, other]) fs.writeFileSync(f, 'x');
+    expect(await removeDeadTemps(out)).toBe(1);
+    expect(fs.existsSync(deadTemp)).toBe(false);
+    expect(fs.existsSync(liveTemp)).toBe(true);
+    expect(fs.existsSync(other)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

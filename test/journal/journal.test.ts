@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
@@ -183,7 +183,7 @@ describe('lock', () => {
   it('lets one holder in at a time', () => {
     const path = join(dir, 'c.jsonl');
     const lock = acquireLock(path);
-    expect(() => acquireLock(path)).toThrow(/another payout run \(pid \d+/);
+    expect(() => acquireLock(path)).toThrow(/another payout command \(pid \d+/);
     lock.release();
     acquireLock(path).release();
   });
@@ -209,5 +209,18 @@ describe('lock', () => {
     held.release();
     writeFileSync(`${path}.lock`, JSON.stringify({ ...content, bootId: 'another-boot', token: 'old' }));
     acquireLock(path).release();
+  });
+});
+
+describe('lock on exit', () => {
+  it('goes with a process that exits without releasing it (a second Ctrl-C)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'payout-lock-exit-'));
+    const path = join(dir, 'c.jsonl');
+    const script = `import('${join(process.cwd(), 'dist', 'journal', 'lock.js')}').then(({ acquireLock }) => { acquireLock(${JSON.stringify(path)}); process.exit(3); })`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(3);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
