@@ -115,9 +115,14 @@ function classifyClientError(httpStatus: number, json: Parsed): Outcome {
     }
   }
   const detail = detailBodySchema.safeParse(json.value);
+  if (detail.success && (httpStatus === 401 || httpStatus === 403)) {
+    // The framework's own refusal of the token: nothing reached the withdrawal logic.
+    return { kind: 'auth_failed', message: withText(`the API refused the key (HTTP ${httpStatus})`, detail.data.detail) };
+  }
   if (detail.success) {
-    // The framework's own error (bad token, unknown path): nothing reached the withdrawal logic.
-    return { kind: 'auth_failed', message: withText(`the API refused the request (HTTP ${httpStatus})`, detail.data.detail) };
+    // A bare `detail` on another status (409 "already exists", 400 "insufficient funds after
+    // fee") does not say the request was refused before processing: re-sending could pay twice.
+    return unknown(`HTTP ${httpStatus}: ${clip(detail.data.detail)}; ${MAYBE_CREATED}`);
   }
   return unknown(`HTTP ${httpStatus} with an unrecognised answer${describeErrorBody(json.value)}; ${MAYBE_CREATED}`);
 }

@@ -141,8 +141,11 @@ describe('classifyResponse', () => {
     ['auth_failed', 'HTTP 401 empty', 401, ''],
     ['auth_failed', 'HTTP 403 HTML', 403, '<html>Forbidden</html>'],
     ['auth_failed', 'the authorization key', 400, json({ status: 'error', result: { authorization: 'Bad key' } })],
-    ['auth_failed', 'a top-level detail with HTTP 400', 400, json({ detail: 'Invalid token.' })],
-    ['auth_failed', 'a top-level detail with HTTP 404', 404, json({ detail: 'Not found.' })],
+    ['auth_failed', 'a top-level detail with HTTP 403', 403, json({ detail: 'Invalid token.' })],
+    // A bare detail on another 4xx is not clearly "refused before processing": unknown, never re-sent.
+    ['unknown', 'a top-level detail with HTTP 400', 400, json({ detail: 'Insufficient funds after fee' })],
+    ['unknown', 'a top-level detail with HTTP 409', 409, json({ detail: 'withdrawal already exists' })],
+    ['unknown', 'a top-level detail with HTTP 404', 404, json({ detail: 'Not found.' })],
   ])('%s: %s', (kind, _name, status, body) => {
     expect(classifyResponse(status, body).kind).toBe(kind);
   });
