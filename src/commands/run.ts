@@ -16,7 +16,7 @@ import { estimateMs, formatDuration, formatTotals, shortAddress } from './format
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
-import { mismatchMessage, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import { payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
@@ -167,6 +167,10 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     let result;
     try {
       result = await sendRows(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity), {
+        // Again right before each intent, after the pacing wait: the file may change during it.
+        beforeSend: () => {
+          if (!sameIdentity(identity, identityOf(paths.input))) throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
+        },
         journal: journal.writer,
         state,
         pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest),
@@ -179,6 +183,8 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         progress: deps.progress,
         onOutcome: () => refresher.request(),
       });
+    } catch (error) {
+      throw afterSending(error);
     } finally {
       journal.writer.close();
       await connection.close();
@@ -186,7 +192,11 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }
 
     // The final output, from the journal's last word.
-    const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state);
+    const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state).catch(
+      (error: unknown) => {
+        throw afterSending(error);
+      },
+    );
     if (result.stopReason === 'interrupted') deps.logger.info('Stopped as asked; the request in flight was recorded.');
     else if (result.stopReason) deps.logger.error(`Stopped: ${result.stopReason}.`);
     printFinal(deps, final.tally, paths, options);
@@ -194,6 +204,20 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Once the run may have sent requests, no error may exit 2, which tells the operator that
+ * nothing was sent: it becomes exit 3 (incomplete), saying that payments may have been made.
+ */
+function afterSending(error: unknown): unknown {
+  if (!(error instanceof ExitError) || error.exitCode !== EXIT.usage) return error;
+  const message = error.message.replace(/\s*Nothing was sent\.?/gi, '');
+  return new ExitError(
+    `${message} This happened after the run had started sending: rows may have been paid. Run payout status to see where it stands.`,
+    EXIT.incomplete,
+    { cause: error },
+  );
 }
 
 function finish(counts: StatusCounts, paths: RunPaths, sent: number, stopReason?: string): RunSummary {
@@ -230,7 +254,9 @@ async function* rowsOf(
       yield { rowNumber: row.rowNumber, payout: verdict.payout };
     }
   }
-  if (payroll.digest().sha256 !== sha256) throw new InputError(mismatchMessage(inputPath));
+  if (payroll.digest().sha256 !== sha256) {
+    throw new ExitError(`${inputPath} changed during the run; the rows sent were read before the change. Put back the original to carry on`, EXIT.incomplete);
+  }
 }
 
 function changedMessage(inputPath: string): string {

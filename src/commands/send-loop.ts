@@ -38,6 +38,8 @@ export interface SendLoopContext {
   total: number;
   /** Where each row's outcome is shown. @default one log line per row (LineProgress) */
   progress?: ProgressReporter;
+  /** Called after the pacing wait, right before a row's intent is written; throws to stop the run. */
+  beforeSend?: () => void;
   /** Called after each outcome is on disk (to refresh the output CSV). */
   onOutcome?: () => void;
 }
@@ -95,6 +97,7 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
     } catch {
       return; // Interrupted while waiting: nothing was sent for this row.
     }
+    ctx.beforeSend?.();
     const { outcome } = await sendOnce(row, ctx);
     run.sent += 1;
     switch (outcome.kind) {

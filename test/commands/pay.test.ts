@@ -214,6 +214,18 @@ describe('paying', () => {
     ]);
   });
 
+  it('never says "nothing was sent" (exit 2) once a row was paid, even when the input changes under the last one', async () => {
+    await useSandbox({ latencyMs: [150, 150] });
+    const input = writePayroll(dir, 1);
+    const running = run(options(input), deps(), connect);
+    while (sandbox.ledger().length < 1) await new Promise((r) => setTimeout(r, 2));
+    writeFileSync(input, `${readFileSync(input, 'utf8')}E9,"Late",USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,9\n`);
+    const error = (await running.then(() => undefined, (e: unknown) => e)) as { exitCode?: number; message?: string };
+    expect(error.exitCode).toBe(EXIT.incomplete);
+    expect(error.message).not.toMatch(/nothing was sent/i);
+    expect(sandbox.ledger()).toHaveLength(1);
+  });
+
   it('refuses to pay without confirmation when stdin is not a terminal', async () => {
     await useSandbox();
     const input = writePayroll(dir, 1);
