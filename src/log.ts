@@ -5,6 +5,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { UsageError } from './core/errors.js';
 
 export type Logger = winston.Logger;
 
@@ -53,7 +54,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   ];
   if (options.logFile) {
     // Created owner-only before winston opens it (winston would create it world-readable).
-    closeSync(openSync(options.logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600));
+    try {
+      closeSync(openSync(options.logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
+      throw new UsageError(`cannot write the log file ${options.logFile}: ${why}`, { cause: error });
+    }
     transports.push(
       new winston.transports.File({
         filename: options.logFile,

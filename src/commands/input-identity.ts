@@ -3,6 +3,7 @@
  * saving it from a spreadsheet replaces it (new inode) or rewrites it (new mtime/ctime).
  */
 import { statSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
 
 export interface FileIdentity {
   ino: number;
@@ -13,7 +14,13 @@ export interface FileIdentity {
 
 /** The identity of the file at `path` now. */
 export function identityOf(path: string): FileIdentity {
-  const s = statSync(path);
+  let s;
+  try {
+    s = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `cannot find ${path}` : `cannot read ${path}: ${code ?? 'error'}`, { cause: error });
+  }
   return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
 }
 

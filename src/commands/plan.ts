@@ -15,6 +15,7 @@ import { JournalWriter, type LoadedJournal } from '../journal/file.js';
 import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder, recipientKey } from '../validate/duplicates.js';
+import { recordableUrl } from './manifest.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
 import type { ApiConnection, Connect } from './connection.js';
 import { estimateMs, formatDuration, formatTotals } from './format.js';
@@ -62,7 +63,7 @@ export class PlanFacts {
     const history = options.sandbox
       ? undefined
       : await loadRecentPayments(historyDirOf(options), {
-          baseUrl: options.baseUrl,
+          baseUrl: recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []),
           now: Date.now(),
           ...(own && { own: { sha256: own.header.input.sha256, checkpoint: own.header.createdAt } }),
         });
@@ -183,7 +184,7 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
     connection = await input.connect(options);
     if (history) {
       const { header } = opened.state;
-      const source = { inputPath: input.paths.input, sha256: header.input.sha256, checkpoint: header.createdAt, baseUrl: options.baseUrl };
+      const source = { inputPath: input.paths.input, sha256: header.input.sha256, checkpoint: header.createdAt, baseUrl: recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []) };
       connection = recordPayments(connection, history, source, deps.logger);
     }
     const balance = await checkBalance(connection.balances, input, journal, opened.state);
@@ -292,7 +293,8 @@ function signedDecimal(minor: bigint, decimals: number): string {
 function printPlan(input: PlanInput, balance: BalanceCheck): void {
   const { options, deps, summary, counts, rowsToSend } = input;
   deps.print('');
-  const through = options.sandbox ? 'the in-process sandbox' : options.baseUrl;
+  // Never the URL as typed: a key pasted into it must not reach the screen.
+  const through = options.sandbox ? 'the in-process sandbox' : recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []);
   deps.print(`About to pay ${rowsToSend} row(s) to ${input.facts.distinctRecipients} distinct recipient(s) through ${through}:`);
   for (const line of formatTotals(input.toSend)) deps.print(line);
   const leftOut = [

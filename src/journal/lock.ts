@@ -102,7 +102,14 @@ function takeLock(path: string, me: LockOwner, depth: number): true | LockOwner 
 /** Writes the owner to a temp file and links it into place: the lock appears whole or not at all. */
 function tryCreate(lockPath: string, me: LockOwner): boolean {
   const temp = `${lockPath}.${me.token}`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
+    throw new InputError(`cannot create the checkpoint's lock ${lockPath}: ${why}`, { cause: error });
+  }
   try {
     writeSync(fd, JSON.stringify(me));
   } finally {

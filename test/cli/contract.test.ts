@@ -55,6 +55,28 @@ describe('payout run', () => {
     noStack(result.stderr);
   });
 
+  it.each([
+    ['a missing input on a real run', (d: string) => ['run', join(d, 'missing.csv'), '--sandbox', '--yes'], /cannot find/],
+    ['a checkpoint in a folder that does not exist', (d: string) => ['run', writePayroll(d, 1), '--sandbox', '--yes', '--checkpoint', join(d, 'no', 'c.jsonl')], /folder does not exist/],
+    ['an output in a folder that does not exist', (d: string) => ['run', writePayroll(d, 1), '--dry-run', '--out', join(d, 'no', 'o.csv')], /folder does not exist/],
+  ])('%s is a plain exit 2, not an internal error', async (_name, args, message) => {
+    const result = await runCli(args(dir));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/internal error/);
+  });
+
+  it('never shows a key pasted into --base-url', async () => {
+    const input = writePayroll(dir, 1);
+    const key = 'sk_SECRETKEY_4242';
+    const result = await runCli(['run', input, '--yes', '--base-url', `http://127.0.0.1:9/?key=${key}`, '--max-amount', 'USDT_TRC20=0.5'], {
+      env: { CRYPTOCLOUD_API_KEY: key },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/About to pay 1 row/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(key);
+  });
+
   it('a real run without a key is exit 2 and sends nothing', async () => {
     const input = writePayroll(dir, 1);
     const result = await runCli(['run', input, '--yes', '--base-url', 'http://127.0.0.1:1']);
