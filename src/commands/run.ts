@@ -181,7 +181,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         marginMs: options.marginMs,
         total: rowsToSend,
         progress: deps.progress,
-        onOutcome: () => refresher.request(),
+        onChange: () => refresher.request(),
       });
     } catch (error) {
       throw afterSending(error);

@@ -40,8 +40,11 @@ export interface SendLoopContext {
   progress?: ProgressReporter;
   /** Called after the pacing wait, right before a row's intent is written; throws to stop the run. */
   beforeSend?: () => void;
-  /** Called after each outcome is on disk (to refresh the output CSV). */
-  onOutcome?: () => void;
+  /**
+   * Called after each journal entry is on disk, the intent included (to refresh the output CSV:
+   * after a crash mid-request, the row then already shows as unknown, not as not attempted).
+   */
+  onChange?: () => void;
 }
 
 export interface SendLoopResult {
@@ -152,11 +155,12 @@ async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome
     to_address: row.payout.toAddress,
     amount: row.payout.amount,
   });
+  ctx.onChange?.();
   const result = await ctx.sender.sendWithdrawal(row.payout);
   ctx.pacer.record(result.startedAt, result.endedAt);
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
   record(ctx, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
-  ctx.onOutcome?.();
+  ctx.onChange?.();
   return result;
 }
 

@@ -85,3 +85,30 @@ it('refuses to journal, let alone send, a second request for a paid row', async 
   expect(readFileSync(path, 'utf8')).toBe(before);
   expect(sandbox.ledger()).toHaveLength(1);
 });
+
+it('asks for an output refresh once the intent is on disk, before the request leaves', async () => {
+  const state = emptyState(header);
+  const path = join(dir, 'c.jsonl');
+  const journal = JournalWriter.create(path, header);
+  const seen: string[] = [];
+  const client = createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 });
+  await sendRows(lazyRows([0]), {
+    journal,
+    state,
+    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
+    sender: {
+      sendWithdrawal: (payout) => {
+        seen.push(`send (journal says ${state.rows.get(1)?.status ?? 'nothing'})`);
+        return client.sendWithdrawal(payout);
+      },
+    },
+    logger: createLogger({ silent: true }),
+    stop: new AbortController().signal,
+    intervalMs: INTERVAL,
+    marginMs: 20,
+    total: 1,
+    onChange: () => seen.push(`refresh (row ${state.rows.get(1)?.status ?? 'absent'})`),
+  });
+  journal.close();
+  expect(seen).toEqual(['refresh (row unknown)', 'send (journal says unknown)', 'refresh (row paid)']);
+});
