@@ -56,6 +56,7 @@ const entrySchema = z.object({
   /** Normalised as rows are compared (EVM and bech32 lower-cased). */
   address: z.string(),
   amount: z.string(),
+  /** The `INV-` id; empty when the outcome was unknown (it may or may not have been paid). */
   invoiceId: z.string(),
   /** The payroll's file name (without its folder) and the SHA-256 of its bytes. */
   input: z.string(),
@@ -230,7 +231,9 @@ export function recordPayments<C extends { sender: WithdrawalSender; close(): Pr
   const sender: WithdrawalSender = {
     async sendWithdrawal(payout) {
       const result = await connection.sender.sendWithdrawal(payout);
-      if (result.outcome.kind === 'accepted') {
+      // An unknown outcome may have paid: it is remembered too (with no id), so that a later
+      // payroll (or this one under a new checkpoint) cannot pay the same row again unasked.
+      if (result.outcome.kind === 'accepted' || result.outcome.kind === 'unknown') {
         try {
           writer.append({
             v: 1,
@@ -238,7 +241,7 @@ export function recordPayments<C extends { sender: WithdrawalSender; close(): Pr
             currency: payout.currencyCode,
             address: normalAddress(payout.toAddress),
             amount: payout.amount,
-            invoiceId: result.outcome.invoiceId,
+            invoiceId: result.outcome.kind === 'accepted' ? result.outcome.invoiceId : '',
             input,
             sha256: source.sha256,
             checkpoint: source.checkpoint,

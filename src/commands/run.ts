@@ -16,7 +16,7 @@ import { estimateMs, formatDuration, formatTotals, shortAddress } from './format
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
-import { payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import { InputChangedError, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { OutputRefresher } from './refresh.js';
@@ -133,7 +133,9 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
           toSend.add(verdict.payout.currencyCode, verdict.payout.amount);
         }
       },
-    );
+    ).catch((error: unknown) => {
+      throw state ? withUnsettledRows(error, state) : error;
+    });
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
@@ -216,6 +218,22 @@ function afterSending(error: unknown): unknown {
   return new ExitError(
     `${message} This happened after the run had started sending: rows may have been paid. Run payout status to see where it stands.`,
     EXIT.incomplete,
+    { cause: error },
+  );
+}
+
+/**
+ * A changed input whose checkpoint still has unknown rows: those rows may be paid, so the
+ * operator must settle them (with the original file) before paying the new one in any way.
+ */
+function withUnsettledRows(error: unknown, state: JournalState): unknown {
+  if (!(error instanceof InputChangedError)) return error;
+  const unknown = [...state.rows.entries()].filter(([, record]) => record.status === 'unknown').map(([row]) => row);
+  if (unknown.length === 0) return error;
+  const shown = unknown.slice(0, 10).join(', ') + (unknown.length > 10 ? ', …' : '');
+  return new InputError(
+    `${error.message}. Careful: its checkpoint has ${unknown.length} unknown row(s) (${shown}) that may already be paid; ` +
+      'put back the original file, check them in the dashboard and settle them with payout resolve before paying this file in any way',
     { cause: error },
   );
 }

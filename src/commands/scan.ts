@@ -141,7 +141,7 @@ export async function writeResults(
       await writer.write(scanned.row, result);
     });
     if (options.expectSha256 !== undefined && summary.sha256 !== options.expectSha256) {
-      throw new InputError(mismatchMessage(inputPath));
+      throw new InputChangedError(inputPath);
     }
     if (writer) {
       await writer.commit((tempPath) => options.commit.beforeRename({ tempPath, summary, tally }));
@@ -151,6 +151,14 @@ export async function writeResults(
   } catch (error) {
     await writer?.abort();
     throw error;
+  }
+}
+
+/** An input whose bytes are not those its checkpoint was made from. */
+export class InputChangedError extends InputError {
+  constructor(readonly inputPath: string) {
+    super(mismatchMessage(inputPath));
+    this.name = 'InputChangedError';
   }
 }
 

@@ -281,6 +281,23 @@ describe('outcomes', () => {
     expect(sandbox.ledger()).toHaveLength(3);
   });
 
+  it('never pays an unknown row again through an edited file and a new checkpoint', async () => {
+    await useSandbox();
+    sandbox.injectFaults([{ kind: 'drop', when: 'after' }]);
+    const input = writePayroll(dir, 2);
+    expect((await run(options(input), deps(), connect)).exitCode).toBe(EXIT.incomplete);
+    // The operator edits the file (drops the paid row 2)...
+    writeFileSync(input, readFileSync(input, 'utf8').split('\n').filter((line) => !line.startsWith('E2,')).join('\n'));
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/1 unknown row\(s\) \(1\) that may already be paid/),
+    });
+    // ...and treats it as a new payroll: the history knows row 1 may be paid.
+    const fresh = { checkpoint: join(dir, 'new.checkpoint.jsonl'), out: join(dir, 'new.results.csv') };
+    await expect(run(options(input, fresh), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/allow-repeat/) });
+    expect(sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(1))).toHaveLength(1);
+  });
+
   it('stops after three unknown outcomes in a row', async () => {
     await useSandbox();
     sandbox.injectFaults([{ kind: 'http_5xx', when: 'before' }, { kind: 'broken_json' }, { kind: 'no_id' }]);
