@@ -73,6 +73,16 @@ function checkOptions(options: RunOptions): void {
 }
 
 async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
+  // It writes the same output as a real run: never while one is going on.
+  const lock = acquireLock(paths.checkpoint);
+  try {
+    return await dryRunLocked(options, paths, scan, deps, owner);
+  } finally {
+    lock.release();
+  }
+}
+
+async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
   // If the payroll was already (partly) paid, show that instead of pretending every row is to do.
   const loaded = await loadJournal(paths.checkpoint);
   const state = boundState(loaded?.state);

@@ -201,6 +201,22 @@ describe('paying', () => {
     expect(sandbox.ledger()).toHaveLength(3);
   });
 
+  it('a dry run never rewrites the output of a run that is going on', async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 1);
+    const { acquireLock } = await import('../../src/journal/lock.js');
+    const held = acquireLock(input.replace(/\.csv$/, '.checkpoint.jsonl'));
+    try {
+      await expect(run(options(input, { dryRun: true }), deps(), connect)).rejects.toMatchObject({
+        exitCode: EXIT.usage,
+        message: expect.stringMatching(/another payout command/),
+      });
+    } finally {
+      held.release();
+    }
+    expect(existsSync(input.replace(/\.csv$/, '.results.csv'))).toBe(false);
+  });
+
   it('dry run flags a repeated row without failing it', async () => {
     await useSandbox();
     const input = writePayroll(dir, 2);
