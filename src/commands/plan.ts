@@ -16,6 +16,7 @@ import { applyEntry, emptyState, type JournalState, type LastRequest } from '../
 import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder, recipientKey } from '../validate/duplicates.js';
 import { recordableUrl } from './manifest.js';
+import { ApiClock, laterRequest } from './api-clock.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
 import type { ApiConnection, Connect } from './connection.js';
 import { estimateMs, formatDuration, formatTotals } from './format.js';
@@ -154,6 +155,8 @@ export interface ReadyToPay {
   journal: { writer: JournalWriter; header: JournalHeader };
   state: JournalState;
   connection: ApiConnection;
+  /** When this machine last made a request to this API, across payrolls and checkpoints. */
+  clock: ApiClock;
 }
 
 /**
@@ -187,7 +190,8 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
       const source = { inputPath: input.paths.input, sha256: header.input.sha256, checkpoint: header.createdAt, baseUrl: recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []) };
       connection = recordPayments(connection, history, source, deps.logger);
     }
-    const balance = await checkBalance(connection.balances, input, journal, opened.state);
+    const clock = ApiClock.open(options.sandbox ? undefined : historyDirOf(options), recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []), deps.logger);
+    const balance = await checkBalance(connection.balances, input, journal, opened.state, clock);
     printPlan(input, balance);
     const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
     if (short.length > 0) {
@@ -195,7 +199,7 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
       throw new ExitError(`${figures.join('; ')}. Nothing was sent: top up the wallet, or pay fewer rows`, EXIT.usage);
     }
     await askToConfirm(options, deps, input.rowsToSend);
-    return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection };
+    return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection, clock };
   } catch (error) {
     journal?.close();
     history?.close();
@@ -244,11 +248,20 @@ function requestEntryOf(last: LastRequest): RequestEntry {
  * leaves and again once over, so the first payout (and a restarted run) keeps the gap after it.
  * An answer that is missing or unclear is a warning: the run goes on.
  */
-async function checkBalance(reader: BalanceReader | undefined, input: PlanInput, journal: JournalWriter, state: JournalState): Promise<BalanceCheck> {
+async function checkBalance(
+  reader: BalanceReader | undefined,
+  input: PlanInput,
+  journal: JournalWriter,
+  state: JournalState,
+  clock: ApiClock,
+): Promise<BalanceCheck> {
   const { options, deps } = input;
   if (options.balanceCheck === false) return { kind: 'skipped', why: 'not checked (--no-balance-check)' };
   if (!reader) return { kind: 'skipped', why: 'not checked (this connection cannot read balances)' };
-  const pacer = new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest);
+  const pacer = new Pacer(
+    { intervalMs: options.intervalMs, marginMs: options.marginMs },
+    laterRequest(state.lastRequest, clock.previous(), options.marginMs),
+  );
   const waitMs = pacer.nextStartAt() - Date.now();
   if (waitMs >= 1000) deps.print(`Waiting ${formatDuration(waitMs)} for the API's pace before reading the balances…`);
   try {
@@ -259,6 +272,7 @@ async function checkBalance(reader: BalanceReader | undefined, input: PlanInput,
   const record = (entry: RequestEntry): void => {
     journal.append(entry);
     applyEntry(state, entry, 0);
+    clock.record({ intentAt: entry.at, ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }), ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }) });
   };
   const at = Date.now();
   record({ type: 'request', what: 'balance', at });

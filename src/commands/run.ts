@@ -19,6 +19,7 @@ import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type
 import { InputChangedError, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
+import { laterRequest } from './api-clock.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 import { OutputOwner } from './output-owner.js';
@@ -170,7 +171,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
 
     // The plan, its checks (caps, history, balance) and the confirmation; then the journal is open.
     const ready = await preparePlan({ options, deps, paths, loaded, summary, facts, rowsToSend, toSend, duplicatesToSend, counts, connect });
-    const { journal, connection } = ready;
+    const { journal, connection, clock } = ready;
     state = ready.state;
     const refresher = new OutputRefresher(async () => {
       const live = state;
@@ -185,7 +186,9 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         },
         journal: journal.writer,
         state,
-        pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest),
+        // From this checkpoint's last request, or another payroll's if that came later.
+        pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, laterRequest(state.lastRequest, clock.previous(), options.marginMs)),
+        onRequest: (times) => clock.record(times),
         sender: connection.sender,
         logger: deps.logger,
         stop: deps.stop,

@@ -3,7 +3,7 @@
  * Decides what each outcome means for the row and for the run.
  */
 import PQueue from 'p-queue';
-import type { Outcome, ValidPayout } from '../core/types.js';
+import type { Outcome, RequestTimes, ValidPayout } from '../core/types.js';
 import type { JournalEntry } from '../journal/entries.js';
 import type { JournalWriter } from '../journal/file.js';
 import { applyEntry, type JournalState } from '../journal/replay.js';
@@ -38,6 +38,8 @@ export interface SendLoopContext {
   total: number;
   /** Where each row's outcome is shown. @default one log line per row (LineProgress) */
   progress?: ProgressReporter;
+  /** Called with each request's times: its intent (before it leaves), then its start and end. */
+  onRequest?: (times: RequestTimes) => void;
   /** Called after the pacing wait, right before a row's intent is written; throws to stop the run. */
   beforeSend?: () => void;
   /**
@@ -146,18 +148,21 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
 /** One request: the intent is on disk before it leaves; the outcome right after it is known. */
 async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome: Outcome }> {
   const attempt = (ctx.state.rows.get(row.rowNumber)?.attempts ?? 0) + 1;
+  const intentAt = Date.now();
   record(ctx, {
     type: 'intent',
     row: row.rowNumber,
     attempt,
-    at: Date.now(),
+    at: intentAt,
     currency_code: row.payout.currencyCode,
     to_address: row.payout.toAddress,
     amount: row.payout.amount,
   });
+  ctx.onRequest?.({ intentAt });
   ctx.onChange?.();
   const result = await ctx.sender.sendWithdrawal(row.payout);
   ctx.pacer.record(result.startedAt, result.endedAt);
+  ctx.onRequest?.({ intentAt, startedAt: result.startedAt, endedAt: result.endedAt });
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
   record(ctx, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
   ctx.onChange?.();

@@ -136,6 +136,19 @@ describe('paying', () => {
     expect(arrivalGaps()[0]).toBeGreaterThanOrEqual(400);
   });
 
+  it('keeps the gap between two payrolls run back to back (another checkpoint)', async () => {
+    await useSandbox({ intervalMs: 400 });
+    const state = join(dir, 'state');
+    const first = writePayroll(dir, 1, 'october.csv');
+    const second = join(dir, 'november.csv');
+    writeFileSync(second, readFileSync(first, 'utf8').replace('1.000001', '2.000001'));
+    await run(options(first, { intervalMs: 400, historyDir: state }), deps(), connect);
+    await run(options(second, { intervalMs: 400, historyDir: state }), deps(), connect);
+    const arrivals = [...sandbox.ledger().map((e) => e.arrivedAt), ...sandbox.balanceLedger().map((e) => e.arrivedAt)].sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(4);
+    for (let i = 1; i < arrivals.length; i += 1) expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(400);
+  });
+
   it('refuses an input that changed since its checkpoint, sending nothing', async () => {
     await useSandbox();
     const input = writePayroll(dir, 2);
