@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { createClient } from '../../src/api/client.js';
 import { recordableUrl, type Manifest } from '../../src/commands/manifest.js';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import type { ProgressReporter, RowEvent } from '../../src/commands/progress.js';
@@ -18,6 +17,7 @@ import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ADDRESS, ROOT, tempDir, writePayroll } from '../helpers/payroll.js';
+import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'owner-test-key-5d2e8a';
 const INTERVAL = 50;
@@ -36,23 +36,16 @@ afterEach(async () => {
 });
 
 function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return {
+  return runOptions({
     input,
-    dryRun: false,
-    yes: true,
     baseUrl: sandbox?.url ?? 'http://127.0.0.1:1',
     intervalMs: INTERVAL,
     marginMs: 50,
     timeoutMs: 2000,
-    sandbox: false,
     apiKey: KEY,
-    skipInvalid: false,
-    retryFailed: false,
-    allowDuplicates: false,
-    decimalComma: false,
     historyDir: join(dir, 'history'),
     ...extra,
-  };
+  });
 }
 
 const dry = (input: string, extra: Partial<RunOptions> = {}): RunOptions => options(input, { dryRun: true, ...extra });
@@ -67,10 +60,7 @@ function deps(extra: Partial<CommandDeps> = {}): CommandDeps {
   };
 }
 
-const connect: Connect = async (o) => ({
-  sender: createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs }),
-  close: async () => {},
-});
+const connect: Connect = connectOverHttp;
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 const outOf = (input: string): string => input.replace(/\.csv$/, '.results.csv');

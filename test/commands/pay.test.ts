@@ -5,13 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { createClient } from '../../src/api/client.js';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import { run, type Connect } from '../../src/commands/run.js';
 import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'test-key-7f3a9c1e5b';
 const INTERVAL = 60;
@@ -25,23 +25,14 @@ async function useSandbox(options: SandboxOptions = {}): Promise<void> {
 }
 
 function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return {
+  return runOptions({
     input,
-    dryRun: false,
-    yes: true,
     baseUrl: sandbox.url,
     intervalMs: INTERVAL,
-    marginMs: 100,
-    timeoutMs: 1000,
-    sandbox: false,
     apiKey: KEY,
-    skipInvalid: false,
-    retryFailed: false,
-    allowDuplicates: false,
-    decimalComma: false,
     historyDir: join(dir, 'history'),
     ...extra,
-  };
+  });
 }
 
 function deps(stop = new AbortController().signal): CommandDeps {
@@ -49,10 +40,7 @@ function deps(stop = new AbortController().signal): CommandDeps {
   return { logger: createLogger({ silent: true }), print: (line) => printed.push(line), stop };
 }
 
-const connect: Connect = async (o) => {
-  const client = createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs });
-  return { sender: client, balances: client, close: async () => {} };
-};
+const connect: Connect = connectOverHttp;
 
 function outputRows(input: string): Array<Record<string, string>> {
   return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;

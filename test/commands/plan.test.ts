@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient } from '../../src/api/client.js';
 import { connect as connectForReal } from '../../src/cli/connect.js';
 import { HISTORY_FILE, type HistoryEntry } from '../../src/commands/history.js';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
@@ -16,6 +15,7 @@ import { loadJournal } from '../../src/journal/file.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type BalanceAnswerStyle, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { ADDRESS, amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'plan-key-3e7b1c9a2d';
 const INTERVAL = 60;
@@ -31,23 +31,14 @@ async function useSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
 }
 
 function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return {
+  return runOptions({
     input,
-    dryRun: false,
-    yes: true,
     baseUrl: sandbox.url,
     intervalMs: INTERVAL,
-    marginMs: 100,
-    timeoutMs: 1000,
-    sandbox: false,
     apiKey: KEY,
-    skipInvalid: false,
-    retryFailed: false,
-    allowDuplicates: false,
-    decimalComma: false,
     historyDir: join(dir, 'history'),
     ...extra,
-  };
+  });
 }
 
 function deps(extra: Partial<CommandDeps> = {}): CommandDeps {
@@ -57,10 +48,7 @@ function deps(extra: Partial<CommandDeps> = {}): CommandDeps {
   return { logger, print: (line) => printed.push(line), stop: new AbortController().signal, ...extra };
 }
 
-const connect: Connect = async (o) => {
-  const client = createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs });
-  return { sender: client, balances: client, close: async () => {} };
-};
+const connect: Connect = connectOverHttp;
 
 /** Every request's arrival at the sandbox, both endpoints, in order. */
 function arrivals(of: Sandbox = sandbox): Array<{ at: number; what: 'balance' | 'create' }> {

@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { createClient } from '../../src/api/client.js';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import { resolve } from '../../src/commands/resolve.js';
 import { run, type Connect, type RunSummary } from '../../src/commands/run.js';
@@ -15,6 +14,7 @@ import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Fault, type LedgerEntry, type Sandbox } from '../../src/sandbox/index.js';
 import { amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'faults-key-5e0c2a7b';
 const INTERVAL = 40;
@@ -34,33 +34,22 @@ afterEach(async () => {
 });
 
 function options(input: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return {
+  return runOptions({
     input,
-    dryRun: false,
-    yes: true,
     baseUrl: sandbox.url,
     intervalMs: INTERVAL,
-    marginMs: 100,
     timeoutMs: TIMEOUT,
-    sandbox: false,
     apiKey: KEY,
-    skipInvalid: false,
-    retryFailed: false,
-    allowDuplicates: false,
-    decimalComma: false,
     historyDir: join(dir, 'history'),
     ...extra,
-  };
+  });
 }
 
 function deps(): CommandDeps {
   return { logger: createLogger({ silent: true }), print: () => {}, stop: new AbortController().signal };
 }
 
-const connect: Connect = async (o) => {
-  const client = createClient({ baseUrl: o.baseUrl, apiKey: o.apiKey ?? '', timeoutMs: o.timeoutMs });
-  return { sender: client, balances: client, close: async () => {} };
-};
+const connect: Connect = connectOverHttp;
 
 function outputRows(input: string): Array<Record<string, string>> {
   return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
