@@ -6,14 +6,14 @@
  * The file only grows; it is read streamed, and only the last {@link HISTORY_WINDOW_DAYS} days
  * paid through the same API (base URL) are kept in memory, as two 32-bit hashes per payment.
  */
-import { closeSync, constants, createReadStream, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import type { ValidPayout } from '../core/types.js';
-import { fsyncDirectory } from '../journal/file.js';
+import { appendJsonLine, fsyncDirectory } from '../journal/file.js';
 import type { Logger } from '../log.js';
 import { DuplicateFinder, normalAddress, payoutKey } from '../validate/duplicates.js';
 import type { WithdrawalSender } from './send-loop.js';
@@ -193,11 +193,9 @@ export class HistoryWriter {
     }
   }
 
+  /** Appends one payment, on disk (fsync) before it returns. */
   append(entry: HistoryEntry): void {
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
-    let written = 0;
-    while (written < line.length) written += writeSync(this.fd, line, written);
-    fsyncSync(this.fd);
+    appendJsonLine(this.fd, entry);
   }
 
   close(): void {

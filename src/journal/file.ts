@@ -146,10 +146,7 @@ export class JournalWriter {
 
   /** Appends one line and waits until it is on disk. Synchronous on purpose: nothing may overtake it. */
   append(entry: JournalEntry): void {
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
-    let written = 0;
-    while (written < line.length) written += writeSync(this.fd, line, written);
-    fsyncSync(this.fd);
+    appendJsonLine(this.fd, entry);
   }
 
   close(): void {
@@ -166,4 +163,15 @@ export function fsyncDirectory(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Appends `value` as one JSON line to the file open at `fd` and waits until it is on disk.
+ * Synchronous on purpose: nothing may overtake it (a request leaves only after its line).
+ */
+export function appendJsonLine(fd: number, value: unknown): void {
+  const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  let written = 0;
+  while (written < line.length) written += writeSync(fd, line, written);
+  fsyncSync(fd);
 }
