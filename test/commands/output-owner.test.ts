@@ -243,9 +243,12 @@ describe('output ownership', () => {
   });
 
   it('an output edited during a run is not overwritten; the run pays on and ends incomplete (exit 3)', async () => {
-    sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: KEY, latencyMs: [120, 120] });
+    // A pause between rows long enough for the edit to land outside any refresh: a refresh
+    // checks ownership and then renames, and an edit within those few milliseconds is lost.
+    const slow = 600;
+    sandbox = await startSandbox({ intervalMs: slow, apiKey: KEY, latencyMs: [120, 120] });
     const input = writePayroll(dir, 3);
-    const running = run(options(input), deps(), connect);
+    const running = run(options(input, { intervalMs: slow }), deps(), connect);
     // Once the output shows the first payment (its refresh is done), edit it.
     while (!existsSync(outOf(input)) || statuses(input)[0] !== 'paid') await new Promise((r) => setTimeout(r, 5));
     const edited = `${readFileSync(outOf(input), 'utf8')}edited by hand\n`;
