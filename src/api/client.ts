@@ -3,6 +3,7 @@
  * {@link Outcome}. It never retries and never follows a redirect: whether to send again is the
  * caller's decision, made from the outcome and the journal.
  */
+import { isLoopbackHost } from '../core/api-vocabulary.js';
 import { UsageError } from '../core/errors.js';
 import { survivesJsonRoundTrip } from '../core/money.js';
 import type { Outcome, ValidPayout } from '../core/types.js';
@@ -286,15 +287,6 @@ function checkBaseUrl(raw: unknown, redact: Redactor): string {
 }
 
 /** True for hosts that never leave this machine: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
-}
 
 function checkApiKey(value: unknown): void {
   // The messages describe the key, never quote it.

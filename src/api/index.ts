@@ -1,7 +1,8 @@
 /**
  * The CryptoCloud API client: request, response schemas, outcome classification.
  */
-export { buildRequestBody, createClient, isLoopbackHost } from './client.js';
+export { buildRequestBody, createClient } from './client.js';
+export { isLoopbackHost } from '../core/api-vocabulary.js';
 export type { Attempt, BalanceAttempt, BalanceReader, ClientOptions, WithdrawalClient } from './client.js';
 export { BALANCE_PATH, readBalanceAnswer } from './balance.js';
 export type { BalanceAnswer } from './balance.js';

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { EXIT, ExitError, UsageError } from '../core/errors.js';
 import type { CommandDeps, RunOptions } from '../commands/options.js';
+import { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 import type { Logger, LoggerOptions } from '../log.js';
 import { parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
 
-const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {

@@ -1,11 +1,12 @@
 /**
  * The typed options of the commands, as the CLI hands them over, and what every command gets.
  */
+import { isLoopbackHost } from '../core/api-vocabulary.js';
 import type { Logger } from '../log.js';
 import type { Caps } from './caps.js';
 import type { ProgressReporter } from './progress.js';
 
-export const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
+export { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 
 /** Options of `payout run` (contract, "Options of run"). */
 export interface RunOptions {
@@ -67,8 +68,7 @@ export interface CommandDeps {
 /** True for a URL whose host is this machine (where a shorter interval may be used). */
 export function isLoopbackUrl(url: string): boolean {
   try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+    return isLoopbackHost(new URL(url).hostname);
   } catch {
     return false;
   }

@@ -44,38 +44,34 @@ export class DuplicateFinder {
    * storing `value` (a positive whole number below 2^32) with this one.
    */
   checkKey(key: string, value: number): number | undefined {
-    hashPair(key);
-    const a = pairA;
-    const b = pairB;
-    const { slots } = this;
-    const mask = this.capacity - 1;
-    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * 3;
-      const row = slots[at + 2] ?? 0;
-      if (row === 0) {
-        slots[at] = a;
-        slots[at + 1] = b;
-        slots[at + 2] = value;
-        this.count += 1;
-        if (this.count * 2 > this.capacity) this.grow();
-        return undefined;
-      }
-      if (slots[at] === a && slots[at + 1] === b) return row;
-    }
+    const at = this.probe(key);
+    const stored = this.slots[at + 2] ?? 0;
+    if (stored !== 0) return stored;
+    this.slots[at] = pairA;
+    this.slots[at + 1] = pairB;
+    this.slots[at + 2] = value;
+    this.count += 1;
+    if (this.count * 2 > this.capacity) this.grow();
+    return undefined;
   }
 
   /** The value stored with an equal key, without storing anything. */
   lookup(key: string): number | undefined {
+    const stored = this.slots[this.probe(key) + 2] ?? 0;
+    return stored === 0 ? undefined : stored;
+  }
+
+  /**
+   * The index (in words) of the slot holding `key`, or of the free slot where it belongs;
+   * leaves the key's two hashes in pairA and pairB.
+   */
+  private probe(key: string): number {
     hashPair(key);
-    const a = pairA;
-    const b = pairB;
     const { slots } = this;
     const mask = this.capacity - 1;
-    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = pairA & mask; ; slot = (slot + 1) & mask) {
       const at = slot * 3;
-      const row = slots[at + 2] ?? 0;
-      if (row === 0) return undefined;
-      if (slots[at] === a && slots[at + 1] === b) return row;
+      if ((slots[at + 2] ?? 0) === 0 || (slots[at] === pairA && slots[at + 1] === pairB)) return at;
     }
   }
 

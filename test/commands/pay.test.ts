@@ -338,15 +338,4 @@ describe('outcomes', () => {
     expect(everything).not.toContain(wrongKey);
     expect(sandbox.ledger()).toHaveLength(1);
   });
-
-  it('retries a request that could not connect, then stops with the rows pending', async () => {
-    await useSandbox();
-    const url = sandbox.url;
-    await sandbox.close();
-    const input = writePayroll(dir, 2);
-    const summary = await run(options(input, { baseUrl: url, intervalMs: 20 }), deps(), connect);
-    expect(summary.exitCode).toBe(EXIT.incomplete);
-    expect(summary.stopReason).toMatch(/cannot reach the API/);
-    expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending']);
-  });
 });

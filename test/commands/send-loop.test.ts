@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
-import { sendRows, type RowToSend } from '../../src/commands/send-loop.js';
+import { sendRows, type RowToSend, type SendLoopContext } from '../../src/commands/send-loop.js';
 import type { JournalHeader } from '../../src/journal/entries.js';
 import { JournalWriter } from '../../src/journal/file.js';
 import { emptyState } from '../../src/journal/replay.js';
@@ -37,22 +37,27 @@ async function* lazyRows(pausesMs: number[]): AsyncGenerator<RowToSend> {
   }
 }
 
-it('holds the gap at the API when rows come lazily, with pauses that drain the queue mid-window', async () => {
-  const state = emptyState(header);
-  const journal = JournalWriter.create(join(dir, 'c.jsonl'), header);
-  const pauses = [0, 0, 150, 30, 0, 260, 10, 0];
-  const result = await sendRows(lazyRows(pauses), {
-    journal,
-    state,
+/** The send loop's context against the test's sandbox, with a fresh journal and state. */
+function loopContext(total: number, extra: Partial<SendLoopContext> = {}): SendLoopContext {
+  return {
+    journal: JournalWriter.create(join(dir, 'c.jsonl'), header),
+    state: emptyState(header),
     pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
     sender: createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 }),
     logger: createLogger({ silent: true }),
     stop: new AbortController().signal,
     intervalMs: INTERVAL,
     marginMs: 20,
-    total: pauses.length,
-  });
-  journal.close();
+    total,
+    ...extra,
+  };
+}
+
+it('holds the gap at the API when rows come lazily, with pauses that drain the queue mid-window', async () => {
+  const pauses = [0, 0, 150, 30, 0, 260, 10, 0];
+  const ctx = loopContext(pauses.length);
+  const result = await sendRows(lazyRows(pauses), ctx);
+  ctx.journal.close();
   expect(result.sent).toBe(pauses.length);
   const ledger = sandbox.ledger();
   expect(ledger.map((e) => e.response)).toEqual(pauses.map(() => 'accepted'));
@@ -63,20 +68,9 @@ it('holds the gap at the API when rows come lazily, with pauses that drain the q
 });
 
 it('refuses to journal, let alone send, a second request for a paid row', async () => {
-  const state = emptyState(header);
   const path = join(dir, 'c.jsonl');
-  const journal = JournalWriter.create(path, header);
-  const ctx = {
-    journal,
-    state,
-    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
-    sender: createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 }),
-    logger: createLogger({ silent: true }),
-    stop: new AbortController().signal,
-    intervalMs: INTERVAL,
-    marginMs: 20,
-    total: 1,
-  };
+  const ctx = loopContext(1);
+  const journal = ctx.journal;
   await sendRows(lazyRows([0]), ctx);
   const before = readFileSync(path, 'utf8');
   // A bug upstream that offers a paid row again must hit the journal's guard.
@@ -87,28 +81,20 @@ it('refuses to journal, let alone send, a second request for a paid row', async 
 });
 
 it('asks for an output refresh once the intent is on disk, before the request leaves', async () => {
-  const state = emptyState(header);
-  const path = join(dir, 'c.jsonl');
-  const journal = JournalWriter.create(path, header);
   const seen: string[] = [];
   const client = createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 });
+  const ctx = loopContext(1);
+  const { state } = ctx;
   await sendRows(lazyRows([0]), {
-    journal,
-    state,
-    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
+    ...ctx,
     sender: {
       sendWithdrawal: (payout) => {
         seen.push(`send (journal says ${state.rows.get(1)?.status ?? 'nothing'})`);
         return client.sendWithdrawal(payout);
       },
     },
-    logger: createLogger({ silent: true }),
-    stop: new AbortController().signal,
-    intervalMs: INTERVAL,
-    marginMs: 20,
-    total: 1,
     onChange: () => seen.push(`refresh (row ${state.rows.get(1)?.status ?? 'absent'})`),
   });
-  journal.close();
+  ctx.journal.close();
   expect(seen).toEqual(['refresh (row unknown)', 'send (journal says unknown)', 'refresh (row paid)']);
 });
