@@ -275,14 +275,16 @@ async function* rowsOf(
   let next = 0;
   let wanted = chosen.at(next);
   // Stopping early (a stop, an error) ends this loop, and the payroll closes its file itself.
-  for await (const row of payroll.rows) {
-    if (row.rowNumber !== wanted) continue;
-    wanted = chosen.at(++next);
-    const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
-    if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
-      // Checked after the row was read and before it is paid: a row from a changed file is never sent.
-      if (!sameIdentity(identity, identityOf(inputPath))) throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
-      yield { rowNumber: row.rowNumber, payout: verdict.payout };
+  for await (const rows of payroll.batches) {
+    for (const row of rows) {
+      if (row.rowNumber !== wanted) continue;
+      wanted = chosen.at(++next);
+      const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
+      if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
+        // Checked after the row was read and before it is paid: a row from a changed file is never sent.
+        if (!sameIdentity(identity, identityOf(inputPath))) throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
+        yield { rowNumber: row.rowNumber, payout: verdict.payout };
+      }
     }
   }
   if (payroll.digest().sha256 !== sha256) {

@@ -5,7 +5,7 @@
 import { InputError } from '../core/errors.js';
 import type { InputRow, PayoutFields, RowVerdict } from '../core/types.js';
 import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.js';
-import { createResultWriter, type ResultCells } from '../csv/write.js';
+import { createResultWriter, type ResultCells, type ResultWriter } from '../csv/write.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { prepareValidation, validateRow, type ValidateOptions } from '../validate/index.js';
 import { StatusTally } from './tally.js';
@@ -47,57 +47,74 @@ export interface ScannedRow {
   duplicateOf?: number;
 }
 
+/** A payroll being scanned. */
+export interface Scan {
+  header: PayrollHeader;
+  /** The scanned rows, a batch per chunk of the file; iterate once. */
+  batches: AsyncIterable<ScannedRow[]>;
+  /** Ready once `batches` has been iterated to its end. */
+  summary(): ScanSummary;
+  /** Releases the file, for a caller that stops before the end (iterating to the end releases it too). */
+  close(): void;
+}
+
 /**
- * Reads and validates the rows of `path` lazily (pull-based: the next row is read when asked
- * for). `summary()` is ready once `rows` has been iterated to its end.
+ * Reads and validates the rows of `path` lazily (pull-based: the next batch is read when asked
+ * for), a batch per chunk of the file. `summary()` is ready once `batches` has been iterated to
+ * its end.
  */
-export async function openScan(path: string, options: ScanOptions): Promise<{ rows: AsyncIterable<ScannedRow>; summary(): ScanSummary }> {
+export async function openScan(path: string, options: ScanOptions): Promise<Scan> {
   await prepareValidation();
   const payroll = await openPayroll(path, options.read);
+  const { header } = payroll;
   const totals = new CurrencyTotals();
   const finder = new DuplicateFinder();
   let rowCount = 0;
   let valid = 0;
   let duplicates = 0;
   let finished = false;
-  async function* rows(): AsyncGenerator<ScannedRow> {
-    for await (const row of payroll.rows) {
-      const verdict = validateRow(payoutFieldsOf(row, payroll.header), options.validate);
-      rowCount += 1;
-      if (!verdict.ok) {
-        yield { row, verdict, header: payroll.header };
-        continue;
-      }
-      valid += 1;
-      totals.add(verdict.payout.currencyCode, verdict.payout.amount);
-      const duplicateOf = finder.check(verdict.payout, row.rowNumber);
-      if (duplicateOf === undefined) {
-        yield { row, verdict, header: payroll.header };
-      } else {
-        duplicates += 1;
-        yield { row, verdict, header: payroll.header, duplicateOf };
-      }
-    }
+  const scanRow = (row: InputRow): ScannedRow => {
+    const verdict = validateRow(payoutFieldsOf(row, header), options.validate);
+    rowCount += 1;
+    if (!verdict.ok) return { row, verdict, header };
+    valid += 1;
+    totals.add(verdict.payout.currencyCode, verdict.payout.amount);
+    const duplicateOf = finder.check(verdict.payout, row.rowNumber);
+    if (duplicateOf === undefined) return { row, verdict, header };
+    duplicates += 1;
+    return { row, verdict, header, duplicateOf };
+  };
+  async function* batches(): AsyncGenerator<ScannedRow[]> {
+    for await (const rows of payroll.batches) yield rows.map(scanRow);
     finished = true;
   }
   return {
-    rows: rows(),
+    header,
+    batches: batches(),
+    close: () => payroll.close(),
     summary: () => {
       if (!finished) throw new Error('the scan was not read to its end');
       const { sha256, bytes } = payroll.digest();
-      return { header: payroll.header, rows: rowCount, valid, invalid: rowCount - valid, totals, duplicates, sha256, bytes };
+      return { header, rows: rowCount, valid, invalid: rowCount - valid, totals, duplicates, sha256, bytes };
     },
   };
 }
 
-/** Reads and validates every row of `path`, calling `onRow` for each in input order. */
+/**
+ * Reads and validates every row of `path`, calling `onRow` for each in input order, and
+ * `afterBatch` (when given) after each batch of them: the place to wait for the disk.
+ */
 export async function scanPayroll(
   path: string,
   options: ScanOptions,
-  onRow: (scanned: ScannedRow) => void | Promise<void>,
+  onRow: (scanned: ScannedRow) => void,
+  afterBatch?: () => Promise<void>,
 ): Promise<ScanSummary> {
   const scan = await openScan(path, options);
-  for await (const scanned of scan.rows) await onRow(scanned);
+  for await (const batch of scan.batches) {
+    for (const scanned of batch) onRow(scanned);
+    await afterBatch?.();
+  }
   return scan.summary();
 }
 
@@ -130,16 +147,21 @@ export async function writeResults(
   resultFor: (scanned: ScannedRow) => ResultCells,
   onRow?: (scanned: ScannedRow, result: ResultCells) => void,
 ): Promise<WrittenOutput> {
-  let writer: Awaited<ReturnType<typeof createResultWriter>> | undefined;
+  let writer: ResultWriter | undefined;
   const tally = new StatusTally();
+  const scan = await openScan(inputPath, options);
   try {
-    const summary = await scanPayroll(inputPath, options, async (scanned) => {
-      writer ??= await createResultWriter(outPath, scanned.header);
-      const result = resultFor(scanned);
-      tally.add(result.status, scanned.verdict);
-      onRow?.(scanned, result);
-      await writer.write(scanned.row, result);
-    });
+    writer = await createResultWriter(outPath, scan.header);
+    for await (const batch of scan.batches) {
+      for (const scanned of batch) {
+        const result = resultFor(scanned);
+        tally.add(result.status, scanned.verdict);
+        onRow?.(scanned, result);
+        writer.add(scanned.row, result);
+      }
+      await writer.flush();
+    }
+    const summary = scan.summary();
     if (options.expectSha256 !== undefined && summary.sha256 !== options.expectSha256) {
       throw new InputChangedError(inputPath);
     }
@@ -149,6 +171,7 @@ export async function writeResults(
     }
     return { ...summary, tally };
   } catch (error) {
+    scan.close();
     await writer?.abort();
     throw error;
   }

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../src/core/errors.js';
 import type { RowStatus } from '../../src/core/types.js';
 import type { PayrollHeader } from '../../src/csv/read.js';
-import { createResultWriter, neutraliseCell } from '../../src/csv/write.js';
+import { stringify } from 'csv-stringify/sync';
+import fc from 'fast-check';
+import { createResultWriter, csvRecord, neutraliseCell } from '../../src/csv/write.js';
 import { readAll, useTempDir } from './helpers.js';
 
 const dir = useTempDir();
@@ -39,6 +41,32 @@ describe('neutraliseCell', () => {
     ['', ''],
   ])('%j → %j', (input, expected) => {
     expect(neutraliseCell(input)).toBe(expected);
+  });
+});
+
+describe('csvRecord', () => {
+  // What the writer used before it wrote cells by hand: the same bytes, or outputs would change.
+  const stringifyRecord = (cells: string[]): string =>
+    stringify([cells], { delimiter: ',', record_delimiter: '\n', quote_record_delimiter: true, eof: false, bom: false, header: false });
+
+  it('writes the same bytes as csv-stringify for any cells', () => {
+    const cell = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', ' ', ';', "'", 'é', '=') }));
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+        expect(csvRecord(cells)).toBe(stringifyRecord(cells));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    [['a', 'b'], 'a,b'],
+    [['a,b', 'c'], '"a,b",c'],
+    [['say "hi"'], '"say ""hi"""'],
+    [['line\rbreak', 'x\ny'], '"line\rbreak","x\ny"'],
+    [['', ' '], ', '],
+  ])('%j → %j', (cells, expected) => {
+    expect(csvRecord(cells)).toBe(expected);
   });
 });
 
