@@ -110,7 +110,7 @@ export class RecentPayments {
 
   /** Checks one row to pay; true when it repeats a recent payment. */
   match(payout: ValidPayout, rowNumber: number): boolean {
-    const id = this.index.lookup(payoutKey(payout));
+    const id = this.index.lookupPayout(payout);
     if (id === undefined) return false;
     const found = this.matches.get(id) ?? { rows: 0, shown: [] };
     found.rows += 1;

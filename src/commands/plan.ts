@@ -14,7 +14,7 @@ import { JOURNAL_VERSION, type JournalEntry, type JournalHeader, type RequestEnt
 import { JournalWriter, type LoadedJournal } from '../journal/file.js';
 import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
-import { DuplicateFinder, recipientKey } from '../validate/duplicates.js';
+import { DuplicateFinder } from '../validate/duplicates.js';
 import { recordableUrl } from './manifest.js';
 import { ApiClock, laterRequest } from './api-clock.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
@@ -76,7 +76,7 @@ export class PlanFacts {
     if (!verdict.ok) return;
     this.caps.observe(verdict.payout, row.rowNumber);
     if (!willSend) return;
-    this.recipients.checkKey(recipientKey(verdict.payout), 1);
+    this.recipients.checkRecipient(verdict.payout, 1);
     this.history?.match(verdict.payout, row.rowNumber);
   }
 

@@ -18,6 +18,7 @@ import { countLineBreaks, type LineCount } from './bytes.js';
 import { checkColumnNames, matchHeader } from './columns.js';
 import { describeCsvError, MAX_RECORD_CHARS } from './parse-errors.js';
 import { RowCounter } from './row-counter.js';
+import { SegmentCutter } from './segments.js';
 import { notUtf8Message, nulMessage, sniffHead } from './sniff.js';
 
 export { parseColumnsOption } from './columns.js';
@@ -191,6 +192,172 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
   };
 }
 
+/** A payroll read as segments of bytes (segments.ts), for parsing elsewhere; see `openSegments`. */
+export interface SegmentedPayroll {
+  header: PayrollHeader;
+  /** The data rows of the head of the file, parsed here (the first is always among them). */
+  head: InputRow[];
+  /** Data rows and physical lines in the head (so the segments' own numbering can be shifted by them). */
+  headRows: number;
+  headLines: number;
+  /**
+   * The bytes of the next segment after the head, in file order; undefined once the file has
+   * ended. Every byte was hashed and checked to be text (NUL, UTF-8) before it is returned.
+   * Throws InputError for bytes that are not text, and for a file in which no record ends for
+   * `SEGMENT_LIMIT_BYTES` (an unclosed quote: one parse of the file words the error).
+   */
+  nextSegment(): Promise<Buffer | undefined>;
+  /** After nextSegment() returned undefined: the SHA-256 (hex) and byte size of the file. */
+  digest(): { sha256: string; bytes: number };
+  close(): void;
+}
+
+/** A segment that cannot end within this many bytes means a quote that never closes. */
+const SEGMENT_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Opens a payroll like `openPayroll` (the same refusals, worded the same), but returns the rest
+ * of the file after its head as segments of bytes that end where records end, for
+ * `parseSegment` to parse on another thread. The head (the header and the first segment's rows)
+ * is parsed here.
+ */
+export async function openSegments(
+  path: string,
+  options: ReadOptions,
+  sizes: { segmentBytes: number; chunkBytes?: number },
+): Promise<SegmentedPayroll> {
+  const columnNames = options.columnNames ?? {};
+  checkColumnNames(columnNames);
+  const handle = await openRegularFile(path);
+  let format: { bom: boolean; delimiter: ',' | ';' };
+  try {
+    format = await readFormat(handle, path);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const source = handle.createReadStream({ start: 0, highWaterMark: sizes.chunkBytes ?? READ_CHUNK_BYTES });
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const guard = new ByteGuard();
+  const cutter = new SegmentCutter(sizes.segmentBytes);
+  let ended = false;
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    source.destroy();
+  };
+
+  const nextSegment = async (): Promise<Buffer | undefined> => {
+    if (ended) return undefined;
+    try {
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) {
+          ended = true;
+          guard.end();
+          const last = cutter.end();
+          return last.length > 0 ? last : undefined;
+        }
+        guard.take(next.value);
+        const segment = cutter.take(next.value);
+        if (segment) return segment;
+        if (cutter.pending > SEGMENT_LIMIT_BYTES) throw await explainSegmentError(path, options, undefined);
+      }
+    } catch (err) {
+      ended = true;
+      close();
+      throw await explainReadError(err, path, format.delimiter);
+    }
+  };
+
+  // The head: parsed here, from the start of the file, as openPayroll parses it.
+  const counter = new RowCounter(path, format.delimiter);
+  const engine = parserEngine(format.delimiter);
+  let header: PayrollHeader | undefined;
+  const head: InputRow[] = [];
+  const push = (record: string[]): void => {
+    const row = counter.take(record);
+    if (row) head.push(row);
+    else if (header === undefined && counter.columns !== undefined) {
+      header = {
+        columns: counter.columns,
+        index: matchHeader(counter.columns, columnNames, `${path} line ${counter.headerLine}`),
+        delimiter: format.delimiter,
+        bom: format.bom,
+      };
+    }
+  };
+  try {
+    while (head.length === 0) {
+      const segment = await nextSegment();
+      if (segment === undefined) break;
+      throwIfError(engine.parse(segment, false, push, ignore));
+    }
+    // Each segment ended where a record does: nothing is left in the parser but its end.
+    throwIfError(engine.parse(undefined, true, push, ignore));
+  } catch (err) {
+    close();
+    throw await explainReadError(err, path, format.delimiter);
+  }
+  if (header === undefined) {
+    close();
+    throw new InputError(`${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`);
+  }
+  if (head.length === 0) {
+    close();
+    throw new InputError(`${path} has a header line but no data rows: there is nothing to pay`);
+  }
+  return {
+    header,
+    head,
+    headRows: counter.rows,
+    headLines: counter.nextLine - 1,
+    nextSegment,
+    // ByteGuard's own check: only once the last segment was read without error.
+    digest: () => guard.digest(),
+    close,
+  };
+}
+
+/**
+ * The data rows of one segment of a payroll after its header (segments.ts: the segment starts
+ * and ends where records do), parsed on their own: `rowNumber` and `lineNumber` count from 1
+ * within the segment, and `lines` is how many physical lines it spans. Throws on anything
+ * malformed, in the parser's words: the caller reads the whole file again to word the error
+ * with the right line (`explainSegmentError`).
+ */
+export function parseSegment(bytes: Uint8Array, header: Pick<PayrollHeader, 'columns' | 'delimiter'>): { rows: InputRow[]; lines: number } {
+  const counter = new RowCounter('', header.delimiter, header.columns);
+  const rows: InputRow[] = [];
+  const push = (record: string[]): void => {
+    const row = counter.take(record);
+    if (row) rows.push(row);
+  };
+  // No BOM here: a U+FEFF at the start of a later segment is data, as it is to one parse of the file.
+  const engine = parserEngine(header.delimiter, false);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  throwIfError(engine.parse(buffer, false, push, ignore));
+  throwIfError(engine.parse(undefined, true, push, ignore));
+  return { rows, lines: counter.nextLine - 1 };
+}
+
+/**
+ * The InputError a file gives when read in one piece: for a segment that failed to parse, whose
+ * own error has no line of the file. When the file reads cleanly now, it changed while it was
+ * being read.
+ */
+export async function explainSegmentError(path: string, options: ReadOptions, cause: unknown): Promise<InputError> {
+  try {
+    const payroll = await openPayroll(path, options);
+    for await (const _ of payroll.batches) void _;
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  return new InputError(`${path} changed while it was being read; run the command again`, { cause });
+}
+
 /** How much of the file is read (and parsed, checked and hashed) at a time: about 2,000 rows of a typical payroll. */
 const READ_CHUNK_BYTES = 128 * 1024;
 
@@ -205,8 +372,8 @@ interface ParserEngine {
   parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
 }
 
-function parserEngine(delimiter: ',' | ';'): ParserEngine {
-  const parser = parse(parserOptions(delimiter)) as unknown as { api?: Partial<ParserEngine> };
+function parserEngine(delimiter: ',' | ';', bom = true): ParserEngine {
+  const parser = parse({ ...parserOptions(delimiter), bom }) as unknown as { api?: Partial<ParserEngine> };
   const engine = parser.api;
   if (typeof engine?.parse !== 'function') {
     throw new Error('this csv-parse has no Parser.api.parse engine; src/csv/read.ts needs updating for it');

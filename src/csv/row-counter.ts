@@ -33,7 +33,11 @@ export class RowCounter {
   constructor(
     private readonly file: string,
     private readonly delimiter: ',' | ';',
-  ) {}
+    /** The header, when it was read already: for a segment of the file after it (segments.ts). */
+    columns?: string[],
+  ) {
+    this.columns = columns;
+  }
 
   /**
    * Takes the next record: returns it as a data row, or null for the header and blank lines.

@@ -36,7 +36,22 @@ export class DuplicateFinder {
    * pair: a wrongly flagged row is then shown to the operator, never paid twice.
    */
   check(payout: ValidPayout, rowNumber: number): number | undefined {
-    return this.checkKey(payoutKey(payout), rowNumber);
+    hashPayout(payout);
+    return this.checkPair(payoutA, payoutB, rowNumber);
+  }
+
+  /** The same for the payout's recipient (currency and address, whatever the amount): `checkKey(recipientKey(payout), value)`. */
+  checkRecipient(payout: Pick<ValidPayout, 'currencyCode' | 'toAddress'>, value: number): number | undefined {
+    hashPayout(payout);
+    return this.checkPair(recipientA, recipientB, value);
+  }
+
+  /** The value stored with an equal payout, without storing anything: `lookup(payoutKey(payout))`. */
+  lookupPayout(payout: ValidPayout): number | undefined {
+    if (this.count === 0) return undefined;
+    hashPayout(payout);
+    const stored = this.slots[this.probe(payoutA, payoutB) + 2] ?? 0;
+    return stored === 0 ? undefined : stored;
   }
 
   /**
@@ -44,11 +59,16 @@ export class DuplicateFinder {
    * storing `value` (a positive whole number below 2^32) with this one.
    */
   checkKey(key: string, value: number): number | undefined {
-    const at = this.probe(key);
+    hashPair(key);
+    return this.checkPair(pairA, pairB, value);
+  }
+
+  private checkPair(a: number, b: number, value: number): number | undefined {
+    const at = this.probe(a, b);
     const stored = this.slots[at + 2] ?? 0;
     if (stored !== 0) return stored;
-    this.slots[at] = pairA;
-    this.slots[at + 1] = pairB;
+    this.slots[at] = a;
+    this.slots[at + 1] = b;
     this.slots[at + 2] = value;
     this.count += 1;
     if (this.count * 2 > this.capacity) this.grow();
@@ -57,21 +77,18 @@ export class DuplicateFinder {
 
   /** The value stored with an equal key, without storing anything. */
   lookup(key: string): number | undefined {
-    const stored = this.slots[this.probe(key) + 2] ?? 0;
+    hashPair(key);
+    const stored = this.slots[this.probe(pairA, pairB) + 2] ?? 0;
     return stored === 0 ? undefined : stored;
   }
 
-  /**
-   * The index (in words) of the slot holding `key`, or of the free slot where it belongs;
-   * leaves the key's two hashes in pairA and pairB.
-   */
-  private probe(key: string): number {
-    hashPair(key);
+  /** The index (in words) of the slot holding the key hashed to (a, b), or of the free slot where it belongs. */
+  private probe(a: number, b: number): number {
     const { slots } = this;
     const mask = this.capacity - 1;
-    for (let slot = pairA & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
       const at = slot * 3;
-      if ((slots[at + 2] ?? 0) === 0 || (slots[at] === pairA && slots[at + 1] === pairB)) return at;
+      if ((slots[at + 2] ?? 0) === 0 || (slots[at] === a && slots[at + 1] === b)) return at;
     }
   }
 
@@ -102,18 +119,78 @@ export class DuplicateFinder {
 /** The two hashes of the last `hashPair` call (module state: no object per row). */
 let pairA = 0;
 let pairB = 0;
+/** The hashes of the last `hashPayout` call: of its recipientKey and of its payoutKey. */
+let recipientA = 0;
+let recipientB = 0;
+let payoutA = 0;
+let payoutB = 0;
+
+const SEED_A = 0x811c9dc5;
+const SEED_B = 0x2f4a7c15;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * `hashPair(recipientKey(payout))` and `hashPair(payoutKey(payout))` in one pass, without
+ * building either string: the two keys share their start, and FNV-1a runs over code units in
+ * order, so the payout key's hash carries on from the recipient key's. The address is folded
+ * to small letters on the way where `normalAddress` would (ASCII only: an address with another
+ * character takes `toLowerCase`, as normalAddress does). A test holds both ways equal.
+ */
+function hashPayout(payout: Pick<ValidPayout, 'currencyCode' | 'toAddress'> & { amount?: string }): void {
+  let a = SEED_A;
+  let b = SEED_B;
+  const { currencyCode } = payout;
+  for (let i = 0; i < currencyCode.length; i += 1) {
+    const c = currencyCode.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  a = Math.imul(a, FNV_PRIME); // ^ 0: the NUL between the parts
+  b = Math.imul(b, FNV_PRIME);
+  let address = payout.toAddress;
+  const fold = foldsCase(address);
+  if (fold && !/^[\x00-\x7f]*$/.test(address)) address = address.toLowerCase();
+  for (let i = 0; i < address.length; i += 1) {
+    let c = address.charCodeAt(i);
+    if (fold && c >= 65 && c <= 90) c += 32;
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  recipientA = finalise(a);
+  recipientB = (finalise(b) | 1) >>> 0;
+  const amount = payout.amount ?? '';
+  a = Math.imul(a, FNV_PRIME);
+  b = Math.imul(b, FNV_PRIME);
+  for (let i = 0; i < amount.length; i += 1) {
+    const c = amount.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  payoutA = finalise(a);
+  payoutB = (finalise(b) | 1) >>> 0;
+}
+
+/** Whether `normalAddress` folds this address to small letters (0x…, bc1…, ltc1…, in any case). */
+function foldsCase(address: string): boolean {
+  const c0 = address.charCodeAt(0) | 32;
+  const c1 = address.charCodeAt(1) | 32;
+  if (c0 === 48 /* 0 */ && address.charCodeAt(0) === 48) return c1 === 120; /* x */
+  if (c0 === 98 /* b */) return c1 === 99 /* c */ && address.charCodeAt(2) === 49; /* 1 */
+  if (c0 === 108 /* l */) return c1 === 116 /* t */ && (address.charCodeAt(2) | 32) === 99 && address.charCodeAt(3) === 49;
+  return false;
+}
 
 /**
  * Two independent hashes of `text` in one pass: FNV-1a over UTF-16 code units from two seeds,
  * each with a murmur3 finaliser for a good spread. B is odd (`| 1`), so 0 never marks a slot.
  */
 function hashPair(text: string): void {
-  let a = 0x811c9dc5;
-  let b = 0x2f4a7c15;
+  let a = SEED_A;
+  let b = SEED_B;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
   }
   pairA = finalise(a);
   // `| 1` yields a signed int32: back to unsigned, or it never equals what the Uint32Array stored.

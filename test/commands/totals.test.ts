@@ -107,3 +107,15 @@ describe('smallMinorUnits', () => {
     );
   });
 });
+
+describe('CurrencyTotals at 18 decimals', () => {
+  it('sums ordinary ETH amounts exactly, past 2^53 units of 10^-9', () => {
+    const code = 'ETH';
+    expect(findCurrency(code)?.decimals).toBe(18);
+    const amounts = Array.from({ length: 20_000 }, (_, i) => `${1 + ((i * 7919) % 4999)}.${String(1 + (i % 98)).padStart(2, '0')}`);
+    amounts.push('0.000000000000000001', '123.456789012345678');
+    const totals = new CurrencyTotals();
+    for (const amount of amounts) totals.add(code, amount);
+    expect(totals.entries()).toEqual([{ currency: code, count: amounts.length, total: exactTotal(code, amounts) }]);
+  });
+});

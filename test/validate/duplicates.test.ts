@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DuplicateFinder } from '../../src/validate/duplicates.js';
+import fc from 'fast-check';
+import { DuplicateFinder, payoutKey, recipientKey } from '../../src/validate/duplicates.js';
 
 const pay = (toAddress: string, amount = '150', currencyCode = 'USDT_ERC20') => ({ currencyCode, toAddress, amount });
 const evm = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
@@ -41,5 +42,43 @@ describe('DuplicateFinder', () => {
     expect(finder.lookup('a')).toBe(5);
     expect(finder.lookup('b')).toBeUndefined();
     expect(finder.size).toBe(1);
+  });
+});
+
+describe('DuplicateFinder on payouts (hashed without building the keys)', () => {
+  const prefix = fc.constantFrom('0x', '0X', 'bc1', 'BC1', 'Bc1', 'ltc1', 'LTC1', 'lTc1', 'T', 'EQ', '0', 'b', 'ltc', '');
+  const body = fc.string({ unit: fc.constantFrom('a', 'B', 'z', 'Z', '0', '9', 'é', 'İ', 'K', '\u212a'), maxLength: 12 });
+  const payout = fc.record({
+    currencyCode: fc.constantFrom('USDT_ERC20', 'BTC', 'LTC', 'TON', 'x'),
+    toAddress: fc.tuple(prefix, body).map(([p, b]) => p + b),
+    amount: fc.constantFrom('1', '1.5', '10', '0.01'),
+  });
+
+  it('finds a payout exactly where the string keys would (any case, any character)', () => {
+    fc.assert(
+      fc.property(payout, fc.integer({ min: 1, max: 1000 }), (p, value) => {
+        const byPayout = new DuplicateFinder();
+        expect(byPayout.check(p, value)).toBeUndefined();
+        expect(byPayout.lookup(payoutKey(p))).toBe(value);
+        expect(byPayout.lookupPayout(p)).toBe(value);
+        const byRecipient = new DuplicateFinder();
+        expect(byRecipient.checkRecipient(p, value)).toBeUndefined();
+        expect(byRecipient.lookup(recipientKey(p))).toBe(value);
+        // And the other way round: a key stored as a string is found by the payout.
+        const byKey = new DuplicateFinder();
+        byKey.checkKey(payoutKey(p), value);
+        expect(byKey.lookupPayout(p)).toBe(value);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('treats one EVM recipient typed in two cases as one, and a Tron address in two cases as two', () => {
+    const finder = new DuplicateFinder();
+    expect(finder.checkRecipient({ currencyCode: 'ETH', toAddress: '0xAbCd' }, 1)).toBeUndefined();
+    expect(finder.checkRecipient({ currencyCode: 'ETH', toAddress: '0XABCD' }, 2)).toBe(1);
+    expect(finder.checkRecipient({ currencyCode: 'TRX', toAddress: 'TAbc' }, 3)).toBeUndefined();
+    expect(finder.checkRecipient({ currencyCode: 'TRX', toAddress: 'Tabc' }, 4)).toBeUndefined();
+    expect(finder.size).toBe(3);
   });
 });

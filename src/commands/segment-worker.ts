@@ -1,0 +1,87 @@
+/**
+ * The main thread's side of the scan worker (scan-worker.ts): hands it segments of bytes and
+ * gets their rows back, validated and packed, in the order they were handed over.
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PayrollHeader } from '../csv/read.js';
+import type { ValidateOptions } from '../validate/index.js';
+import type { PackedRows } from './scan-pack.js';
+
+export interface SegmentRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+export type SegmentReply = { id: number; lines: number; packed: PackedRows } | { id: number; error: string };
+
+/** A segment's rows as the worker sent them, and how many physical lines the segment spans. */
+export interface SegmentResult {
+  lines: number;
+  packed: PackedRows;
+}
+
+/** A segment the worker could not parse; the scan words the error by reading the file in one piece. */
+export class SegmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SegmentError';
+  }
+}
+
+export class SegmentWorker {
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (result: SegmentResult) => void; reject: (error: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: SegmentReply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if ('error' in reply) waiter?.reject(new SegmentError(reply.error));
+      else waiter?.resolve({ lines: reply.lines, packed: reply.packed });
+    });
+    worker.on('error', (error: Error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the scan worker stopped (exit code ${code})`)));
+  }
+
+  /** Starts the worker for a payroll with `header`. */
+  static start(header: PayrollHeader, validate: ValidateOptions | undefined): SegmentWorker {
+    return new SegmentWorker(new Worker(workerFile(), { workerData: { header, validate: validate ?? {} } }));
+  }
+
+  /** Parses and validates `segment` on the worker; the buffer moves to it (unusable here after). */
+  submit(segment: Buffer): Promise<SegmentResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const result = new Promise<SegmentResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // A scan that stops early never awaits the segments it had handed over: not an unhandled rejection.
+    result.catch(() => {});
+    const bytes = new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength);
+    const request: SegmentRequest = { id, bytes };
+    this.worker.postMessage(request, [segment.buffer as ArrayBuffer]);
+    return result;
+  }
+
+  /** Stops the worker; segments not yet answered are rejected. */
+  close(): void {
+    this.fail(new Error('the scan worker was closed'));
+    void this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(this.failure);
+    this.waiting.clear();
+  }
+}
+
+/**
+ * The worker's built file. From the built CLI it sits beside this one; when this module runs
+ * from its TypeScript source (under Jest) the worker is taken from the build in dist/, which
+ * `npm test` makes first (a worker thread cannot load TypeScript).
+ */
+function workerFile(): URL {
+  const here = new URL('./scan-worker.js', import.meta.url);
+  return fileURLToPath(import.meta.url).endsWith('.ts') ? new URL('../../dist/commands/scan-worker.js', import.meta.url) : here;
+}
