@@ -35,6 +35,8 @@ export interface RunOptions {
   retryFailed: boolean;
   /** Pay rows that repeat an earlier row's currency, address and amount. @default false */
   allowDuplicates: boolean;
+  /** When the scans go on two threads, and in what sizes (no CLI option: for tests and the bench). */
+  scanParallel?: { fromBytes?: number; segmentBytes?: number; chunkBytes?: number };
   /** Other header names for the required columns (`--columns`). */
   columns?: string;
   /** Amounts use a decimal comma (`0,5`). @default false */

@@ -76,11 +76,12 @@ export class PlanFacts {
     if (!verdict.ok) return;
     this.caps.observe(verdict.payout, row.rowNumber);
     if (!willSend) return;
-    this.recipients.checkRecipient(verdict.payout, 1);
+    // Only the plan of a real run shows them: a dry run skips a table of every recipient.
+    if (!this.options.dryRun) this.recipients.checkRecipient(verdict.payout, 1);
     this.history?.match(verdict.payout, row.rowNumber);
   }
 
-  /** Distinct currency and address pairs among the rows to pay. */
+  /** Distinct currency and address pairs among the rows to pay (not counted in a dry run). */
   get distinctRecipients(): number {
     return this.recipients.size;
   }

@@ -31,6 +31,19 @@ export class AscendingRows {
     return index < this.count ? this.items[index] : undefined;
   }
 
+  /** Whether any row from `first` to `last` (both included) is in the list (binary search). */
+  anyBetween(first: number, last: number): boolean {
+    let low = 0;
+    let high = this.count;
+    // The first index whose row is >= first.
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.items[mid] ?? 0) < first) low = mid + 1;
+      else high = mid;
+    }
+    return low < this.count && (this.items[low] ?? 0) <= last;
+  }
+
   /** Whether `rowNumber` is in the list (binary search). */
   has(rowNumber: number): boolean {
     let low = 0;

@@ -16,7 +16,8 @@ import { estimateMs, formatDuration, formatTotals, shortAddress } from './format
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
-import { InputChangedError, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import { InputChangedError, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary, type SegmentLayout } from './scan.js';
+import { openChosenRows } from './segmented-scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
 import { laterRequest } from './api-clock.js';
@@ -45,6 +46,7 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
   const scan: ScanOptions = {
     read: options.columns ? { columnNames: parseColumnsOption(options.columns) } : {},
     validate: { decimalComma: options.decimalComma },
+    ...(options.scanParallel && { parallel: options.scanParallel }),
   };
   const owner = new OutputOwner({
     paths,
@@ -179,7 +181,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }, deps.logger);
     let result;
     try {
-      result = await sendRows(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity), {
+      result = await sendRows(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout), {
         // Again right before each intent, after the pacing wait: the file may change during it.
         beforeSend: () => {
           if (!sameIdentity(identity, identityOf(paths.input))) throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
@@ -269,9 +271,13 @@ async function* rowsOf(
   options: RunOptions,
   sha256: string,
   identity: FileIdentity,
+  layout: SegmentLayout | undefined,
 ): AsyncGenerator<RowToSend> {
   await prepareValidation();
-  const payroll = await openPayroll(inputPath, scan.read);
+  // After a two-thread pass 1, only the segments holding a row to send are parsed again.
+  const payroll = layout
+    ? await openChosenRows(inputPath, scan, layout, (first, last) => chosen.anyBetween(first, last), () => new ExitError(changedDuringRun(inputPath), EXIT.incomplete))
+    : await openPayroll(inputPath, scan.read);
   let next = 0;
   let wanted = chosen.at(next);
   // Stopping early (a stop, an error) ends this loop, and the payroll closes its file itself.
@@ -287,9 +293,11 @@ async function* rowsOf(
       }
     }
   }
-  if (payroll.digest().sha256 !== sha256) {
-    throw new ExitError(`${inputPath} changed during the run; the rows sent were read before the change. Put back the original to carry on`, EXIT.incomplete);
-  }
+  if (payroll.digest().sha256 !== sha256) throw new ExitError(changedDuringRun(inputPath), EXIT.incomplete);
+}
+
+function changedDuringRun(inputPath: string): string {
+  return `${inputPath} changed during the run; the rows sent were read before the change. Put back the original to carry on`;
 }
 
 function changedMessage(inputPath: string): string {

@@ -5,14 +5,13 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import type { InputRow, RowVerdict } from '../core/types.js';
-import { explainSegmentError, openPayroll, openSegments, parseSegment, type PayrollHeader, type ReadOptions } from '../csv/read.js';
+import { openPayroll, type PayrollHeader, type ReadOptions } from '../csv/read.js';
 import { createResultWriter, type ResultCells, type ResultWriter } from '../csv/write.js';
-import { DuplicateFinder } from '../validate/duplicates.js';
-import { prepareValidation, validateRow, type ValidateOptions } from '../validate/index.js';
-import { payoutFieldsOf, unpackRows } from './scan-pack.js';
-import { SegmentError, SegmentWorker, type SegmentResult } from './segment-worker.js';
+import { prepareValidation, type ValidateOptions } from '../validate/index.js';
+import { RowScanner } from './row-scanner.js';
+import { openParallelScan, parallelFromEnv, PARALLEL_FROM_BYTES } from './segmented-scan.js';
 import { StatusTally } from './tally.js';
-import { CurrencyTotals } from './totals.js';
+import type { CurrencyTotals } from './totals.js';
 
 export interface ScanOptions {
   read?: ReadOptions;
@@ -28,8 +27,7 @@ export interface ScanOptions {
   };
 }
 
-/** About 60,000 rows of a typical payroll: a worker pays for its start-up (~60 ms) from about here. */
-export const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+
 
 export interface ScanSummary {
   header: PayrollHeader;
@@ -42,6 +40,24 @@ export interface ScanSummary {
   duplicates: number;
   sha256: string;
   bytes: number;
+  /** How a two-thread scan cut the file (absent for a one-thread scan): lets a later pass parse only the segments it needs. */
+  layout?: SegmentLayout;
+}
+
+/**
+ * Where the segments of a two-thread scan begin and end (segmented-scan.ts): the head, then each
+ * segment's bytes, data rows and physical lines. The same bytes cut with the same sizes give
+ * the same segments.
+ */
+export interface SegmentLayout {
+  segmentBytes: number;
+  chunkBytes?: number;
+  headBytes: number;
+  headRows: number;
+  headLines: number;
+  bytes: number[];
+  rows: number[];
+  lines: number[];
 }
 
 export { payoutFieldsOf } from './scan-pack.js';
@@ -64,38 +80,6 @@ export interface Scan {
   summary(): ScanSummary;
   /** Releases the file, for a caller that stops before the end (iterating to the end releases it too). */
   close(): void;
-}
-
-/** Validates rows in file order and keeps the scan's counts, totals and repeats. */
-class RowScanner {
-  rows = 0;
-  valid = 0;
-  duplicates = 0;
-  readonly totals = new CurrencyTotals();
-  private readonly finder = new DuplicateFinder();
-
-  constructor(
-    private readonly header: PayrollHeader,
-    private readonly options: ScanOptions,
-  ) {}
-
-  /** One row, in file order; `verdict` when it was validated already (on the worker). */
-  scan(row: InputRow, verdict = validateRow(payoutFieldsOf(row, this.header), this.options.validate)): ScannedRow {
-    const { header } = this;
-    this.rows += 1;
-    if (!verdict.ok) return { row, verdict, header };
-    this.valid += 1;
-    this.totals.add(verdict.payout.currencyCode, verdict.payout.amount);
-    const duplicateOf = this.finder.check(verdict.payout, row.rowNumber);
-    if (duplicateOf === undefined) return { row, verdict, header };
-    this.duplicates += 1;
-    return { row, verdict, header, duplicateOf };
-  }
-
-  summary(digest: { sha256: string; bytes: number }): ScanSummary {
-    const { header, rows, valid, totals, duplicates } = this;
-    return { header, rows, valid, invalid: rows - valid, totals, duplicates, ...digest };
-  }
 }
 
 /**
@@ -121,99 +105,6 @@ export async function openScan(path: string, options: ScanOptions): Promise<Scan
     header: payroll.header,
     batches: batches(),
     close: () => payroll.close(),
-    summary: () => {
-      if (!finished) throw new Error('the scan was not read to its end');
-      return scanner.summary(payroll.digest());
-    },
-  };
-}
-
-/** PAYOUT_PARALLEL_FROM_BYTES: the threshold for a run (the bench compares both ways; 0 forces two threads). */
-function parallelFromEnv(): number | undefined {
-  const text = process.env.PAYOUT_PARALLEL_FROM_BYTES;
-  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
-  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
-
-/** Segments handed over and not yet taken back: enough to keep the worker busy while this thread catches up. */
-const SEGMENTS_AHEAD = 6;
-/** Of every this many segments, this thread parses one itself: it has the rest of the scan to do too (measured best on 2 cores). */
-const LOCAL_EVERY = 4;
-/** About 4,000 rows of a typical payroll. */
-const SEGMENT_BYTES = 256 * 1024;
-
-/**
- * The scan of a large file on two threads. This thread reads the file (hashing and checking
- * every byte, in order), cuts it into segments that end where records end (csv/segments.ts),
- * and hands most of them to a worker, which parses and validates them; it parses every
- * LOCAL_EVERY-th segment itself. It takes the segments' rows back in file order, numbers them,
- * and does what needs every row before it (totals, repeats). Any segment that does not parse
- * makes the scan read the file again in one piece, so the error names the right line.
- */
-async function openParallelScan(path: string, options: ScanOptions): Promise<Scan> {
-  const payroll = await openSegments(path, options.read ?? {}, {
-    segmentBytes: options.parallel?.segmentBytes ?? SEGMENT_BYTES,
-    ...(options.parallel?.chunkBytes !== undefined && { chunkBytes: options.parallel.chunkBytes }),
-  });
-  const { header } = payroll;
-  const scanner = new RowScanner(header, options);
-  let worker: SegmentWorker | undefined;
-  try {
-    worker = SegmentWorker.start(header, options.validate);
-  } catch {
-    // No worker (a platform without threads): every segment is parsed here; slower, same rows.
-  }
-  const close = (): void => {
-    payroll.close();
-    worker?.close();
-  };
-  let finished = false;
-
-  type Pending = { local: Buffer } | { remote: Promise<SegmentResult> };
-  async function* batches(): AsyncGenerator<ScannedRow[]> {
-    try {
-      yield payroll.head.map((row) => scanner.scan(row));
-      let rowsBefore = payroll.headRows;
-      let linesBefore = payroll.headLines;
-      const queue: Pending[] = [];
-      let handed = 0;
-      let ended = false;
-      for (;;) {
-        while (!ended && queue.length < SEGMENTS_AHEAD) {
-          const segment = await payroll.nextSegment();
-          if (segment === undefined) ended = true;
-          else queue.push(worker && ++handed % LOCAL_EVERY !== 0 ? { remote: worker.submit(segment) } : { local: segment });
-        }
-        const next = queue.shift();
-        if (next === undefined) break;
-        let scanned: ScannedRow[];
-        try {
-          if ('local' in next) {
-            const { rows, lines } = parseSegment(next.local, header);
-            scanned = rows.map((row) => scanner.scan({ ...row, rowNumber: row.rowNumber + rowsBefore, lineNumber: row.lineNumber + linesBefore }));
-            linesBefore += lines;
-          } else {
-            const { packed, lines } = await next.remote;
-            scanned = unpackRows(packed, header, rowsBefore, linesBefore).map(({ row, verdict }) => scanner.scan(row, verdict));
-            linesBefore += lines;
-          }
-        } catch (error) {
-          // A segment that did not parse (here or on the worker): the file read in one piece words it.
-          if ('local' in next || error instanceof SegmentError) throw await explainSegmentError(path, options.read ?? {}, error);
-          throw error;
-        }
-        rowsBefore += scanned.length;
-        if (scanned.length > 0) yield scanned;
-      }
-      finished = true;
-    } finally {
-      close();
-    }
-  }
-  return {
-    header,
-    batches: batches(),
-    close,
     summary: () => {
       if (!finished) throw new Error('the scan was not read to its end');
       return scanner.summary(payroll.digest());

@@ -197,7 +197,8 @@ export interface SegmentedPayroll {
   header: PayrollHeader;
   /** The data rows of the head of the file, parsed here (the first is always among them). */
   head: InputRow[];
-  /** Data rows and physical lines in the head (so the segments' own numbering can be shifted by them). */
+  /** Bytes, data rows and physical lines in the head (the segments' own numbering is shifted by them). */
+  headBytes: number;
   headRows: number;
   headLines: number;
   /**
@@ -276,6 +277,7 @@ export async function openSegments(
   const engine = parserEngine(format.delimiter);
   let header: PayrollHeader | undefined;
   const head: InputRow[] = [];
+  let headBytes = 0;
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) head.push(row);
@@ -292,6 +294,7 @@ export async function openSegments(
     while (head.length === 0) {
       const segment = await nextSegment();
       if (segment === undefined) break;
+      headBytes += segment.length;
       throwIfError(engine.parse(segment, false, push, ignore));
     }
     // Each segment ended where a record does: nothing is left in the parser but its end.
@@ -311,6 +314,7 @@ export async function openSegments(
   return {
     header,
     head,
+    headBytes,
     headRows: counter.rows,
     headLines: counter.nextLine - 1,
     nextSegment,

@@ -9,6 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { openScan, type ScanOptions } from '../../src/commands/scan.js';
+import { openChosenRows } from '../../src/commands/segmented-scan.js';
 import { ADDRESS, tempDir } from '../helpers/payroll.js';
 
 const dir = tempDir('payout-parallel-');
@@ -24,8 +25,8 @@ async function scanAll(path: string, options: ScanOptions) {
   for await (const batch of scan.batches) {
     for (const { row, verdict, duplicateOf } of batch) rows.push({ row, verdict, duplicateOf });
   }
-  const { header, totals, ...summary } = scan.summary();
-  return { rows, summary: { ...summary, totals: totals.entries(), columns: header.columns } };
+  const { header, totals, layout, ...summary } = scan.summary();
+  return { rows, summary: { ...summary, totals: totals.entries(), columns: header.columns }, layout };
 }
 
 async function errorOf(path: string, options: ScanOptions): Promise<unknown> {
@@ -70,13 +71,20 @@ describe('openScan on two threads', () => {
     expect(one.summary.invalid).toBeGreaterThan(10);
     expect(two.rows).toEqual(one.rows);
     expect(two.summary).toEqual(one.summary);
+    expect(one.layout).toBeUndefined();
+    // The layout accounts for every byte, row and line of the file.
+    const layout = two.layout!;
+    expect(layout.bytes.length).toBeGreaterThan(10);
+    expect(layout.headBytes + layout.bytes.reduce((a, b) => a + b, 0)).toBe(two.summary.bytes);
+    expect(layout.headRows + layout.rows.reduce((a, b) => a + b, 0)).toBe(two.summary.rows);
   });
 
   it('gives the same for a file without a line break at its end, and for larger segments', async () => {
     const path = write('no-eol.csv', mixedPayroll(200).replace(/\n$/, ''));
     const one = await scanAll(path, ONE_THREAD);
-    expect(await scanAll(path, TWO_THREADS)).toEqual(one);
-    expect(await scanAll(path, { parallel: { fromBytes: 0, segmentBytes: 2000, chunkBytes: 999 } })).toEqual(one);
+    expect((await scanAll(path, TWO_THREADS)).rows).toEqual(one.rows);
+    const larger = await scanAll(path, { parallel: { fromBytes: 0, segmentBytes: 2000, chunkBytes: 999 } });
+    expect({ ...larger, layout: undefined }).toEqual(one);
   });
 
   it.each([
@@ -101,5 +109,37 @@ describe('openScan on two threads', () => {
       break;
     }
     expect(() => scan.summary()).toThrow(/not read to its end/);
+  });
+});
+
+describe('openChosenRows (pass 2 after a two-thread pass 1)', () => {
+  async function chosen(path: string, wanted: (first: number, last: number) => boolean) {
+    const { layout } = await scanAll(path, TWO_THREADS);
+    const read = await openChosenRows(path, TWO_THREADS, layout!, wanted, () => new Error('changed'));
+    const rows = [];
+    for await (const batch of read.batches) rows.push(...batch);
+    return { rows, digest: read.digest() };
+  }
+
+  it('gives the rows of the segments asked for, numbered as in the file, and the digest of every byte', async () => {
+    const path = write('chosen.csv', mixedPayroll(400));
+    const all = await scanAll(path, ONE_THREAD);
+    const want = new Set([5, 6, 150, all.summary.rows]);
+    const { rows, digest } = await chosen(path, (first, last) => [...want].some((n) => n >= first && n <= last));
+    for (const n of want) expect(rows.find((r) => r.rowNumber === n)).toEqual(all.rows[n - 1]?.row);
+    // Only the segments holding them were parsed: far fewer rows than the file.
+    expect(rows.length).toBeLessThan(all.summary.rows / 4);
+    for (const row of rows) expect(row).toEqual(all.rows[row.rowNumber - 1]?.row);
+    expect(digest).toEqual({ sha256: all.summary.sha256, bytes: all.summary.bytes });
+  });
+
+  it('throws changed() for a file that no longer cuts as pass 1 cut it', async () => {
+    const path = write('changing.csv', mixedPayroll(400));
+    const { layout } = await scanAll(path, TWO_THREADS);
+    writeFileSync(path, mixedPayroll(400).replace('\nE200,', '\nE200x,'));
+    const read = await openChosenRows(path, TWO_THREADS, layout!, () => true, () => new Error('changed'));
+    await expect((async () => {
+      for await (const batch of read.batches) void batch;
+    })()).rejects.toThrow('changed');
   });
 });

@@ -1,0 +1,195 @@
+/**
+ * The scan of a large payroll on two threads, and the later pass that reads only the segments it
+ * needs. See openParallelScan.
+ */
+import { InputError } from '../core/errors.js';
+import type { InputRow } from '../core/types.js';
+import { explainSegmentError, openSegments, parseSegment, type PayrollHeader } from '../csv/read.js';
+import { RowScanner } from './row-scanner.js';
+import type { Scan, ScannedRow, ScanOptions, SegmentLayout } from './scan.js';
+import { unpackRows } from './scan-pack.js';
+import { SegmentError, SegmentWorker, type SegmentResult } from './segment-worker.js';
+
+/** About 60,000 rows of a typical payroll: a worker pays for its start-up (~60 ms) from about here. */
+export const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+
+/** PAYOUT_PARALLEL_FROM_BYTES: the threshold for a run (the bench compares both ways; 0 forces two threads). */
+export function parallelFromEnv(): number | undefined {
+  const text = process.env.PAYOUT_PARALLEL_FROM_BYTES;
+  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Segments handed over and not yet taken back: enough to keep the worker busy while this thread catches up. */
+const SEGMENTS_AHEAD = 6;
+/** Of every this many segments, this thread parses one itself: it has the rest of the scan to do too (measured best on 2 cores). */
+const LOCAL_EVERY = 4;
+/** About 4,000 rows of a typical payroll. */
+const SEGMENT_BYTES = 256 * 1024;
+
+/**
+ * The scan of a large file on two threads. This thread reads the file (hashing and checking
+ * every byte, in order), cuts it into segments that end where records end (csv/segments.ts),
+ * and hands most of them to a worker, which parses and validates them; it parses every
+ * LOCAL_EVERY-th segment itself. It takes the segments' rows back in file order, numbers them,
+ * and does what needs every row before it (totals, repeats). Any segment that does not parse
+ * makes the scan read the file again in one piece, so the error names the right line.
+ */
+export async function openParallelScan(path: string, options: ScanOptions): Promise<Scan> {
+  const sizes = {
+    segmentBytes: options.parallel?.segmentBytes ?? SEGMENT_BYTES,
+    ...(options.parallel?.chunkBytes !== undefined && { chunkBytes: options.parallel.chunkBytes }),
+  };
+  const payroll = await openSegments(path, options.read ?? {}, sizes);
+  const { header } = payroll;
+  const layout: SegmentLayout = {
+    ...sizes,
+    headBytes: payroll.headBytes,
+    headRows: payroll.headRows,
+    headLines: payroll.headLines,
+    bytes: [],
+    rows: [],
+    lines: [],
+  };
+  const scanner = new RowScanner(header, options);
+  let worker: SegmentWorker | undefined;
+  try {
+    worker = SegmentWorker.start(header, options.validate);
+  } catch {
+    // No worker (a platform without threads): every segment is parsed here; slower, same rows.
+  }
+  const close = (): void => {
+    payroll.close();
+    worker?.close();
+  };
+  let finished = false;
+
+  type Pending = { bytes: number } & ({ local: Buffer } | { remote: Promise<SegmentResult> });
+  async function* batches(): AsyncGenerator<ScannedRow[]> {
+    try {
+      yield payroll.head.map((row) => scanner.scan(row));
+      let rowsBefore = payroll.headRows;
+      let linesBefore = payroll.headLines;
+      const queue: Pending[] = [];
+      let handed = 0;
+      let ended = false;
+      for (;;) {
+        while (!ended && queue.length < SEGMENTS_AHEAD) {
+          const segment = await payroll.nextSegment();
+          if (segment === undefined) ended = true;
+          else {
+            const bytes = segment.length;
+            queue.push(worker && ++handed % LOCAL_EVERY !== 0 ? { bytes, remote: worker.submit(segment) } : { bytes, local: segment });
+          }
+        }
+        const next = queue.shift();
+        if (next === undefined) break;
+        let scanned: ScannedRow[];
+        try {
+          if ('local' in next) {
+            const { rows, lines } = parseSegment(next.local, header);
+            scanned = rows.map((row) => scanner.scan(shifted(row, rowsBefore, linesBefore)));
+            layout.lines.push(lines);
+          } else {
+            const { packed, lines } = await next.remote;
+            scanned = unpackRows(packed, header, rowsBefore, linesBefore).map(({ row, verdict }) => scanner.scan(row, verdict));
+            layout.lines.push(lines);
+          }
+        } catch (error) {
+          // A segment that did not parse (here or on the worker): the file read in one piece words it.
+          if ('local' in next || error instanceof SegmentError) throw await explainSegmentError(path, options.read ?? {}, error);
+          throw error;
+        }
+        rowsBefore += scanned.length;
+        linesBefore += layout.lines[layout.lines.length - 1] ?? 0;
+        layout.bytes.push(next.bytes);
+        layout.rows.push(scanned.length);
+        if (scanned.length > 0) yield scanned;
+      }
+      finished = true;
+    } finally {
+      close();
+    }
+  }
+  return {
+    header,
+    batches: batches(),
+    close,
+    summary: () => {
+      if (!finished) throw new Error('the scan was not read to its end');
+      return scanner.summary(payroll.digest(), layout);
+    },
+  };
+}
+
+
+/** A row numbered within its segment, numbered in the file. */
+function shifted(row: InputRow, rowsBefore: number, linesBefore: number): InputRow {
+  return { ...row, rowNumber: row.rowNumber + rowsBefore, lineNumber: row.lineNumber + linesBefore };
+}
+
+/** The data rows a later pass asked for, read again from the file; see openChosenRows. */
+export interface ChosenRows {
+  header: PayrollHeader;
+  /** Batches of rows, in file order, from the segments that hold a wanted row (all their rows). */
+  batches: AsyncIterable<InputRow[]>;
+  /** Once `batches` has ended: the SHA-256 and size of every byte read (all of them). */
+  digest(): { sha256: string; bytes: number };
+}
+
+/**
+ * Reads the file again as the scan that made `layout` cut it, hashing and checking every byte,
+ * but parsing only the segments that hold a row `wanted(first, last)` says it needs: pass 2 of a
+ * resumed run, which sends the last few rows of a long payroll, skips parsing the rest. A file
+ * that no longer cuts as `layout` says throws `changed()`.
+ */
+export async function openChosenRows(
+  path: string,
+  options: ScanOptions,
+  layout: SegmentLayout,
+  wanted: (first: number, last: number) => boolean,
+  changed: () => Error,
+): Promise<ChosenRows> {
+  const payroll = await openSegments(path, options.read ?? {}, {
+    segmentBytes: layout.segmentBytes,
+    ...(layout.chunkBytes !== undefined && { chunkBytes: layout.chunkBytes }),
+  });
+  if (payroll.headBytes !== layout.headBytes || payroll.headRows !== layout.headRows || payroll.headLines !== layout.headLines) {
+    payroll.close();
+    throw changed();
+  }
+  const { header } = payroll;
+  async function* batches(): AsyncGenerator<InputRow[]> {
+    try {
+      if (wanted(1, payroll.headRows)) yield payroll.head;
+      let rowsBefore = payroll.headRows;
+      let linesBefore = payroll.headLines;
+      for (let k = 0; ; k++) {
+        const segment = await payroll.nextSegment();
+        if (segment === undefined) {
+          if (k !== layout.bytes.length) throw changed();
+          return;
+        }
+        const rows = layout.rows[k] ?? -1;
+        const lines = layout.lines[k] ?? -1;
+        if (segment.length !== layout.bytes[k]) throw changed();
+        if (rows > 0 && wanted(rowsBefore + 1, rowsBefore + rows)) {
+          let parsed: { rows: InputRow[]; lines: number };
+          try {
+            parsed = parseSegment(segment, header);
+          } catch {
+            throw changed();
+          }
+          if (parsed.rows.length !== rows || parsed.lines !== lines) throw changed();
+          const before = { rows: rowsBefore, lines: linesBefore };
+          yield parsed.rows.map((row) => shifted(row, before.rows, before.lines));
+        }
+        rowsBefore += rows;
+        linesBefore += lines;
+      }
+    } finally {
+      payroll.close();
+    }
+  }
+  return { header, batches: batches(), digest: () => payroll.digest() };
+}
