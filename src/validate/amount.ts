@@ -27,7 +27,6 @@ const POINT_GROUPED = /^\d{1,3}(?:\.\d{3})+(?:,\d+)?$/;
 const EXPONENT = /^(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 const NOT_A_NUMBER = /^[+-]?(?:nan|inf|infinity)$/i;
 const ONE_COMMA = /^(\d+),(\d+)$/;
-const PLAIN_POINT = /^\d+(?:\.\d+)?$/;
 const PLAIN_COMMA = /^\d+(?:,\d+)?$/;
 
 /**
@@ -36,9 +35,14 @@ const PLAIN_COMMA = /^\d+(?:,\d+)?$/;
  */
 export function checkAmountText(raw: string, options: ValidateOptions = {}): AmountCheck {
   // Fast path for the usual cell, a plain decimal with nothing around it: the rules below would
-  // all pass it, and skipping their dozen regular expressions matters over a million rows.
-  if ((options.decimalComma ? PLAIN_COMMA : PLAIN_POINT).test(raw)) {
-    return checkPlain(raw.replace(',', '.'), raw, options.decimalComma ? ',' : '.');
+  // all pass it, and skipping their dozen regular expressions matters over a million rows. With
+  // a decimal point, the cells parseDecimal accepts (digits, optionally a point and digits) are
+  // exactly those, and checkPlain's rules before parseDecimal cannot fail them.
+  if (!options.decimalComma) {
+    const parts = parseDecimal(raw);
+    if (parts) return checkNotZero(parts, raw);
+  } else if (PLAIN_COMMA.test(raw)) {
+    return checkPlain(raw.replace(',', '.'), raw, ',');
   }
   const core = hasInvisibleEdge(raw) ? trimInvisible(raw) : raw;
   if (core === '') {
@@ -59,13 +63,17 @@ export function checkAmountText(raw: string, options: ValidateOptions = {}): Amo
  * Returns the reason, or undefined when the amount can be sent.
  */
 export function checkAmountValue(parts: DecimalParts, raw: string, currency: Currency | undefined): string | undefined {
+  return checkCanonicalAmount(parts, formatDecimal(parts), raw, currency);
+}
+
+/** checkAmountValue for a caller that also needs the canonical text, `formatDecimal(parts)`, made once. */
+export function checkCanonicalAmount(parts: DecimalParts, canonical: string, raw: string, currency: Currency | undefined): string | undefined {
   // Trailing zeros are accepted beyond the scale (`1.500000000` BTC is 1.5): they do not change
   // the value, and parseDecimal has already dropped them, so only significant decimals count.
   if (currency && parts.fraction.length > currency.decimals) {
     const unit = fromMinorUnits(1n, currency.decimals);
     return `${quote(raw)} has ${parts.fraction.length} decimal places, but ${currency.code} has at most ${currency.decimals} (its smallest unit is ${unit}): correct the amount yourself; it is never rounded`;
   }
-  const canonical = formatDecimal(parts);
   if (!survivesJsonRoundTrip(canonical)) {
     const asNumber = Number(canonical);
     const arrives = Number.isFinite(asNumber) ? `it would arrive as ${numberToPlainDecimal(asNumber)}` : 'it is too large';
@@ -182,6 +190,11 @@ function checkPlain(text: string, raw: string, mark: '.' | ','): AmountCheck {
   if (!parts) {
     return fail(`${quote(raw)} is not a plain number: write digits with at most one decimal ${markName(mark)}, e.g. 12${mark}5`);
   }
+  return checkNotZero(parts, raw);
+}
+
+/** The last rule: a payout is more than zero. */
+function checkNotZero(parts: DecimalParts, raw: string): AmountCheck {
   if (parts.integer === '0' && parts.fraction === '') {
     return fail(`${quote(raw)} is zero: a payout must be more than zero; correct the amount or remove the row`);
   }

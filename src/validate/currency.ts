@@ -38,10 +38,13 @@ export function assetOf(code: string): string {
 const ALL = [...CURRENCIES.values()];
 const ASSETS = [...new Set(ALL.map((c) => assetOf(c.code)))].sort((a, b) => b.length - a.length);
 
+/** The verdict on each exact code, made once rather than per row (verdicts are never changed). */
+const ACCEPTED: ReadonlyMap<string, CurrencyCheck> = new Map(ALL.map((currency) => [currency.code, Object.freeze({ ok: true, currency })]));
+
 /** Checks a currency_code field exactly as read. */
 export function checkCurrency(raw: string): CurrencyCheck {
-  const currency = findCurrency(raw);
-  if (currency) return { ok: true, currency };
+  const accepted = ACCEPTED.get(raw);
+  if (accepted) return accepted;
   if (raw.trim() === '') {
     return { ok: false, reason: 'the currency code is empty: write the code of the coin and network to pay, e.g. USDT_TRC20' };
   }

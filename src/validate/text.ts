@@ -33,6 +33,11 @@ const EDGE = new RegExp(`^[${INVISIBLE}]|[${INVISIBLE}]$`);
 
 /** True when the value starts or ends with an invisible character (one cheap test per cell). */
 export function hasInvisibleEdge(value: string): boolean {
+  // A printable ASCII character (`!` to `~`) is never invisible: with one at each end, as in
+  // nearly every cell, the answer is known without the regular expression.
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (first > 32 && first < 127 && last > 32 && last < 127) return false;
   return EDGE.test(value);
 }
 

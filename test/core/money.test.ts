@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import {
   addDecimals,
   formatDecimal,
@@ -63,5 +64,59 @@ describe('survivesJsonRoundTrip', () => {
     expect(numberToPlainDecimal(1e-7)).toBe('0.0000001');
     expect(numberToPlainDecimal(1.5e-8)).toBe('0.000000015');
     expect(numberToPlainDecimal(1e21)).toBe('1000000000000000000000');
+  });
+});
+
+/**
+ * parseDecimal scans by hand and toMinorUnits computes short amounts with doubles: both must
+ * match their definitions (a regular expression; BigInt of the digits) on any input.
+ */
+describe('fast paths against their definitions', () => {
+  const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+  function parseByDefinition(text: string): { integer: string; fraction: string } | undefined {
+    const match = PLAIN_DECIMAL.exec(text);
+    if (!match) return undefined;
+    return { integer: (match[1] ?? '').replace(/^0+(?=\d)/, ''), fraction: (match[2] ?? '').replace(/0+$/, '') };
+  }
+  function minorByDefinition(parts: { integer: string; fraction: string }, decimals: number): string {
+    try {
+      if (parts.fraction.length > decimals) return 'RangeError';
+      return String(BigInt(parts.integer + parts.fraction.padEnd(decimals, '0')));
+    } catch (error) {
+      return (error as Error).constructor.name;
+    }
+  }
+  function minor(parts: { integer: string; fraction: string }, decimals: number): string {
+    try {
+      return String(toMinorUnits(parts, decimals));
+    } catch (error) {
+      return (error as Error).constructor.name;
+    }
+  }
+  const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: max });
+
+  it('parseDecimal agrees with /^(\\d+)(?:\\.(\\d+))?$/ and its two replacements', () => {
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'0123456789.'), maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom(...'00001.,-+e x٣'), maxLength: 10 }),
+      fc.tuple(digits(20), digits(20)).map(([i, f]) => `${i}.${f}`),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => expect(parseDecimal(t)).toEqual(parseByDefinition(t))),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('toMinorUnits gives the same integer (or the same error) as BigInt of the padded digits', () => {
+    const parts = fc.oneof(
+      fc.record({ integer: digits(16), fraction: digits(19) }),
+      fc.record({ integer: fc.constantFrom('', '0', ' 1', '0x1', '1e3', '-1', '1_0'), fraction: fc.constantFrom('', '5', '05', ' 5') }),
+    );
+    const decimals = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(-1, 1.5, Number.NaN));
+    fc.assert(
+      fc.property(parts, decimals, (p, d) => expect(minor(p, d)).toBe(minorByDefinition(p, d))),
+      { numRuns: 20000 },
+    );
   });
 });

@@ -112,7 +112,7 @@ function checkBase58(address: string, chain: BitcoinLikeChain): AddressFault {
   if (stray !== undefined) return strayCharacter(stray, `a ${chain.name} address (base58 has no 0, O, I or l)`);
   const decoded = decodeBase58Check(address, 21);
   if (!decoded.ok) return decoded.fault === 'checksum' ? CHECKSUM_MISMATCH : notChain(chain);
-  const version = decoded.payload[0] ?? -1;
+  const version = decoded.version;
   if (chain.versions.has(version)) return undefined;
   if (chain.testVersions.includes(version)) return testnet(chain, `${address[0] ?? ''}…`);
   return notChain(chain);

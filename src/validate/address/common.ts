@@ -1,9 +1,9 @@
 /**
  * What the address families share: the verdict type, the phrases for typos, and base58check.
  */
-import { base58 } from '@scure/base';
 import { nameCharacter } from '../text.js';
-import { sha256d } from './hashes.js';
+import { BASE58_MAX_BYTES, decodeBase58Into } from './base58.js';
+import { sha256dChecksum } from './hashes.js';
 
 /**
  * An address family's verdict: undefined when the address is valid, otherwise the reason, a
@@ -30,27 +30,33 @@ export function findNonBase58(text: string): string | undefined {
   return BASE58_STRAY.exec(text)?.[0];
 }
 
-/** Base58check decoded: the payload (version byte included), or which rule failed. */
+/** Base58check decoded: the payload's first byte (its version), or which rule failed. */
 export type Base58CheckResult =
-  | { ok: true; payload: Uint8Array }
-  | { ok: false; fault: 'length' | 'checksum' };
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly fault: 'length' | 'checksum' };
+
+/** The two faults, made once: a bad row then costs no allocation here. */
+const LENGTH_FAULT: Base58CheckResult = Object.freeze({ ok: false, fault: 'length' });
+const CHECKSUM_FAULT: Base58CheckResult = Object.freeze({ ok: false, fault: 'checksum' });
+
+/** The bytes being checked, reused by every call (single-threaded): no array per address. */
+const decoded = new Uint8Array(BASE58_MAX_BYTES);
 
 /**
- * Decodes base58check text whose characters are already known to be base58, expecting a payload
- * of `payloadLength` bytes (the version byte included) followed by the 4-byte checksum.
+ * Decodes base58check text, expecting a payload of `payloadLength` bytes (the version byte
+ * included, 1 to 55) followed by the 4-byte checksum. A text that decodes to any other length
+ * is a 'length' fault, and so is one with a character outside base58 (callers that name the
+ * character run findNonBase58 first, or on a 'length' fault). Returns only the version byte:
+ * what the address families check; the rest of the payload is any hash.
  */
 export function decodeBase58Check(text: string, payloadLength: number): Base58CheckResult {
-  let bytes: Uint8Array;
-  try {
-    bytes = base58.decode(text);
-  } catch {
-    return { ok: false, fault: 'length' };
-  }
-  if (bytes.length !== payloadLength + 4) return { ok: false, fault: 'length' };
-  const payload = bytes.subarray(0, payloadLength);
-  const digest = sha256d(payload);
-  for (let i = 0; i < 4; i++) {
-    if (digest[i] !== bytes[payloadLength + i]) return { ok: false, fault: 'checksum' };
-  }
-  return { ok: true, payload };
+  if (!decodeBase58Into(text, payloadLength + 4, decoded)) return LENGTH_FAULT;
+  const checksum =
+    (((decoded[payloadLength] ?? 0) << 24) |
+      ((decoded[payloadLength + 1] ?? 0) << 16) |
+      ((decoded[payloadLength + 2] ?? 0) << 8) |
+      (decoded[payloadLength + 3] ?? 0)) >>>
+    0;
+  if (sha256dChecksum(decoded, payloadLength) !== checksum) return CHECKSUM_FAULT;
+  return { ok: true, version: decoded[0] ?? 0 };
 }
