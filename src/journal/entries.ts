@@ -78,56 +78,192 @@ export type ResolveEntry = z.infer<typeof resolveSchema>;
 export type RequestEntry = z.infer<typeof requestSchema>;
 export type JournalEntry = z.infer<typeof entrySchema>;
 
-/** A JSON string with no escape and no control character: its value is the text between the quotes. */
-const PLAIN_STRING = '"([^"\\\\\\u0000-\\u001f]*)"';
-/** A JSON integer without sign, fraction or exponent, short enough to check against 2^53. */
-const PLAIN_INTEGER = '(0|[1-9][0-9]{0,15})';
-const INTENT_LINE = new RegExp(
-  `^\\{"type":"intent","row":${PLAIN_INTEGER},"attempt":${PLAIN_INTEGER},"at":${PLAIN_INTEGER},` +
-    `"currency_code":${PLAIN_STRING},"to_address":${PLAIN_STRING},"amount":${PLAIN_STRING}\\}$`,
-);
-const ACCEPTED_LINE = new RegExp(
-  `^\\{"type":"outcome","row":${PLAIN_INTEGER},"attempt":${PLAIN_INTEGER},"startedAt":${PLAIN_INTEGER},"endedAt":${PLAIN_INTEGER},` +
-    `"outcome":\\{"kind":"accepted","invoiceId":${PLAIN_STRING}\\}\\}$`,
-);
+/** Which of the two common lines `CommonLineReader.read` found; undefined for any other line. */
+export type CommonLine = 'intent' | 'accepted' | undefined;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CLOSE = 0x7d;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** A fixed part of a line (ASCII, at least 4 bytes), also as little-endian 32-bit words to compare four bytes at a time. */
+interface Literal {
+  length: number;
+  /** Word i holds bytes 4i to 4i+3. */
+  words: Int32Array;
+  /** The last four bytes, when the length is not a multiple of four. */
+  last: number;
+}
+
+function ascii(text: string): Literal {
+  const bytes = Buffer.from(text, 'latin1');
+  const words = new Int32Array(bytes.length >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = bytes.readInt32LE(4 * i);
+  return { length: bytes.length, words, last: bytes.readInt32LE(bytes.length - 4) };
+}
+
+const INTENT_ROW = ascii('{"type":"intent","row":');
+const OUTCOME_ROW = ascii('{"type":"outcome","row":');
+const ATTEMPT = ascii(',"attempt":');
+const AT = ascii(',"at":');
+const CURRENCY_CODE = ascii(',"currency_code":"');
+const TO_ADDRESS = ascii('","to_address":"');
+const AMOUNT = ascii('","amount":"');
+const STARTED_AT = ascii(',"startedAt":');
+const ENDED_AT = ascii(',"endedAt":');
+const ACCEPTED_INVOICE_ID = ascii(',"outcome":{"kind":"accepted","invoiceId":"');
 
 /**
- * The two lines a run writes for every row (an intent, then an `accepted` outcome), read without
- * JSON.parse and zod, which cost most of a resume's replay of a long journal. Returns the entry
- * only when the line is exactly such a line as JSON.stringify writes it (keys in the writer's
- * order, no space, no escape in a string, integers within 2^53), which `entrySchema` accepts with
- * the same value; anything else, however close, returns undefined, and the caller reads it with
- * JSON.parse and the schema, which refuse a damaged line as they always did.
+ * Reads the two lines a run writes for every row (an intent, then an `accepted` outcome) straight
+ * from the journal's bytes, without decoding the line, JSON.parse or zod, which cost most of a
+ * resume's replay of a long journal. It answers only for a line exactly as JSON.stringify writes
+ * it (keys in the writer's order, no space, integers without sign, fraction, exponent or leading
+ * zero and within 2^53, strings of printable ASCII without escapes), which `entrySchema` accepts
+ * with the same values; anything else, however close, is undefined, and the caller reads
+ * it with JSON.parse and the schema, which refuse a damaged line as they always did.
+ *
+ * One reader serves a whole replay: `read` leaves the line's numbers in its fields and where its
+ * strings lie, so a common line costs no object; only the strings that are needed get decoded.
+ */
+export class CommonLineReader {
+  /** The row, and the attempt of its request. */
+  row = 0;
+  attempt = 0;
+  /** Intent: when it was written. Outcome: when the request started. */
+  at = 0;
+  /** Outcome: when its answer came. */
+  endedAt = 0;
+  private bytes: Buffer = Buffer.alloc(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private pos = 0;
+  private end = 0;
+  /** Start and end offsets of the line's strings: currency_code, to_address, amount (intent); invoiceId (outcome). */
+  private readonly strings = [0, 0, 0, 0, 0, 0];
+
+  /** Reads the line `bytes[start, end)` (without its newline). */
+  read(bytes: Buffer, start: number, end: number): CommonLine {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
+    this.pos = start;
+    this.end = end;
+    if (this.literal(INTENT_ROW)) {
+      return this.rowAndAttempt() &&
+        this.literal(AT) &&
+        (this.at = this.integer()) >= 0 &&
+        this.literal(CURRENCY_CODE) &&
+        this.string(0) &&
+        this.literal(TO_ADDRESS) &&
+        this.string(1) &&
+        this.literal(AMOUNT) &&
+        this.string(2) &&
+        this.pos + 2 === end &&
+        bytes[this.pos] === QUOTE &&
+        bytes[this.pos + 1] === CLOSE
+        ? 'intent'
+        : undefined;
+    }
+    if (this.literal(OUTCOME_ROW)) {
+      return this.rowAndAttempt() &&
+        this.literal(STARTED_AT) &&
+        (this.at = this.integer()) >= 0 &&
+        this.literal(ENDED_AT) &&
+        (this.endedAt = this.integer()) >= 0 &&
+        this.literal(ACCEPTED_INVOICE_ID) &&
+        this.string(0) &&
+        this.pos + 3 === end &&
+        bytes[this.pos] === QUOTE &&
+        bytes[this.pos + 1] === CLOSE &&
+        bytes[this.pos + 2] === CLOSE
+        ? 'accepted'
+        : undefined;
+    }
+    return undefined;
+  }
+
+  /** The value of the `index`th string of the line last read (ASCII, so each byte is its character). */
+  text(index: number): string {
+    const start = this.strings[2 * index] ?? 0;
+    const end = this.strings[2 * index + 1] ?? 0;
+    return this.bytes.toString('latin1', start, end);
+  }
+
+  /** `row` and `attempt`, both positive as the schema wants them. */
+  private rowAndAttempt(): boolean {
+    return (this.row = this.integer()) > 0 && this.literal(ATTEMPT) && (this.attempt = this.integer()) > 0;
+  }
+
+  private literal(expected: Literal): boolean {
+    const { view, pos } = this;
+    const { length, words } = expected;
+    if (pos + length > this.end) return false;
+    for (let i = 0; i < words.length; i++) if (view.getInt32(pos + 4 * i, true) !== words[i]) return false;
+    if ((length & 3) !== 0 && view.getInt32(pos + length - 4, true) !== expected.last) return false;
+    this.pos = pos + length;
+    return true;
+  }
+
+  /**
+   * A JSON integer without sign, fraction, exponent or leading zero, or -1. Digits past 2^53 give
+   * -1 too: the sum may round there, but never below 2^53, so an unsafe integer never passes.
+   */
+  private integer(): number {
+    const { bytes, end } = this;
+    let pos = this.pos;
+    const first = pos < end ? (bytes[pos] ?? 0) : 0;
+    if (first < ZERO || first > NINE) return -1;
+    let value = first - ZERO;
+    pos += 1;
+    if (value !== 0) {
+      for (let digit = bytes[pos] ?? 0; pos < end && digit >= ZERO && digit <= NINE; digit = bytes[pos] ?? 0) {
+        value = value * 10 + (digit - ZERO);
+        pos += 1;
+      }
+      if (value > Number.MAX_SAFE_INTEGER) return -1;
+    }
+    // A digit after a leading zero is left for the next literal, which refuses it.
+    this.pos = pos;
+    return value;
+  }
+
+  /** A string of printable ASCII without an escape (its value is its bytes), ending at a quote. */
+  private string(index: number): boolean {
+    const { bytes, end } = this;
+    const start = this.pos;
+    let pos = start;
+    for (;;) {
+      if (pos >= end) return false;
+      const byte = bytes[pos] ?? 0;
+      if (byte === QUOTE) break;
+      // A control character (refused by JSON), an escape or anything beyond ASCII: the slow path decides.
+      if (byte < 0x20 || byte === BACKSLASH || byte > 0x7e) return false;
+      pos += 1;
+    }
+    this.strings[2 * index] = start;
+    this.strings[2 * index + 1] = pos;
+    this.pos = pos;
+    return true;
+  }
+}
+
+const textReader = new CommonLineReader();
+
+/**
+ * `CommonLineReader` on a line of text, returning the entry it reads (what JSON.parse and
+ * `entrySchema` return for that line), or undefined for any other line: the form in which tests
+ * hold the reader to the schema. The replay itself reads the bytes and builds no entry.
  */
 export function parseCommonLine(text: string): IntentEntry | OutcomeEntry | undefined {
-  const intent = INTENT_LINE.exec(text);
-  if (intent) {
-    const [, row, attempt, at, currency_code = '', to_address = '', amount = ''] = intent;
-    const rowN = Number(row);
-    const attemptN = Number(attempt);
-    const atN = Number(at);
-    if (!isPositiveInt(rowN) || !isPositiveInt(attemptN) || !isNonNegativeInt(atN)) return undefined;
-    return { type: 'intent', row: rowN, attempt: attemptN, at: atN, currency_code, to_address, amount };
+  const bytes = Buffer.from(text, 'utf8');
+  const r = textReader;
+  switch (r.read(bytes, 0, bytes.length)) {
+    case 'intent':
+      return { type: 'intent', row: r.row, attempt: r.attempt, at: r.at, currency_code: r.text(0), to_address: r.text(1), amount: r.text(2) };
+    case 'accepted':
+      return { type: 'outcome', row: r.row, attempt: r.attempt, startedAt: r.at, endedAt: r.endedAt, outcome: { kind: 'accepted', invoiceId: r.text(0) } };
+    case undefined:
+      return undefined;
   }
-  const outcome = ACCEPTED_LINE.exec(text);
-  if (outcome) {
-    const [, row, attempt, startedAt, endedAt, invoiceId = ''] = outcome;
-    const rowN = Number(row);
-    const attemptN = Number(attempt);
-    const startedAtN = Number(startedAt);
-    const endedAtN = Number(endedAt);
-    if (!isPositiveInt(rowN) || !isPositiveInt(attemptN) || !isNonNegativeInt(startedAtN) || !isNonNegativeInt(endedAtN)) return undefined;
-    return { type: 'outcome', row: rowN, attempt: attemptN, startedAt: startedAtN, endedAt: endedAtN, outcome: { kind: 'accepted', invoiceId } };
-  }
-  return undefined;
-}
-
-/** What `z.number().int().positive()` accepts (zod's int is a safe integer). */
-function isPositiveInt(value: number): boolean {
-  return Number.isSafeInteger(value) && value > 0;
-}
-
-/** What `z.number().int().nonnegative()` accepts. */
-function isNonNegativeInt(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
 }

@@ -1,11 +1,12 @@
 /**
- * The checkpoint journal on disk: read it back (streamed), create it, append to it durably.
+ * The checkpoint journal on disk: read it back (in big reads), create it, append to it durably.
  */
-import { closeSync, constants, createReadStream, type ReadStream, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { entrySchema, headerSchema, parseCommonLine, type JournalEntry, type JournalHeader } from './entries.js';
-import { applyEntry, emptyState, JournalOrderError, type JournalState } from './replay.js';
+import { CommonLineReader, entrySchema, headerSchema, type JournalEntry, type JournalHeader } from './entries.js';
+import { JournalOrderError, JournalReplay, type JournalState } from './replay.js';
 
 /** A journal read back from disk. */
 export interface LoadedJournal {
@@ -23,57 +24,94 @@ export interface LoadedJournal {
  * line means the file was damaged or edited: refused, because guessing could pay twice.
  */
 export async function loadJournal(path: string): Promise<LoadedJournal | undefined> {
-  let stream: ReadStream;
+  let file: FileHandle;
   try {
-    stream = createReadStream(path);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
+    file = await open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InputError(`cannot read the checkpoint ${path}: ${(error as Error).message}`, { cause: error });
   }
-
-  let state: JournalState | undefined;
-  let lineNumber = 0;
-  let validBytes = 0;
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    let start = 0;
-    let newline: number;
-    while ((newline = pending.indexOf(0x0a, start)) !== -1) {
-      lineNumber += 1;
-      state = applyLine(state, pending.subarray(start, newline).toString('utf8'), lineNumber, path);
-      validBytes += newline + 1 - start;
-      start = newline + 1;
+  try {
+    const replay = new LineReplay(path);
+    // Big reads, and lines found and read in the bytes: a long journal is mostly its two common lines.
+    let buffer: Buffer = Buffer.allocUnsafe(READ_BYTES);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) buffer = grown(buffer);
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      const bytes = buffer.subarray(0, filled + bytesRead);
+      const consumed = replay.lines(bytes);
+      // The part line after the last newline moves to the front, to be completed by the next read.
+      bytes.copyWithin(0, consumed);
+      filled = bytes.length - consumed;
     }
-    pending = pending.subarray(start);
+    const state = replay.finish();
+    return { ...(state && { state }), validBytes: replay.validBytes, tornBytes: filled };
+  } finally {
+    await file.close();
   }
-  return { ...(state && { state }), validBytes, tornBytes: pending.length };
 }
 
-function applyLine(state: JournalState | undefined, text: string, lineNumber: number, path: string): JournalState {
-  if (!state) {
-    const header = headerSchema.safeParse(parseJsonLine(text, lineNumber, path));
-    if (!header.success) throw damagedAt(path, lineNumber, 'the first line is not a payout checkpoint header');
-    return emptyState(header.data);
+/** Bytes per read: large enough that reads and the carried-over part line cost nothing. */
+const READ_BYTES = 1 << 20;
+
+/** A buffer twice as big with the same bytes, for a line longer than the one before. */
+function grown(buffer: Buffer): Buffer {
+  const bigger = Buffer.allocUnsafe(buffer.length * 2);
+  buffer.copy(bigger);
+  return bigger;
+}
+
+/** A journal being replayed line by line, as its bytes are read. */
+class LineReplay {
+  validBytes = 0;
+  private lineNumber = 0;
+  /** Undefined until the header line is read. */
+  private replay: JournalReplay | undefined;
+  private readonly reader = new CommonLineReader();
+
+  constructor(private readonly path: string) {}
+
+  /** Applies the whole lines in `bytes`; returns how many bytes they take (the rest is a part line). */
+  lines(bytes: Buffer): number {
+    let start = 0;
+    let newline: number;
+    while ((newline = bytes.indexOf(0x0a, start)) !== -1) {
+      this.lineNumber += 1;
+      this.line(bytes, start, newline);
+      start = newline + 1;
+    }
+    this.validBytes += start;
+    return start;
   }
-  // The common lines (intent, accepted outcome) are read by hand; any other goes through JSON.parse and the schema.
-  let entry: JournalEntry | undefined = parseCommonLine(text);
-  if (!entry) {
-    const parsed = entrySchema.safeParse(parseJsonLine(text, lineNumber, path));
-    if (!parsed.success) throw damagedAt(path, lineNumber, 'a line the tool did not write');
-    entry = parsed.data;
+
+  /** The state after the last whole line; undefined if there was no header line. */
+  finish(): JournalState | undefined {
+    return this.replay?.finish();
   }
-  try {
-    applyEntry(state, entry, lineNumber);
-  } catch (error) {
-    if (error instanceof JournalOrderError) throw damagedAt(path, lineNumber, error.message);
-    throw error;
+
+  private line(bytes: Buffer, start: number, end: number): void {
+    const { replay, reader, lineNumber, path } = this;
+    if (!replay) {
+      const header = headerSchema.safeParse(parseJsonLine(bytes.toString('utf8', start, end), lineNumber, path));
+      if (!header.success) throw damagedAt(path, lineNumber, 'the first line is not a payout checkpoint header');
+      this.replay = new JournalReplay(header.data);
+      return;
+    }
+    try {
+      // The common lines (intent, accepted outcome) are read in the bytes; any other goes through JSON.parse and the schema.
+      const common = reader.read(bytes, start, end);
+      if (common === 'intent') return replay.intent(reader.row, reader.attempt, reader.at, lineNumber);
+      if (common === 'accepted') return replay.accepted(reader.row, reader.attempt, reader.at, reader.endedAt, reader.text(0), lineNumber);
+      const parsed = entrySchema.safeParse(parseJsonLine(bytes.toString('utf8', start, end), lineNumber, path));
+      if (!parsed.success) throw damagedAt(path, lineNumber, 'a line the tool did not write');
+      replay.entry(parsed.data, lineNumber);
+    } catch (error) {
+      if (error instanceof JournalOrderError) throw damagedAt(path, lineNumber, error.message);
+      throw error;
+    }
   }
-  return state;
 }
 
 function parseJsonLine(text: string, lineNumber: number, path: string): unknown {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { entrySchema, parseCommonLine } from '../../src/journal/entries.js';
+import { CommonLineReader, entrySchema, parseCommonLine } from '../../src/journal/entries.js';
 
 /** What the slow path makes of a line: the entry, or undefined when it refuses it. */
 function bySchema(text: string): unknown {
@@ -98,6 +98,65 @@ describe('parseCommonLine', () => {
         if (bySchema(text) === undefined) expect(parseCommonLine(text)).toBeUndefined();
       }),
       { numRuns: 20000 },
+    );
+  });
+
+  /** JSON number tokens, most of them not what the schema takes as a row, attempt or time. */
+  const numberToken = fc.oneof(
+    fc.constantFrom('0', '1', '-1', '-0', '01', '00', '1.0', '1e3', '1E3', '0x1', ' 1', '1 ', '+1', '9007199254740991', '9007199254740992', '9007199254740993', '99999999999999999', '18446744073709551616', '1'.repeat(30), ''),
+    fc.bigInt({ min: 0n, max: 2n ** 60n }).map(String),
+  );
+  /** JSON string tokens (quotes included), with escapes, raw control characters, non-ASCII, DEL. */
+  const stringToken = fc.oneof(
+    fc.string({ unit: 'grapheme-ascii' }).map((t) => JSON.stringify(t)),
+    fc.string({ unit: 'binary' }).map((t) => JSON.stringify(t)),
+    fc.string().map((t) => `"${t}"`),
+    fc.constantFrom('"a\\"b"', '"\\u0041"', '"a\u007fb"', '"é"', '"a\tb"', '"\\/"', '""', 'null', '1', '"a"b"', '"a\\\\"'),
+  );
+
+  it('agrees with JSON.parse and the schema on lines of odd numbers and strings', () => {
+    fc.assert(
+      fc.property(fc.array(numberToken, { minLength: 4, maxLength: 4 }), fc.array(stringToken, { minLength: 3, maxLength: 3 }), fc.boolean(), ([n1, n2, n3, n4], [s1, s2, s3], kind) => {
+        const text = kind
+          ? `{"type":"intent","row":${n1},"attempt":${n2},"at":${n3},"currency_code":${s1},"to_address":${s2},"amount":${s3}}`
+          : `{"type":"outcome","row":${n1},"attempt":${n2},"startedAt":${n3},"endedAt":${n4},"outcome":{"kind":"accepted","invoiceId":${s1}}}`;
+        expectAgrees(text);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('answers for every line a run writes (printable ASCII, safe integers)', () => {
+    const safe = (min: number) => fc.integer({ min, max: Number.MAX_SAFE_INTEGER });
+    const plain = fc.string({ unit: 'grapheme-ascii' }).filter((t) => !/["\\\u007f]/.test(t));
+    fc.assert(
+      fc.property(safe(1), safe(1), safe(0), safe(0), plain, plain, plain, fc.boolean(), (row, attempt, t1, t2, s1, s2, s3, kind) => {
+        const text = kind ? intent(row, attempt, t1, s1, s2, s3) : accepted(row, attempt, t1, t2, s1);
+        expect(parseCommonLine(text)).toStrictEqual(bySchema(text));
+        expect(parseCommonLine(text)).toBeDefined();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads only the line it is given, in a buffer of other bytes', () => {
+    // The bytes past the line's end would complete a cut line: the reader must not look at them.
+    const reader = new CommonLineReader();
+    const line = fc.tuple(fc.integer({ min: 1, max: 10 ** 9 }), fc.integer({ min: 1, max: 5 }), fc.nat(), fc.boolean()).map(([row, attempt, at, kind]) =>
+      kind ? intent(row, attempt, at, 'TRX', 'TAbc', '3') : accepted(row, attempt, at, at + 1, 'INV-1'),
+    );
+    fc.assert(
+      fc.property(line, fc.nat(40), fc.nat(40), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }), (text, before, cut, junk) => {
+        const shown = text.slice(0, Math.max(0, text.length - cut));
+        const bytes = Buffer.from(`${'x'.repeat(before)}${shown}${text.slice(shown.length)}${junk}`, 'latin1');
+        const kind = reader.read(bytes, before, before + shown.length);
+        const expected = parseCommonLine(shown);
+        expect(kind).toBe(expected === undefined ? undefined : expected.type === 'intent' ? 'intent' : 'accepted');
+        if (expected?.type === 'outcome') expect(reader.text(0)).toBe(expected.outcome.kind === 'accepted' ? expected.outcome.invoiceId : undefined);
+        if (expected?.type === 'intent') expect([reader.row, reader.attempt, reader.at, reader.text(0), reader.text(1), reader.text(2)]).toEqual([expected.row, expected.attempt, expected.at, expected.currency_code, expected.to_address, expected.amount]);
+        if (cut > 0) expect(kind).toBeUndefined();
+      }),
+      { numRuns: 5000 },
     );
   });
 });
