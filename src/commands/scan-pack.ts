@@ -33,22 +33,23 @@ export function payoutFieldsOf(row: InputRow, header: Pick<PayrollHeader, 'index
 
 /** Packs rows and their verdicts (same length, same order). */
 export function packRows(rows: readonly InputRow[], verdicts: readonly RowVerdict[], header: Pick<PayrollHeader, 'index'>): PackedRows {
-  const items: string[] = [];
+  let text = '';
   const lineNumbers = new Int32Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as InputRow;
     const verdict = verdicts[r] as RowVerdict;
     lineNumbers[r] = row.lineNumber;
-    for (const field of row.fields) items.push(field);
+    for (const field of row.fields) text += field + SEPARATOR;
     if (verdict.ok) {
       const fields = payoutFieldsOf(row, header);
       const { currencyCode, toAddress, amount } = verdict.payout;
-      items.push('v', sameOrValue(currencyCode, fields.currency_code), sameOrValue(toAddress, fields.to_address), sameOrValue(amount, fields.amount));
+      text += `v${SEPARATOR}${sameOrValue(currencyCode, fields.currency_code)}${SEPARATOR}${sameOrValue(toAddress, fields.to_address)}${SEPARATOR}${sameOrValue(amount, fields.amount)}${SEPARATOR}`;
     } else {
-      items.push('i', JSON.stringify(verdict.problems), '', '');
+      text += `i${SEPARATOR}${JSON.stringify(verdict.problems)}${SEPARATOR}${SEPARATOR}${SEPARATOR}`;
     }
   }
-  return { text: items.join(SEPARATOR), rows: rows.length, lineNumbers };
+  // Without the last separator, so that splitting gives exactly the items.
+  return { text: text.slice(0, -1), rows: rows.length, lineNumbers };
 }
 
 /**
