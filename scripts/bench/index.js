@@ -243,6 +243,13 @@ async function benchDryRun(paths, scratch) {
     if (b.stdout.trim() !== `${BIG_ROWS + 1}`) throw new Error(`the bare pass read ${b.stdout.trim()} records, expected ${BIG_ROWS} rows + the header`);
     bare.push(b);
   }
+  // The same dry run kept on one thread (no worker), for the trade the worker makes: time against memory.
+  const single = [];
+  for (let i = 0; i < 2; i++) {
+    const o = await runNodeMeasured([CLI, 'run', paths.big, '--dry-run'], { env: childEnv({ PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) }), scratch });
+    expectStatus(o, 0, 'the 1M-row dry run on one thread');
+    single.push(o);
+  }
   const mids = [];
   for (let i = 0; i < 2; i++) {
     const m = await runNodeMeasured([CLI, 'run', paths.mid, '--dry-run'], { env: childEnv(), scratch });
@@ -261,6 +268,8 @@ async function benchDryRun(paths, scratch) {
     rssBigMb: mb(Math.max(...dry.map((r) => r.rssKb))),
     rssMidMb: mb(Math.max(...mids.map((r) => r.rssKb))),
     rssBareMb: mb(Math.max(...bare.map((r) => r.rssKb))),
+    singleMs: median(single.map((r) => r.ms)),
+    rssSingleMb: mb(Math.max(...single.map((r) => r.rssKb))),
   };
 }
 
@@ -442,6 +451,11 @@ function buildTable(m) {
   line(`peak RSS, dry run ${fmtInt(BIG_ROWS)} rows`, `≤ ${TARGETS.rssMb} MB`, `${d.rssBigMb.toFixed(0)} MB`, verdict(d.rssBigMb, TARGETS.rssMb));
   line(`RSS growth ${fmtInt(MID_ROWS)} → ${fmtInt(BIG_ROWS)} rows (flat)`, `≤ ${TARGETS.rssGrowth}×`, `${(d.rssBigMb / d.rssMidMb).toFixed(2)}×`, verdict(d.rssBigMb / d.rssMidMb, TARGETS.rssGrowth));
   line('peak RSS, bare parse (reference)', '', `${d.rssBareMb.toFixed(0)} MB`);
+  line(
+    '↳ the same dry run on one thread (`PAYOUT_PARALLEL_FROM_BYTES` above the file size)',
+    '',
+    `${fmtMs(d.singleMs)} = ${(d.singleMs / d.bareMs).toFixed(2)}× the bare parse, peak RSS ${d.rssSingleMb.toFixed(0)} MB`,
+  );
 
   const u = m.startup;
   section(`Start-up: median of ${STARTUP_RUNS}`);
