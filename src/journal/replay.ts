@@ -3,6 +3,7 @@
  */
 import type { Outcome } from '../core/types.js';
 import type { JournalEntry, JournalHeader } from './entries.js';
+import { RowRecords } from './row-records.js';
 
 /** What the journal knows of one row. Rows it never mentions are pending. */
 export interface RowRecord {
@@ -25,7 +26,8 @@ export interface LastRequest {
 
 export interface JournalState {
   header: JournalHeader;
-  rows: Map<number, RowRecord>;
+  /** Every row the journal mentions (see RowRecords: answers like a Map). */
+  rows: RowRecords;
   lastRequest?: LastRequest;
 }
 
@@ -141,7 +143,7 @@ export class JournalReplay {
     if (row === this.heldRow && attempt === this.heldAttempt) {
       // The outcome of the intent just before: its in-flight record would be replaced at once.
       this.heldRow = 0;
-      this.state.rows.set(row, { status: 'paid', invoiceId, attempts: attempt });
+      this.state.rows.setPaid(row, invoiceId, attempt);
       this.state.lastRequest = { intentAt: this.heldAt, startedAt, endedAt };
       return;
     }
@@ -188,5 +190,5 @@ function recordOf(outcome: Outcome, attempts: number): RowRecord {
 
 /** A fresh state for a journal that has only its header. */
 export function emptyState(header: JournalHeader): JournalState {
-  return { header, rows: new Map() };
+  return { header, rows: new RowRecords() };
 }

@@ -9,20 +9,24 @@ import type { Outcome } from '../../src/core/types.js';
 import { entrySchema, headerSchema, type JournalEntry } from '../../src/journal/entries.js';
 import { IN_FLIGHT_MESSAGE, type JournalState, type RowRecord } from '../../src/journal/replay.js';
 
-/** What a load came to, in a form `toStrictEqual` can compare (rows in the Map's order). */
+/** The state as the old loader kept it: a Map of a record per row. */
+type OldState = Omit<JournalState, 'rows'> & { rows: Map<number, RowRecord> };
+type AnyState = Omit<JournalState, 'rows'> & { rows: { entries(): IterableIterator<[number, RowRecord]> } };
+
+/** What a load came to, in a form `toStrictEqual` can compare (rows by ascending row number). */
 export type LoadResult =
   | { error: string }
   | { state?: { header: unknown; rows: Array<[number, RowRecord]>; lastRequest?: unknown }; validBytes: number; tornBytes: number }
   | undefined;
 
 /** `loadJournal`'s answer (or refusal) as a `LoadResult`. */
-export async function settle(load: () => Promise<{ state?: JournalState; validBytes: number; tornBytes: number } | undefined>): Promise<LoadResult> {
+export async function settle(load: () => Promise<{ state?: AnyState; validBytes: number; tornBytes: number } | undefined>): Promise<LoadResult> {
   try {
     const loaded = await load();
     if (!loaded) return undefined;
     const { state, validBytes, tornBytes } = loaded;
     return {
-      ...(state && { state: { header: state.header, rows: [...state.rows.entries()], ...(state.lastRequest && { lastRequest: state.lastRequest }) } }),
+      ...(state && { state: { header: state.header, rows: [...state.rows.entries()].sort(([a], [b]) => a - b), ...(state.lastRequest && { lastRequest: state.lastRequest }) } }),
       validBytes,
       tornBytes,
     };
@@ -32,7 +36,7 @@ export async function settle(load: () => Promise<{ state?: JournalState; validBy
 }
 
 /** The old `loadJournal`, reading the whole file at once (its lines are the same whatever the chunks). */
-export async function loadBefore(path: string): Promise<{ state?: JournalState; validBytes: number; tornBytes: number } | undefined> {
+export async function loadBefore(path: string): Promise<{ state?: OldState; validBytes: number; tornBytes: number } | undefined> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -40,7 +44,7 @@ export async function loadBefore(path: string): Promise<{ state?: JournalState; 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let state: JournalState | undefined;
+  let state: OldState | undefined;
   let lineNumber = 0;
   let start = 0;
   let newline: number;
@@ -52,7 +56,7 @@ export async function loadBefore(path: string): Promise<{ state?: JournalState; 
   return { ...(state && { state }), validBytes: start, tornBytes: bytes.length - start };
 }
 
-function applyLine(state: JournalState | undefined, text: string, lineNumber: number, path: string): JournalState {
+function applyLine(state: OldState | undefined, text: string, lineNumber: number, path: string): OldState {
   if (!state) {
     const header = headerSchema.safeParse(parseJsonLine(text, lineNumber, path));
     if (!header.success) throw damagedAt(path, lineNumber, 'the first line is not a payout checkpoint header');
@@ -81,7 +85,7 @@ function damagedAt(path: string, lineNumber: number, why: string): Error {
 }
 
 /** The original `applyEntry`; returns why it refuses the entry, if it does. */
-function applyEntryBefore(state: JournalState, entry: JournalEntry): string | undefined {
+function applyEntryBefore(state: OldState, entry: JournalEntry): string | undefined {
   switch (entry.type) {
     case 'header':
       return 'a second header line';
