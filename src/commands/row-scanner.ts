@@ -15,12 +15,16 @@ export class RowScanner {
   valid = 0;
   duplicates = 0;
   readonly totals = new CurrencyTotals();
-  private readonly finder = new DuplicateFinder();
+  private readonly finder: DuplicateFinder;
 
   constructor(
     private readonly header: PayrollHeader,
     private readonly options: ScanOptions,
-  ) {}
+    /** An estimate of the file's rows, when known: the table of repeats starts that big. */
+    expectedRows = 0,
+  ) {
+    this.finder = new DuplicateFinder(expectedRows);
+  }
 
   /** One row, in file order; `verdict` when it was validated already (on the worker). */
   scan(row: InputRow, verdict = validateRow(payoutFieldsOf(row, this.header), this.options.validate)): ScannedRow {

@@ -93,7 +93,7 @@ export async function openScan(path: string, options: ScanOptions): Promise<Scan
     (stats) => stats.size,
     () => 0,
   );
-  if (size >= (options.parallel?.fromBytes ?? parallelFromEnv() ?? PARALLEL_FROM_BYTES)) return openParallelScan(path, options);
+  if (size >= (options.parallel?.fromBytes ?? parallelFromEnv() ?? PARALLEL_FROM_BYTES)) return openParallelScan(path, options, size);
   const payroll = await openPayroll(path, options.read);
   const scanner = new RowScanner(payroll.header, options);
   let finished = false;

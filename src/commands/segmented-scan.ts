@@ -42,7 +42,7 @@ const SEGMENT_BYTES = 64 * 1024;
  * and does what needs every row before it (totals, repeats). Any segment that does not parse
  * makes the scan read the file again in one piece, so the error names the right line.
  */
-export async function openParallelScan(path: string, options: ScanOptions): Promise<Scan> {
+export async function openParallelScan(path: string, options: ScanOptions, fileBytes: number): Promise<Scan> {
   const sizes = {
     segmentBytes: options.parallel?.segmentBytes ?? SEGMENT_BYTES,
     ...(options.parallel?.chunkBytes !== undefined && { chunkBytes: options.parallel.chunkBytes }),
@@ -58,7 +58,9 @@ export async function openParallelScan(path: string, options: ScanOptions): Prom
     rows: [],
     lines: [],
   };
-  const scanner = new RowScanner(header, options);
+  // The rows to expect, from the head's bytes per row: the table of repeats is made that big at once.
+  const expectedRows = payroll.headRows > 0 ? Math.round((fileBytes / payroll.headBytes) * payroll.headRows) : 0;
+  const scanner = new RowScanner(header, options, expectedRows);
   let worker: SegmentWorker | undefined;
   try {
     worker = SegmentWorker.start(header, options.validate);

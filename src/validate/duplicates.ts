@@ -26,8 +26,21 @@ export class DuplicateFinder {
    * Open addressing, one slot per 3 words side by side (hash A, hash B, value), so a probe reads
    * one cache line instead of three arrays' worth: the table outgrows the caches at 1M rows.
    */
-  private slots = new Uint32Array(1024 * 3);
-  private capacity = 1024;
+  private slots: Uint32Array;
+  private capacity: number;
+
+  /**
+   * `expectedKeys`: how many keys the caller expects (an estimate); the table starts big enough
+   * to hold them without growing (growing costs a pass over the table and, for a moment, both
+   * tables' memory). Capped, so that a wild estimate costs at most 2^22 slots (48 MB).
+   */
+  constructor(expectedKeys = 0) {
+    let capacity = 1024;
+    const wanted = Math.min(expectedKeys, MAX_PRESIZED_KEYS) / PRESIZE_LOAD;
+    while (capacity < wanted) capacity *= 2;
+    this.capacity = capacity;
+    this.slots = new Uint32Array(capacity * 3);
+  }
   private count = 0;
 
   /**
@@ -116,6 +129,13 @@ export class DuplicateFinder {
   }
 }
 
+/**
+ * A table grows past half full. A presized one holds its estimate at up to 0.6 full, so that an
+ * estimate a little over a power of two does not double the table (it grows if the estimate was short).
+ */
+const PRESIZE_LOAD = 0.6;
+const MAX_PRESIZED_KEYS = 1 << 21;
+
 /** The two hashes of the last `hashPair` call (module state: no object per row). */
 let pairA = 0;
 let pairB = 0;
@@ -147,18 +167,41 @@ function hashPayout(payout: Pick<ValidPayout, 'currencyCode' | 'toAddress'> & { 
   }
   a = Math.imul(a, FNV_PRIME); // ^ 0: the NUL between the parts
   b = Math.imul(b, FNV_PRIME);
-  let address = payout.toAddress;
+  const address = payout.toAddress;
   const fold = foldsCase(address);
-  if (fold && !/^[\x00-\x7f]*$/.test(address)) address = address.toLowerCase();
+  const aAtAddress = a;
+  const bAtAddress = b;
   for (let i = 0; i < address.length; i += 1) {
     let c = address.charCodeAt(i);
-    if (fold && c >= 65 && c <= 90) c += 32;
+    if (fold) {
+      if (c >= 65 && c <= 90) c += 32;
+      // Beyond ASCII, small letters are toLowerCase's business (rare: a valid address never has one).
+      else if (c > 127) return hashPayoutFolded(payout, aAtAddress, bAtAddress, address.toLowerCase());
+    }
     a = Math.imul(a ^ c, FNV_PRIME);
     b = Math.imul(b ^ c, FNV_PRIME);
   }
+  finishPayout(a, b, payout.amount ?? '');
+}
+
+/** hashPayout from the address on, for an address already folded by toLowerCase. */
+function hashPayoutFolded(payout: { amount?: string }, hashA: number, hashB: number, address: string): void {
+  let a = hashA;
+  let b = hashB;
+  for (let i = 0; i < address.length; i += 1) {
+    const c = address.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  finishPayout(a, b, payout.amount ?? '');
+}
+
+/** The recipient key's hashes from the state after the address, then the payout key's after the amount. */
+function finishPayout(hashA: number, hashB: number, amount: string): void {
+  let a = hashA;
+  let b = hashB;
   recipientA = finalise(a);
   recipientB = (finalise(b) | 1) >>> 0;
-  const amount = payout.amount ?? '';
   a = Math.imul(a, FNV_PRIME);
   b = Math.imul(b, FNV_PRIME);
   for (let i = 0; i < amount.length; i += 1) {

@@ -82,3 +82,15 @@ describe('DuplicateFinder on payouts (hashed without building the keys)', () => 
     expect(finder.size).toBe(3);
   });
 });
+
+describe('DuplicateFinder presized', () => {
+  it('finds the same repeats whatever its starting size, and grows past its estimate', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${i % 3700}`);
+    const answers = (finder: DuplicateFinder) => keys.map((key, i) => finder.checkKey(key, i + 1));
+    const plain = answers(new DuplicateFinder());
+    expect(answers(new DuplicateFinder(5000))).toEqual(plain);
+    expect(answers(new DuplicateFinder(10))).toEqual(plain);
+    expect(answers(new DuplicateFinder(1e12))).toEqual(plain);
+    expect(plain.filter((v) => v !== undefined)).toHaveLength(1300);
+  });
+});
