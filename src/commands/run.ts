@@ -16,7 +16,17 @@ import { estimateMs, formatDuration, formatTotals, shortAddress } from './format
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
-import { InputChangedError, payoutFieldsOf, writeResults, type ScannedRow, type ScanOptions, type ScanSummary, type SegmentLayout } from './scan.js';
+import {
+  InputChangedError,
+  openEarly,
+  payoutFieldsOf,
+  writeResults,
+  type EarlyScan,
+  type ScannedRow,
+  type ScanOptions,
+  type ScanSummary,
+  type SegmentLayout,
+} from './scan.js';
 import { openChosenRows } from './segmented-scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
@@ -86,15 +96,19 @@ async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, d
 }
 
 async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
+  // The payroll's worker reads ahead while the checkpoint and the history are read.
+  const opened = openEarly(paths.input, scan);
   // If the payroll was already (partly) paid, show that instead of pretending every row is to do.
-  const loaded = await loadJournal(paths.checkpoint);
-  const state = boundState(loaded?.state);
-  const facts = await PlanFacts.open(options, state);
+  const { state, facts } = await readyOrAbandon(opened, async () => {
+    const loaded = await loadJournal(paths.checkpoint);
+    const state = boundState(loaded?.state);
+    return { state, facts: await PlanFacts.open(options, state) };
+  });
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
     paths.out,
-    { ...scan, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
+    { ...scan, opened, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
     resultsFrom(state, true),
     (scanned, result) => {
       counts[result.status] += 1;
@@ -116,10 +130,14 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
 async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, connect: Connect, owner: OutputOwner): Promise<RunSummary> {
   const lock = acquireLock(paths.checkpoint);
   try {
-    const loaded = await loadJournal(paths.checkpoint);
-    let state: JournalState | undefined = boundState(loaded?.state);
+    // The payroll's worker reads ahead while the checkpoint (long, on a resume) and the history are read.
+    const opened = openEarly(paths.input, scan);
     const identity = identityOf(paths.input);
-    const facts = await PlanFacts.open(options, state);
+    const { loaded, facts } = await readyOrAbandon(opened, async () => {
+      const loaded = await loadJournal(paths.checkpoint);
+      return { loaded, facts: await PlanFacts.open(options, boundState(loaded?.state)) };
+    });
+    let state: JournalState | undefined = boundState(loaded?.state);
 
     // Pass 1: validate everything, and refresh the output from what the checkpoint knows.
     const toSend = new CurrencyTotals();
@@ -131,7 +149,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     const summary = await writeResults(
       paths.input,
       paths.out,
-      { ...scan, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
+      { ...scan, opened, ...(state && { expectSha256: state.header.input.sha256 }), commit: owner.committer(state) },
       resultsFrom(state, false),
       (scanned, result) => {
         const { row, verdict } = scanned;
@@ -220,6 +238,16 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     return finish(final.tally.counts, paths, result.sent, result.stopReason);
   } finally {
     lock.release();
+  }
+}
+
+/** Runs `prepare`; if it fails, the scan opened early for afterwards is released. */
+async function readyOrAbandon<T>(opened: EarlyScan, prepare: () => Promise<T>): Promise<T> {
+  try {
+    return await prepare();
+  } catch (error) {
+    opened.abandon();
+    throw error;
   }
 }
 

@@ -112,6 +112,33 @@ export async function openScan(path: string, options: ScanOptions): Promise<Scan
   };
 }
 
+/** A scan opened before its caller is ready for it (see openEarly). */
+export interface EarlyScan {
+  /** The scan, or openScan's error. */
+  scan(): Promise<Scan>;
+  /** For a caller that will not take it after all: releases the file and the worker. */
+  abandon(): void;
+}
+
+/**
+ * Opens the scan of `path` now, so that a large file's worker reads ahead while the caller does
+ * something else first (a resume replays its checkpoint). An error opening it waits for `scan()`.
+ */
+export function openEarly(path: string, options: ScanOptions): EarlyScan {
+  const opening = openScan(path, options).then(
+    (scan) => ({ scan }),
+    (error: unknown) => ({ error }),
+  );
+  return {
+    scan: async () => {
+      const opened = await opening;
+      if ('error' in opened) throw opened.error;
+      return opened.scan;
+    },
+    abandon: () => void opening.then((opened) => ('scan' in opened ? opened.scan.close() : undefined)),
+  };
+}
+
 /**
  * Reads and validates every row of `path`, calling `onRow` for each in input order, and
  * `afterBatch` (when given) after each batch of them: the place to wait for the disk.
@@ -155,13 +182,13 @@ export interface WrittenOutput extends ScanSummary {
 export async function writeResults(
   inputPath: string,
   outPath: string,
-  options: ScanOptions & { expectSha256?: string; commit: OutputCommit },
+  options: ScanOptions & { expectSha256?: string; commit: OutputCommit; opened?: EarlyScan },
   resultFor: (scanned: ScannedRow) => ResultCells,
   onRow?: (scanned: ScannedRow, result: ResultCells) => void,
 ): Promise<WrittenOutput> {
   let writer: ResultWriter | undefined;
   const tally = new StatusTally();
-  const scan = await openScan(inputPath, options);
+  const scan = await (options.opened ? options.opened.scan() : openScan(inputPath, options));
   try {
     writer = await createResultWriter(outPath, scan.header);
     for await (const batch of scan.batches) {

@@ -5,12 +5,12 @@
  * two-thread path on small files.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { openScan, type ScanOptions } from '../../src/commands/scan.js';
 import { openChosenRows } from '../../src/commands/segmented-scan.js';
-import { ADDRESS, tempDir } from '../helpers/payroll.js';
+import { ADDRESS, runCli, tempDir } from '../helpers/payroll.js';
 
 const dir = tempDir('payout-parallel-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,5 +141,28 @@ describe('openChosenRows (pass 2 after a two-thread pass 1)', () => {
     await expect((async () => {
       for await (const batch of read.batches) void batch;
     })()).rejects.toThrow('changed');
+  });
+});
+
+describe('the built CLI on two threads', () => {
+  const twoThreads = { PAYOUT_PARALLEL_FROM_BYTES: '0' };
+
+  it('writes the same output as one thread, and exits', async () => {
+    const input = write('cli.csv', mixedPayroll(300));
+    const one = await runCli(['run', input, '--dry-run', '--out', join(dir, 'one.csv')], { env: { PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) } });
+    const two = await runCli(['run', input, '--dry-run', '--out', join(dir, 'two.csv')], { env: twoThreads });
+    expect(two.code).toBe(one.code);
+    expect(readFileSync(join(dir, 'two.csv'), 'utf8')).toBe(readFileSync(join(dir, 'one.csv'), 'utf8'));
+  });
+
+  it('exits at once, worker and all, when the checkpoint cannot be read (the scan opened early is let go)', async () => {
+    const input = write('damaged-checkpoint.csv', mixedPayroll(300));
+    const checkpoint = join(dir, 'damaged.checkpoint.jsonl');
+    writeFileSync(checkpoint, 'not a journal\n');
+    const started = Date.now();
+    const result = await runCli(['run', input, '--dry-run', '--checkpoint', checkpoint], { env: twoThreads, timeoutMs: 15_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/checkpoint/i);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
