@@ -24,6 +24,8 @@ export interface ScanOptions {
     segmentBytes?: number;
     /** How much of the file is read at a time (tests make it small, to cut many segments from a small file). */
     chunkBytes?: number;
+    /** The worker's script (tests give one that cannot load, to see the scan carry on without it). */
+    workerFile?: URL;
   };
 }
 
@@ -55,9 +57,12 @@ export interface SegmentLayout {
   headBytes: number;
   headRows: number;
   headLines: number;
+  /** SHA-256 (hex) of the file up to the end of the head, and up to the end of each segment. */
+  headDigest: string;
   bytes: number[];
   rows: number[];
   lines: number[];
+  digests: string[];
 }
 
 export { payoutFieldsOf } from './scan-pack.js';

@@ -49,9 +49,9 @@ export class SegmentWorker {
   }
 
   /** Starts the worker for a payroll with `header`. */
-  static start(header: PayrollHeader, validate: ValidateOptions | undefined): SegmentWorker {
+  static start(header: PayrollHeader, validate: ValidateOptions | undefined, file: URL = workerFile()): SegmentWorker {
     return new SegmentWorker(
-      new Worker(workerFile(), {
+      new Worker(file, {
         workerData: { header, validate: validate ?? {} },
         // Its garbage is short-lived (a segment's rows): a small young generation keeps its memory small.
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
@@ -59,16 +59,21 @@ export class SegmentWorker {
     );
   }
 
-  /** Parses and validates `segment` on the worker; the buffer moves to it (unusable here after). */
+  /**
+   * Parses and validates `segment` on the worker. A copy goes (a memcpy: cheap), so that the
+   * segment is still here to be parsed on this thread if the worker fails.
+   */
   submit(segment: Buffer): Promise<SegmentResult> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const result = new Promise<SegmentResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const result = this.failure
+      ? Promise.reject(this.failure)
+      : new Promise<SegmentResult>((resolve, reject) => {
+          const id = this.nextId++;
+          this.waiting.set(id, { resolve, reject });
+          const request: SegmentRequest = { id, bytes: new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength) };
+          this.worker.postMessage(request);
+        });
     // A scan that stops early never awaits the segments it had handed over: not an unhandled rejection.
     result.catch(() => {});
-    const bytes = new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength);
-    const request: SegmentRequest = { id, bytes };
-    this.worker.postMessage(request, [segment.buffer as ArrayBuffer]);
     return result;
   }
 

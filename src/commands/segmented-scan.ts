@@ -4,7 +4,7 @@
  */
 import { InputError } from '../core/errors.js';
 import type { InputRow } from '../core/types.js';
-import { explainSegmentError, openSegments, parseSegment, type PayrollHeader } from '../csv/read.js';
+import { explainSegmentError, openSegments, parseSegment, type PayrollHeader, type Segment } from '../csv/read.js';
 import { RowScanner } from './row-scanner.js';
 import type { Scan, ScannedRow, ScanOptions, SegmentLayout } from './scan.js';
 import { unpackRows } from './scan-pack.js';
@@ -60,19 +60,33 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
     headBytes: payroll.headBytes,
     headRows: payroll.headRows,
     headLines: payroll.headLines,
+    headDigest: payroll.headDigest,
     bytes: [],
     rows: [],
     lines: [],
+    digests: [],
   };
   // The rows to expect, from the head's bytes per row: the table of repeats is made that big at once.
   const expectedRows = payroll.headRows > 0 ? Math.round((fileBytes / payroll.headBytes) * payroll.headRows) : 0;
   const scanner = new RowScanner(header, options, expectedRows);
   let worker: SegmentWorker | undefined;
   try {
-    worker = SegmentWorker.start(header, options.validate);
+    worker = SegmentWorker.start(header, options.validate, ...(options.parallel?.workerFile ? [options.parallel.workerFile] : []));
   } catch {
     // No worker (a platform without threads): every segment is parsed here; slower, same rows.
   }
+  /** Set when the worker stopped working (it could not start, or died): its segments are parsed here. */
+  let workerFailed = false;
+  /** The worker's rows for a segment; undefined when the worker failed, so the caller parses the segment itself. */
+  const workerResult = async (result: Promise<SegmentResult>): Promise<SegmentResult | undefined> => {
+    try {
+      return await result;
+    } catch (error) {
+      if (error instanceof SegmentError) throw error;
+      workerFailed = true;
+      return undefined;
+    }
+  };
   let closed = false;
   const close = (): void => {
     closed = true;
@@ -81,7 +95,8 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
   };
   let finished = false;
 
-  type Pending = { bytes: number } & ({ local: Buffer } | { remote: Promise<SegmentResult> });
+  /** A segment waiting its turn: parsed here, on the worker, or the read error that ended the reading. */
+  type Pending = { segment: Segment; remote?: Promise<SegmentResult> } | { error: unknown };
   const queue: Pending[] = [];
   let handed = 0;
   let ended = false;
@@ -93,14 +108,21 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
   const fill = (ahead: number, untilConsuming: boolean): Promise<void> => {
     filling = filling.then(async () => {
       while (!ended && !closed && queue.length < ahead && !(untilConsuming && consuming)) {
-        const segment = await payroll.nextSegment();
+        let segment: Segment | undefined;
+        try {
+          segment = await payroll.nextSegment();
+        } catch (error) {
+          // Met in its turn, after the segments before it.
+          queue.push({ error });
+          ended = true;
+          break;
+        }
         if (segment === undefined) {
           ended = true;
           break;
         }
-        const bytes = segment.length;
-        const remote = worker !== undefined && (!consuming || ++handed % LOCAL_EVERY !== 0);
-        queue.push(remote && worker ? { bytes, remote: worker.submit(segment) } : { bytes, local: segment });
+        const toWorker = worker !== undefined && !workerFailed && (!consuming || ++handed % LOCAL_EVERY !== 0);
+        queue.push(toWorker && worker ? { segment, remote: worker.submit(segment.bytes) } : { segment });
       }
     });
     return filling;
@@ -119,26 +141,32 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
         await fill(SEGMENTS_AHEAD, false);
         const next = queue.shift();
         if (next === undefined) break;
+        // A read error: which error one parse of the file meets first depends on how far it read
+        // ahead, so that parse, done again, words it (the same words as without the worker).
+        if ('error' in next) throw await explainSegmentError(path, options.read ?? {}, next.error);
+        const { segment } = next;
         let scanned: ScannedRow[];
+        let lines: number;
         try {
-          if ('local' in next) {
-            const { rows, lines } = parseSegment(next.local, header);
-            scanned = rows.map((row) => scanner.scan(shifted(row, rowsBefore, linesBefore)));
-            layout.lines.push(lines);
+          const result = next.remote && (await workerResult(next.remote));
+          if (result) {
+            lines = result.lines;
+            scanned = unpackRows(result.packed, header, rowsBefore, linesBefore).map(({ row, verdict }) => scanner.scan(row, verdict));
           } else {
-            const { packed, lines } = await next.remote;
-            scanned = unpackRows(packed, header, rowsBefore, linesBefore).map(({ row, verdict }) => scanner.scan(row, verdict));
-            layout.lines.push(lines);
+            const parsed = parseSegment(segment.bytes, header);
+            lines = parsed.lines;
+            scanned = parsed.rows.map((row) => scanner.scan(shifted(row, rowsBefore, linesBefore)));
           }
         } catch (error) {
           // A segment that did not parse (here or on the worker): the file read in one piece words it.
-          if ('local' in next || error instanceof SegmentError) throw await explainSegmentError(path, options.read ?? {}, error);
-          throw error;
+          throw await explainSegmentError(path, options.read ?? {}, error);
         }
         rowsBefore += scanned.length;
-        linesBefore += layout.lines[layout.lines.length - 1] ?? 0;
-        layout.bytes.push(next.bytes);
+        linesBefore += lines;
+        layout.bytes.push(segment.bytes.length);
         layout.rows.push(scanned.length);
+        layout.lines.push(lines);
+        layout.digests.push(segment.digest);
         if (scanned.length > 0) yield scanned;
       }
       finished = true;
@@ -185,11 +213,18 @@ export async function openChosenRows(
   wanted: (first: number, last: number) => boolean,
   changed: () => Error,
 ): Promise<ChosenRows> {
+  // Cut where pass 1 cut (whatever sizes the reads come in), each segment checked against pass 1's digest.
   const payroll = await openSegments(path, options.read ?? {}, {
     segmentBytes: layout.segmentBytes,
     ...(layout.chunkBytes !== undefined && { chunkBytes: layout.chunkBytes }),
+    cuts: [layout.headBytes, ...layout.bytes],
   });
-  if (payroll.headBytes !== layout.headBytes || payroll.headRows !== layout.headRows || payroll.headLines !== layout.headLines) {
+  if (
+    payroll.headBytes !== layout.headBytes ||
+    payroll.headDigest !== layout.headDigest ||
+    payroll.headRows !== layout.headRows ||
+    payroll.headLines !== layout.headLines
+  ) {
     payroll.close();
     throw changed();
   }
@@ -207,11 +242,12 @@ export async function openChosenRows(
         }
         const rows = layout.rows[k] ?? -1;
         const lines = layout.lines[k] ?? -1;
-        if (segment.length !== layout.bytes[k]) throw changed();
+        // The bytes up to here are pass 1's, byte for byte: the rows read from them are the rows it numbered.
+        if (segment.bytes.length !== layout.bytes[k] || segment.digest !== layout.digests[k]) throw changed();
         if (rows > 0 && wanted(rowsBefore + 1, rowsBefore + rows)) {
           let parsed: { rows: InputRow[]; lines: number };
           try {
-            parsed = parseSegment(segment, header);
+            parsed = parseSegment(segment.bytes, header);
           } catch {
             throw changed();
           }

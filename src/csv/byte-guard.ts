@@ -27,7 +27,13 @@ export class ByteProblem extends Error {
  * stream machinery on a million-row file).
  */
 export class ByteGuard {
-  private readonly hash: Hash = createHash('sha256');
+  /** Absent when the caller hashes the bytes itself (by segment: read.ts openSegments). */
+  private readonly hash: Hash | undefined;
+
+  constructor(options: { hash?: boolean } = {}) {
+    this.hash = options.hash === false ? undefined : createHash('sha256');
+  }
+
   private bytes = 0;
   /** The start of a character split by the chunk boundary, checked with the next chunk. */
   private carry: Buffer | undefined;
@@ -36,7 +42,7 @@ export class ByteGuard {
   /** Takes the next chunk of the file; throws ByteProblem at the first byte that is not text. */
   take(chunk: Buffer): void {
     const start = this.bytes;
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.bytes += chunk.length;
 
     const nul = chunk.indexOf(0);
@@ -56,7 +62,7 @@ export class ByteGuard {
   /** The file ended; throws ByteProblem when it ended inside a character. */
   end(): void {
     if (this.carry) throw new ByteProblem('utf8', this.bytes - this.carry.length, this.carry[0]);
-    this.result = { sha256: this.hash.digest('hex'), bytes: this.bytes };
+    this.result = { sha256: this.hash?.digest('hex') ?? '', bytes: this.bytes };
   }
 
   /** The SHA-256 (hex) and size of every byte taken; only after `end()` succeeded. */

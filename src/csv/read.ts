@@ -18,7 +18,7 @@ import { countLineBreaks, type LineCount } from './bytes.js';
 import { checkColumnNames, matchHeader } from './columns.js';
 import { describeCsvError, MAX_RECORD_CHARS } from './parse-errors.js';
 import { RowCounter } from './row-counter.js';
-import { SegmentCutter } from './segments.js';
+import { FixedCutter, SegmentCutter } from './segments.js';
 import { notUtf8Message, nulMessage, sniffHead } from './sniff.js';
 
 export { parseColumnsOption } from './columns.js';
@@ -201,16 +201,25 @@ export interface SegmentedPayroll {
   headBytes: number;
   headRows: number;
   headLines: number;
+  /** The SHA-256 (hex) of the file's bytes up to the end of the head. */
+  headDigest: string;
   /**
-   * The bytes of the next segment after the head, in file order; undefined once the file has
-   * ended. Every byte was hashed and checked to be text (NUL, UTF-8) before it is returned.
-   * Throws InputError for bytes that are not text, and for a file in which no record ends for
-   * `SEGMENT_LIMIT_BYTES` (an unclosed quote: one parse of the file words the error).
+   * The next segment after the head, in file order, with the SHA-256 (hex) of the file's bytes
+   * up to its end; undefined once the file has ended. Every byte was hashed and checked to be
+   * text (NUL, UTF-8) before it is returned. Throws InputError for bytes that are not text, and
+   * for a file in which no record ends for `SEGMENT_LIMIT_BYTES` (an unclosed quote: one parse
+   * of the file words the error).
    */
-  nextSegment(): Promise<Buffer | undefined>;
+  nextSegment(): Promise<Segment | undefined>;
   /** After nextSegment() returned undefined: the SHA-256 (hex) and byte size of the file. */
   digest(): { sha256: string; bytes: number };
   close(): void;
+}
+
+/** A segment of a payroll's bytes, and the SHA-256 of the file up to its end. */
+export interface Segment {
+  bytes: Buffer;
+  digest: string;
 }
 
 /** A segment that cannot end within this many bytes means a quote that never closes. */
@@ -225,7 +234,7 @@ const SEGMENT_LIMIT_BYTES = 8 * 1024 * 1024;
 export async function openSegments(
   path: string,
   options: ReadOptions,
-  sizes: { segmentBytes: number; chunkBytes?: number },
+  sizes: { segmentBytes: number; chunkBytes?: number; cuts?: readonly number[] },
 ): Promise<SegmentedPayroll> {
   const columnNames = options.columnNames ?? {};
   checkColumnNames(columnNames);
@@ -239,34 +248,54 @@ export async function openSegments(
   }
   const source = handle.createReadStream({ start: 0, highWaterMark: sizes.chunkBytes ?? READ_CHUNK_BYTES });
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const guard = new ByteGuard();
-  const cutter = new SegmentCutter(sizes.segmentBytes);
+  // Hashed here, segment by segment (the same bytes in the same order as the chunks): the
+  // digest at each segment's end lets a later pass check each segment it reads again.
+  const guard = new ByteGuard({ hash: false });
+  const hash = createHash('sha256');
+  let bytesHashed = 0;
+  // Where the cuts are: found as the file is read, or (a later pass) where an earlier pass found them.
+  const cutter = sizes.cuts ? new FixedCutter(sizes.cuts) : new SegmentCutter(sizes.segmentBytes);
+  const cut = (chunk: Buffer): Buffer[] => {
+    if (cutter instanceof FixedCutter) return cutter.take(chunk);
+    const segment = cutter.take(chunk);
+    return segment ? [segment] : [];
+  };
+  const ready: Buffer[] = [];
   let ended = false;
   let closed = false;
+  let final: { sha256: string; bytes: number } | undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
     source.destroy();
   };
+  const hashed = (bytes: Buffer): Segment => {
+    hash.update(bytes);
+    bytesHashed += bytes.length;
+    return { bytes, digest: hash.copy().digest('hex') };
+  };
 
-  const nextSegment = async (): Promise<Buffer | undefined> => {
-    if (ended) return undefined;
+  const nextSegment = async (): Promise<Segment | undefined> => {
     try {
       for (;;) {
+        const waiting = ready.shift();
+        if (waiting) return hashed(waiting);
+        if (ended) return undefined;
         const next = await chunks.next();
         if (next.done) {
           ended = true;
           guard.end();
           const last = cutter.end();
-          return last.length > 0 ? last : undefined;
+          if (last.length > 0) ready.push(last);
+          continue;
         }
         guard.take(next.value);
-        const segment = cutter.take(next.value);
-        if (segment) return segment;
+        ready.push(...cut(next.value));
         if (cutter.pending > SEGMENT_LIMIT_BYTES) throw await explainSegmentError(path, options, undefined);
       }
     } catch (err) {
       ended = true;
+      ready.length = 0;
       close();
       throw await explainReadError(err, path, format.delimiter);
     }
@@ -278,6 +307,7 @@ export async function openSegments(
   let header: PayrollHeader | undefined;
   const head: InputRow[] = [];
   let headBytes = 0;
+  let headDigest = '';
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) head.push(row);
@@ -294,8 +324,9 @@ export async function openSegments(
     while (head.length === 0) {
       const segment = await nextSegment();
       if (segment === undefined) break;
-      headBytes += segment.length;
-      throwIfError(engine.parse(segment, false, push, ignore));
+      headBytes += segment.bytes.length;
+      headDigest = segment.digest;
+      throwIfError(engine.parse(segment.bytes, false, push, ignore));
     }
     // Each segment ended where a record does: nothing is left in the parser but its end.
     throwIfError(engine.parse(undefined, true, push, ignore));
@@ -315,11 +346,17 @@ export async function openSegments(
     header,
     head,
     headBytes,
+    headDigest,
     headRows: counter.rows,
     headLines: counter.nextLine - 1,
     nextSegment,
-    // ByteGuard's own check: only once the last segment was read without error.
-    digest: () => guard.digest(),
+    digest: () => {
+      // Only once the last segment was read without error (ByteGuard checks), and never twice.
+      const { bytes } = guard.digest();
+      if (bytes !== bytesHashed) throw new Error('the payroll was not read to its end');
+      final ??= { sha256: hash.digest('hex'), bytes };
+      return final;
+    },
     close,
   };
 }

@@ -82,6 +82,57 @@ export class SegmentCutter {
 }
 
 /**
+ * Cuts bytes into segments of given lengths, whatever the chunks they come in: the cuts an
+ * earlier pass made (SegmentCutter's, recorded), so that a later pass gets the very same
+ * segments even when the file system returns reads of other sizes. What follows the last
+ * length is one more segment, at the end.
+ */
+export class FixedCutter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private next = 0;
+
+  constructor(private readonly lengths: readonly number[]) {}
+
+  /** Takes the next chunk; returns the segments it completes (new buffers), maybe none. */
+  take(chunk: Buffer): Buffer[] {
+    const segments: Buffer[] = [];
+    let rest = chunk;
+    for (;;) {
+      const length = this.lengths[this.next];
+      if (length === undefined || this.carryBytes + rest.length < length) break;
+      const take = length - this.carryBytes;
+      const segment = Buffer.allocUnsafeSlow(length);
+      let at = 0;
+      for (const part of this.carry) at += part.copy(segment, at);
+      rest.copy(segment, at, 0, take);
+      segments.push(segment);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.next += 1;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0) {
+      this.carry.push(Buffer.from(rest));
+      this.carryBytes += rest.length;
+    }
+    return segments;
+  }
+
+  get pending(): number {
+    return this.carryBytes;
+  }
+
+  /** Whatever is left at the end of the file (maybe empty). */
+  end(): Buffer {
+    const segment = Buffer.concat(this.carry, this.carryBytes);
+    this.carry = [];
+    this.carryBytes = 0;
+    return segment;
+  }
+}
+
+/**
  * The offset just after the last record end in `chunk` that is outside quotes (-1 when there is
  * none), given whether the chunk starts inside quotes (`startOdd`); and whether it ends inside
  * quotes. A record ends after a line feed, or after a carriage return that no line feed follows

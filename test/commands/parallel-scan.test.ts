@@ -101,6 +101,25 @@ describe('openScan on two threads', () => {
     expect((one as Error).message).toMatch(/line \d+/);
   });
 
+  it('reports what one thread reports for a bad row followed, within the read-ahead, by a bad byte', async () => {
+    // Default sizes: the bad row (~200 KB in) and the bad byte (~300 KB in) are in different reads.
+    const text = mixedPayroll(6000).replace('\nE3202,', '\nE3202,extra,');
+    const at = text.indexOf('\nE4802,');
+    const path = join(dir, 'bad-row-then-byte.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from('\nE4802,\xff', 'latin1'), Buffer.from(text.slice(at + 7))]));
+    const one = await errorOf(path, ONE_THREAD);
+    const two = await errorOf(path, { parallel: { fromBytes: 0 } });
+    expect((one as Error).message).toMatch(/line \d+ \(row 28\d\d\)/);
+    expect((two as Error).message).toBe((one as Error).message);
+  });
+
+  it('carries on without the worker when it cannot start, with the same rows', async () => {
+    const path = write('no-worker.csv', mixedPayroll(300));
+    const one = await scanAll(path, ONE_THREAD);
+    const broken = { parallel: { ...TWO_THREADS.parallel, workerFile: new URL('file:///nonexistent/payout-scan-worker.js') } };
+    expect((await scanAll(path, broken)).rows).toEqual(one.rows);
+  });
+
   it('stops cleanly when the caller stops early', async () => {
     const path = write('early.csv', mixedPayroll(400));
     const scan = await openScan(path, TWO_THREADS);
@@ -131,6 +150,29 @@ describe('openChosenRows (pass 2 after a two-thread pass 1)', () => {
     expect(rows.length).toBeLessThan(all.summary.rows / 4);
     for (const row of rows) expect(row).toEqual(all.rows[row.rowNumber - 1]?.row);
     expect(digest).toEqual({ sha256: all.summary.sha256, bytes: all.summary.bytes });
+  });
+
+  it('cuts where pass 1 cut, whatever the size of the reads', async () => {
+    const path = write('rechunked.csv', mixedPayroll(400));
+    const all = await scanAll(path, ONE_THREAD);
+    const { layout } = await scanAll(path, TWO_THREADS);
+    for (const chunkBytes of [7, 997, 1 << 20]) {
+      const read = await openChosenRows(path, TWO_THREADS, { ...layout!, chunkBytes }, () => true, () => new Error('changed'));
+      const rows = [];
+      for await (const batch of read.batches) rows.push(...batch);
+      expect(rows).toEqual(all.rows.map((r) => r.row));
+    }
+  });
+
+  it('throws changed() for bytes edited where pass 2 does not parse, the size kept', async () => {
+    const path = write('same-size.csv', mixedPayroll(400));
+    const { layout, summary } = await scanAll(path, TWO_THREADS);
+    writeFileSync(path, mixedPayroll(400).replace('\nE200,', '\nE20X,'));
+    const wanted = (first: number, last: number) => last >= summary.rows;
+    const read = await openChosenRows(path, TWO_THREADS, layout!, wanted, () => new Error('changed'));
+    await expect((async () => {
+      for await (const batch of read.batches) void batch;
+    })()).rejects.toThrow('changed');
   });
 
   it('throws changed() for a file that no longer cuts as pass 1 cut it', async () => {
