@@ -5,6 +5,7 @@
  * checks, writes the manifest, and lets the output be renamed into place.
  */
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { EXIT, ExitError, type ExitCode } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';
 import type { Logger } from '../log.js';
@@ -45,6 +46,8 @@ export class OutputOwner {
   /** The manifest of the last output this process put in place. */
   private committed: Manifest | undefined;
   private pending: Manifest | undefined;
+  /** The output found at the start, hashed in the background (hashCurrentEarly). */
+  private early: Promise<{ key: string; sha256: string } | undefined> | undefined;
 
   constructor(private readonly options: OutputOwnerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -71,10 +74,9 @@ export class OutputOwner {
   committer(journal: JournalState | undefined): OutputCommit {
     const journalId = journalIdOf(journal);
     return {
-      beforeRename: async ({ tempPath, summary, tally }) => {
+      beforeRename: async ({ output: written, summary, tally }) => {
         const found = await this.inspect(summary.sha256, journalId);
         if (found.refusal !== undefined) throw new OutputNotOwnedError(this.options.paths.out, found.refusal);
-        const written = await hashFile(tempPath);
         const run = this.runRecord(found.manifest, journalId);
         const manifest: Manifest = {
           manifestVersion: MANIFEST_VERSION,
@@ -148,6 +150,31 @@ export class OutputOwner {
     return { mode: this.options.command as 'run' | 'dry-run', baseUrl, startedAt: this.startedAt, endedAt: null, exitCode: null };
   }
 
+  /**
+   * Starts hashing the output already at the path (if any) now, in the background: a large run's
+   * scan leaves this thread idle at times while its worker parses, and the hash is needed only
+   * when the new output is put in place. `inspect` uses it only if the file has not changed since
+   * (same inode, size and times, and last modified well before the hashing began); otherwise it
+   * hashes the file again.
+   */
+  hashCurrentEarly(): void {
+    const out = this.options.paths.out;
+    const startedAt = Date.now();
+    this.early = (async () => {
+      const before = await fileKey(out);
+      if (before === undefined || before.mtimeMs > startedAt - COARSE_MTIME_MS) return undefined;
+      const { sha256 } = await hashFile(out);
+      return { key: before.key, sha256 };
+    })().catch(() => undefined);
+  }
+
+  /** The SHA-256 of the file at `out` now: hashed early if it has not changed since, else now. */
+  private async currentSha256(out: string): Promise<string> {
+    const early = await this.early;
+    if (early !== undefined && (await fileKey(out))?.key === early.key) return early.sha256;
+    return (await hashFile(out)).sha256;
+  }
+
   /** What is at the output path now, and whether it may be replaced. */
   private async inspect(inputSha256: string, journalId: string | null): Promise<{ refusal?: string; manifest?: Manifest; currentSha256: string | null }> {
     const { out, manifest: manifestPath, input } = this.options.paths;
@@ -165,11 +192,27 @@ export class OutputOwner {
         currentSha256: null,
       };
     }
-    const current = await hashFile(out);
-    if (current.sha256 !== manifest.output.sha256 && current.sha256 !== manifest.output.previousSha256) {
-      return { refusal: 'it was changed after payout wrote it', manifest, currentSha256: current.sha256 };
+    const current = await this.currentSha256(out);
+    if (current !== manifest.output.sha256 && current !== manifest.output.previousSha256) {
+      return { refusal: 'it was changed after payout wrote it', manifest, currentSha256: current };
     }
-    return { manifest, currentSha256: current.sha256 };
+    return { manifest, currentSha256: current };
+  }
+}
+
+/**
+ * A file system whose times are this coarse (FAT: 2 s) could give an edit the time the file
+ * already had: an early hash counts only for a file last modified longer ago than this.
+ */
+const COARSE_MTIME_MS = 3000;
+
+/** What changes whenever a file's content can have changed: its identity, size and times (ns). */
+async function fileKey(path: string): Promise<{ key: string; mtimeMs: number } | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return { key: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`, mtimeMs: Number(s.mtimeMs) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -68,6 +68,8 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
   });
   // A run killed while rewriting its output left temp files with payroll data in them: tidy up.
   await Promise.all([removeDeadTemps(paths.out), removeDeadTemps(paths.manifest)]);
+  // The old output's hash, for the ownership check at the end, is taken while the run scans.
+  owner.hashCurrentEarly();
   // The owner checks every output write and keeps the manifest beside it; at the end it records the exit code.
   return owner.around(() => (options.dryRun ? dryRun(options, paths, scan, deps, owner) : pay(options, paths, scan, deps, connect, owner)));
 }

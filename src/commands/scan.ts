@@ -168,7 +168,7 @@ export async function scanPayroll(
  */
 export interface OutputCommit {
   /** Sees the complete temp file before it replaces the output; throws to leave the output as it is. */
-  beforeRename(written: { tempPath: string; summary: ScanSummary; tally: StatusTally }): Promise<void>;
+  beforeRename(written: { tempPath: string; output: { sha256: string; bytes: number }; summary: ScanSummary; tally: StatusTally }): Promise<void>;
   /** The output is in place. */
   afterRename(): void;
 }
@@ -210,7 +210,7 @@ export async function writeResults(
       throw new InputChangedError(inputPath);
     }
     if (writer) {
-      await writer.commit((tempPath) => options.commit.beforeRename({ tempPath, summary, tally }));
+      await writer.commit((tempPath, output) => options.commit.beforeRename({ tempPath, output, summary, tally }));
       options.commit.afterRename();
     }
     return { ...summary, tally };

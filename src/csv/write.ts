@@ -3,7 +3,7 @@
  * Written to a temp file and renamed into place, so the output a finance team opens is never
  * half written, even after a crash.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -31,10 +31,11 @@ export interface ResultWriter {
   write(row: InputRow, result: ResultCells): Promise<void>;
   /**
    * Flushes, fsyncs, atomically renames the file into place and fsyncs the directory.
-   * `beforeRename` sees the complete, synced temp file just before the rename; if it throws, the
-   * temp file is removed and whatever was at the path stays as it was.
+   * `beforeRename` sees the complete, synced temp file just before the rename, with the SHA-256
+   * (hex) and size of what was written to it (hashed on the way: no second read); if it throws,
+   * the temp file is removed and whatever was at the path stays as it was.
    */
-  commit(beforeRename?: (tempPath: string) => Promise<void>): Promise<void>;
+  commit(beforeRename?: (tempPath: string, written: { sha256: string; bytes: number }) => Promise<void>): Promise<void>;
   /** Discards the temp file; the previous output, if any, stays as it was. No-op after commit. */
   abort(): Promise<void>;
 }
@@ -82,12 +83,16 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
       `${csvCell(neutraliseCell(result.error ?? ''))}\n`;
   };
 
+  const hash = createHash('sha256');
+  let bytesWritten = 0;
   const flush = async (): Promise<void> => {
     if (failure) throw failed();
     if (buffered === '') return;
-    const text = buffered;
+    const bytes = Buffer.from(buffered, 'utf8');
     buffered = '';
-    if (!file.write(text)) {
+    hash.update(bytes);
+    bytesWritten += bytes.length;
+    if (!file.write(bytes)) {
       await Promise.race([once(file, 'drain'), closed]).catch(() => {});
       if (failure) throw failed();
     }
@@ -118,7 +123,7 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
         // The stream owns (and has closed) its descriptor: a FileHandle lent to a stream cannot be
         // closed while the stream holds it. fsync acts on the file, so a new descriptor will do.
         await syncPath(tempPath);
-        await beforeRename?.(tempPath);
+        await beforeRename?.(tempPath, { sha256: hash.digest('hex'), bytes: bytesWritten });
         await rename(tempPath, path);
         await syncPath(directory);
         state = 'committed';

@@ -4,11 +4,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { recordableUrl, type Manifest } from '../../src/commands/manifest.js';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
+import { OutputOwner } from '../../src/commands/output-owner.js';
+import { resolvePaths } from '../../src/commands/paths.js';
+import type { ScanSummary } from '../../src/commands/scan.js';
+import { StatusTally } from '../../src/commands/tally.js';
 import type { ProgressReporter, RowEvent } from '../../src/commands/progress.js';
 import { resolve } from '../../src/commands/resolve.js';
 import { run, type Connect } from '../../src/commands/run.js';
@@ -174,6 +178,38 @@ describe('output ownership', () => {
     expect(existsSync(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe(false);
     await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
     expect(readFileSync(outOf(input), 'utf8')).toBe(edited);
+  });
+
+  describe('the old output hashed early, while the run scans', () => {
+    /** An output payout wrote (a dry run), last modified an hour ago, and an owner that hashed it early. */
+    async function earlyOwner() {
+      const input = writePayroll(dir, 3);
+      await run(dry(input), deps(), connect);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(outOf(input), hourAgo, hourAgo);
+      const paths = { ...resolvePaths(input), manifest: manifestOf(input) };
+      const owner = new OutputOwner({ paths, command: 'dry-run' });
+      owner.hashCurrentEarly();
+      await new Promise((r) => setTimeout(r, 200)); // the early hash is done
+      const summary = { sha256: sha256(input), bytes: statSync(input).size } as unknown as ScanSummary;
+      const commit = () => owner.committer(undefined).beforeRename({ tempPath: '', output: { sha256: 'a'.repeat(64), bytes: 1 }, summary, tally: new StatusTally() });
+      return { input, commit };
+    }
+
+    it('accepts an output not changed since, with the hash it had', async () => {
+      const { input, commit } = await earlyOwner();
+      const before = sha256(outOf(input));
+      await commit();
+      expect(readManifest(input).output.previousSha256).toBe(before);
+    });
+
+    it('is not trusted for an output edited after it (same size): the edit is seen and refused', async () => {
+      const { input, commit } = await earlyOwner();
+      const text = readFileSync(outOf(input), 'utf8');
+      writeFileSync(outOf(input), text.replace('E1', 'X1'));
+      expect(statSync(outOf(input)).size).toBe(Buffer.byteLength(text));
+      await expect(commit()).rejects.toThrow(/it was changed after payout wrote it/);
+    });
   });
 
   it('an output without a manifest is refused', async () => {
