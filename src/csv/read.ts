@@ -75,16 +75,7 @@ const HEAD_MAX_BYTES = 1024 * 1024;
  */
 export async function openPayroll(path: string, options: ReadOptions = {}): Promise<Payroll> {
   const columnNames = options.columnNames ?? {};
-  checkColumnNames(columnNames);
-  const handle = await openRegularFile(path);
-
-  let format: { bom: boolean; delimiter: ',' | ';' };
-  try {
-    format = await readFormat(handle, path);
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  const { handle, format } = await openPayrollFile(path, columnNames);
 
   const source = handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK_BYTES });
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -237,15 +228,7 @@ export async function openSegments(
   sizes: { segmentBytes: number; chunkBytes?: number; cuts?: readonly number[] },
 ): Promise<SegmentedPayroll> {
   const columnNames = options.columnNames ?? {};
-  checkColumnNames(columnNames);
-  const handle = await openRegularFile(path);
-  let format: { bom: boolean; delimiter: ',' | ';' };
-  try {
-    format = await readFormat(handle, path);
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  const { handle, format } = await openPayrollFile(path, columnNames);
   const source = handle.createReadStream({ start: 0, highWaterMark: sizes.chunkBytes ?? READ_CHUNK_BYTES });
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Hashed here, segment by segment (the same bytes in the same order as the chunks): the
@@ -526,6 +509,21 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
     await handle.close().catch(() => {});
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Opens a payroll and reads its format (BOM, delimiter) from its head, refusing what cannot be one. */
+async function openPayrollFile(
+  path: string,
+  columnNames: Partial<Record<RequiredColumn, string>>,
+): Promise<{ handle: FileHandle; format: { bom: boolean; delimiter: ',' | ';' } }> {
+  checkColumnNames(columnNames);
+  const handle = await openRegularFile(path);
+  try {
+    return { handle, format: await readFormat(handle, path) };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
 }
 
 /** Opens `path` for reading, refusing what is not a regular file (a folder, a pipe: it must be read twice). */

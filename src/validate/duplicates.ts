@@ -149,68 +149,74 @@ const SEED_A = 0x811c9dc5;
 const SEED_B = 0x2f4a7c15;
 const FNV_PRIME = 0x01000193;
 
+/** The running state of the two FNV-1a hashes (module state: no object per row). */
+let runA = 0;
+let runB = 0;
+
+/** Starts both hashes. */
+function start(): void {
+  runA = SEED_A;
+  runB = SEED_B;
+}
+
+/** Runs both hashes over `text`'s UTF-16 code units. */
+function mix(text: string): void {
+  let a = runA;
+  let b = runB;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  runA = a;
+  runB = b;
+}
+
+/** Runs both hashes over a NUL (the separator between a key's parts): `^ 0` changes nothing. */
+function mixNul(): void {
+  runA = Math.imul(runA, FNV_PRIME);
+  runB = Math.imul(runB, FNV_PRIME);
+}
+
+/**
+ * Runs both hashes over an address folded to small letters (ASCII); false, leaving the state
+ * unchanged, when the address has a character beyond ASCII (toLowerCase's business: rare, a
+ * valid address never has one).
+ */
+function mixFolded(address: string): boolean {
+  let a = runA;
+  let b = runB;
+  for (let i = 0; i < address.length; i += 1) {
+    let c = address.charCodeAt(i);
+    if (c > 127) return false;
+    if (c >= 65 && c <= 90) c += 32;
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  runA = a;
+  runB = b;
+  return true;
+}
+
 /**
  * `hashPair(recipientKey(payout))` and `hashPair(payoutKey(payout))` in one pass, without
  * building either string: the two keys share their start, and FNV-1a runs over code units in
  * order, so the payout key's hash carries on from the recipient key's. The address is folded
- * to small letters on the way where `normalAddress` would (ASCII only: an address with another
- * character takes `toLowerCase`, as normalAddress does). A test holds both ways equal.
+ * to small letters on the way where `normalAddress` would. A test holds both ways equal.
  */
 function hashPayout(payout: Pick<ValidPayout, 'currencyCode' | 'toAddress'> & { amount?: string }): void {
-  let a = SEED_A;
-  let b = SEED_B;
-  const { currencyCode } = payout;
-  for (let i = 0; i < currencyCode.length; i += 1) {
-    const c = currencyCode.charCodeAt(i);
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, FNV_PRIME);
-  }
-  a = Math.imul(a, FNV_PRIME); // ^ 0: the NUL between the parts
-  b = Math.imul(b, FNV_PRIME);
+  start();
+  mix(payout.currencyCode);
+  mixNul();
   const address = payout.toAddress;
-  const fold = foldsCase(address);
-  const aAtAddress = a;
-  const bAtAddress = b;
-  for (let i = 0; i < address.length; i += 1) {
-    let c = address.charCodeAt(i);
-    if (fold) {
-      if (c >= 65 && c <= 90) c += 32;
-      // Beyond ASCII, small letters are toLowerCase's business (rare: a valid address never has one).
-      else if (c > 127) return hashPayoutFolded(payout, aAtAddress, bAtAddress, address.toLowerCase());
-    }
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, FNV_PRIME);
-  }
-  finishPayout(a, b, payout.amount ?? '');
-}
-
-/** hashPayout from the address on, for an address already folded by toLowerCase. */
-function hashPayoutFolded(payout: { amount?: string }, hashA: number, hashB: number, address: string): void {
-  let a = hashA;
-  let b = hashB;
-  for (let i = 0; i < address.length; i += 1) {
-    const c = address.charCodeAt(i);
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, FNV_PRIME);
-  }
-  finishPayout(a, b, payout.amount ?? '');
-}
-
-/** The recipient key's hashes from the state after the address, then the payout key's after the amount. */
-function finishPayout(hashA: number, hashB: number, amount: string): void {
-  let a = hashA;
-  let b = hashB;
-  recipientA = finalise(a);
-  recipientB = (finalise(b) | 1) >>> 0;
-  a = Math.imul(a, FNV_PRIME);
-  b = Math.imul(b, FNV_PRIME);
-  for (let i = 0; i < amount.length; i += 1) {
-    const c = amount.charCodeAt(i);
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, FNV_PRIME);
-  }
-  payoutA = finalise(a);
-  payoutB = (finalise(b) | 1) >>> 0;
+  if (!foldsCase(address)) mix(address);
+  else if (!mixFolded(address)) mix(address.toLowerCase());
+  recipientA = finalise(runA);
+  recipientB = (finalise(runB) | 1) >>> 0;
+  mixNul();
+  mix(payout.amount ?? '');
+  payoutA = finalise(runA);
+  payoutB = (finalise(runB) | 1) >>> 0;
 }
 
 /** Whether `normalAddress` folds this address to small letters (0x…, bc1…, ltc1…, in any case). */
@@ -228,16 +234,11 @@ function foldsCase(address: string): boolean {
  * each with a murmur3 finaliser for a good spread. B is odd (`| 1`), so 0 never marks a slot.
  */
 function hashPair(text: string): void {
-  let a = SEED_A;
-  let b = SEED_B;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, FNV_PRIME);
-  }
-  pairA = finalise(a);
+  start();
+  mix(text);
+  pairA = finalise(runA);
   // `| 1` yields a signed int32: back to unsigned, or it never equals what the Uint32Array stored.
-  pairB = (finalise(b) | 1) >>> 0;
+  pairB = (finalise(runB) | 1) >>> 0;
 }
 
 function finalise(hash: number): number {
