@@ -2,7 +2,6 @@
  * The scan of a large payroll on two threads, and the later pass that reads only the segments it
  * needs. See openParallelScan.
  */
-import { InputError } from '../core/errors.js';
 import type { InputRow } from '../core/types.js';
 import { explainSegmentError, openSegments, parseSegment, type PayrollHeader, type Segment } from '../csv/read.js';
 import { RowScanner } from './row-scanner.js';

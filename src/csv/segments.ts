@@ -36,8 +36,8 @@ export class SegmentCutter {
   }
 
   /**
-   * Takes the next chunk; returns a segment (a new buffer that owns its memory, so it can be
-   * transferred to a worker) when enough bytes are waiting and the chunk holds a record end.
+   * Takes the next chunk; returns a segment (a new buffer that owns its memory) when enough bytes
+   * are waiting and the chunk holds a record end.
    */
   take(chunk: Buffer): Buffer | undefined {
     const { cut, odd } = lastRecordEnd(chunk, this.carryOdd);
@@ -72,7 +72,7 @@ export class SegmentCutter {
   }
 
   private join(tail: Buffer): Buffer {
-    // allocUnsafeSlow: never a slice of the shared pool, so the segment can be transferred.
+    // allocUnsafeSlow: never a slice of the shared pool, so posting it to the worker copies only it.
     const segment = Buffer.allocUnsafeSlow(this.carryBytes + tail.length);
     let at = 0;
     for (const part of this.carry) at += part.copy(segment, at);

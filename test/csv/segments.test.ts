@@ -50,7 +50,7 @@ describe('SegmentCutter', () => {
     expect(lastRecordEnd(Buffer.from('abc'), false)).toEqual({ cut: -1, odd: false });
   });
 
-  it('returns segments that own their memory (so they can move to a worker)', () => {
+  it('returns segments that own their memory (posting one to the worker copies only it)', () => {
     const cutter = new SegmentCutter(1);
     const segment = cutter.take(Buffer.from('a,b\nc,d\n'));
     expect(segment?.toString()).toBe('a,b\nc,d\n');
