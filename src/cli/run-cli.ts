@@ -12,8 +12,24 @@ import { parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
 
 
+/**
+ * A reader that goes away (`payout run … | head`) must not end a run that may be paying: what it
+ * would have read is lost, the run goes on to its end (the output CSV, the journal and the log
+ * file keep the record). Any other error on the stream is thrown, as before.
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+function survivePipeClosed(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  survivePipeClosed(process.stdout);
+  survivePipeClosed(process.stderr);
   let logger: Logger | undefined;
   // The progress bar's line on a terminal: whatever else is written there goes above it.
   let statusLine: TerminalStatusLine | undefined;

@@ -94,4 +94,19 @@ describe('a second Ctrl-C', () => {
     expect([1, 2, 3].map(paidTimes)).toEqual([1, 1, 1]);
     expect(sandbox.ledger()).toHaveLength(3);
   }, 30_000);
+
+  it('a reader that goes away (`| head`) does not stop a run: it pays every row once and exits 0', async () => {
+    const input = writePayroll(dir, 3);
+    const child = spawnCli(CLI, runArgs(input), env);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Like `head -1`: read the first bytes, then close the pipe.
+    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    child.stdout?.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(code).toBe(0);
+    expect([1, 2, 3].map(paidTimes)).toEqual([1, 1, 1]);
+    expect(statuses(input)).toEqual(['paid', 'paid', 'paid']);
+  });
 });
