@@ -144,20 +144,11 @@ export function openEarly(path: string, options: ScanOptions): EarlyScan {
   };
 }
 
-/**
- * Reads and validates every row of `path`, calling `onRow` for each in input order, and
- * `afterBatch` (when given) after each batch of them: the place to wait for the disk.
- */
-export async function scanPayroll(
-  path: string,
-  options: ScanOptions,
-  onRow: (scanned: ScannedRow) => void,
-  afterBatch?: () => Promise<void>,
-): Promise<ScanSummary> {
+/** Reads and validates every row of `path`, calling `onRow` for each in input order. */
+export async function scanPayroll(path: string, options: ScanOptions, onRow: (scanned: ScannedRow) => void): Promise<ScanSummary> {
   const scan = await openScan(path, options);
   for await (const batch of scan.batches) {
     for (const scanned of batch) onRow(scanned);
-    await afterBatch?.();
   }
   return scan.summary();
 }

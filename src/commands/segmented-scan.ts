@@ -255,8 +255,7 @@ export async function openChosenRows(
             throw changed();
           }
           if (parsed.rows.length !== rows || parsed.lines !== lines) throw changed();
-          const before = { rows: rowsBefore, lines: linesBefore };
-          yield parsed.rows.map((row) => shifted(row, before.rows, before.lines));
+          yield parsed.rows.map((row) => shifted(row, rowsBefore, linesBefore));
         }
         rowsBefore += rows;
         linesBefore += lines;

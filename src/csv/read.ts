@@ -91,17 +91,11 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
     closed = true;
     source.destroy();
   };
-  const readHeader = (columns: string[]): PayrollHeader => ({
-    columns,
-    index: matchHeader(columns, columnNames, `${path} line ${counter.headerLine}`),
-    delimiter: format.delimiter,
-    bom: format.bom,
-  });
   // Called by the parser for each record, synchronously, while it parses a chunk.
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) batch.push(row);
-    else if (header === undefined && counter.columns !== undefined) header = readHeader(counter.columns);
+    else if (header === undefined && counter.columns !== undefined) header = headerOf(counter, columnNames, path, format);
   };
 
   /**
@@ -137,15 +131,10 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
     if (rows === undefined) break;
     first = rows;
   }
-  if (header === undefined) {
+  const refusal = startRefusal(path, header, first.length);
+  if (refusal || header === undefined) {
     close();
-    throw new InputError(
-      `${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`,
-    );
-  }
-  if (first.length === 0) {
-    close();
-    throw new InputError(`${path} has a header line but no data rows: there is nothing to pay`);
+    throw refusal;
   }
 
   let iterated = false;
@@ -294,14 +283,7 @@ export async function openSegments(
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) head.push(row);
-    else if (header === undefined && counter.columns !== undefined) {
-      header = {
-        columns: counter.columns,
-        index: matchHeader(counter.columns, columnNames, `${path} line ${counter.headerLine}`),
-        delimiter: format.delimiter,
-        bom: format.bom,
-      };
-    }
+    else if (header === undefined && counter.columns !== undefined) header = headerOf(counter, columnNames, path, format);
   };
   try {
     while (head.length === 0) {
@@ -317,13 +299,10 @@ export async function openSegments(
     close();
     throw await explainReadError(err, path, format.delimiter);
   }
-  if (header === undefined) {
+  const refusal = startRefusal(path, header, head.length);
+  if (refusal || header === undefined) {
     close();
-    throw new InputError(`${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`);
-  }
-  if (head.length === 0) {
-    close();
-    throw new InputError(`${path} has a header line but no data rows: there is nothing to pay`);
+    throw refusal;
   }
   return {
     header,
@@ -509,6 +488,26 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
     await handle.close().catch(() => {});
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** The header of a payroll, from the record RowCounter took as its header. */
+function headerOf(
+  counter: RowCounter,
+  columnNames: Partial<Record<RequiredColumn, string>>,
+  path: string,
+  format: { bom: boolean; delimiter: ',' | ';' },
+): PayrollHeader {
+  const columns = counter.columns ?? [];
+  return { columns, index: matchHeader(columns, columnNames, `${path} line ${counter.headerLine}`), delimiter: format.delimiter, bom: format.bom };
+}
+
+/** The refusal of a file whose start has no header, or no data row after it; undefined when it has both. */
+function startRefusal(path: string, header: PayrollHeader | undefined, rows: number): InputError | undefined {
+  if (header === undefined) {
+    return new InputError(`${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`);
+  }
+  if (rows === 0) return new InputError(`${path} has a header line but no data rows: there is nothing to pay`);
+  return undefined;
 }
 
 /** Opens a payroll and reads its format (BOM, delimiter) from its head, refusing what cannot be one. */
