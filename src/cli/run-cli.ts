@@ -254,14 +254,16 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('out', { type: 'string' })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
           .option('decimal-comma', { type: 'boolean', default: false })
+          .option('history-dir', { type: 'string', describe: "the state directory whose outbox learns the verdict [default: as for run]" })
           .conflicts('paid', 'not-paid'),
       (args) => {
         result = (async () => {
           if ((args.paid === undefined) === (args.notPaid !== true)) throw new UsageError('say what the dashboard shows: --paid INV-XXXXXXXX or --not-paid');
-          const [{ resolve }, { resolvePaths }, { parseColumnsOption }] = await Promise.all([
+          const [{ resolve }, { resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
             import('../commands/resolve.js'),
             import('../commands/paths.js'),
             import('../csv/read.js'),
+            import('../commands/history.js'),
           ]);
           const paths = resolvePaths(args.input, { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) });
           await resolve(
@@ -271,6 +273,45 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
               ...(args.out !== undefined && { out: args.out }),
               row: args.row,
               invoiceId: args.paid ?? null,
+              historyDir: args.historyDir ?? defaultHistoryDir(process.env),
+              scan: {
+                ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
+                validate: { decimalComma: args.decimalComma },
+              },
+            },
+            makeDeps(await createLogger({ logFile: paths.log })),
+          );
+          return EXIT.ok;
+        })();
+      },
+    )
+    .command(
+      'recover <input>',
+      "bring a checkpoint that is behind this machine's outbox (restored from a backup) up to date from it; sends nothing",
+      (y) =>
+        y
+          .positional('input', { type: 'string', demandOption: true })
+          .option('checkpoint', { type: 'string' })
+          .option('out', { type: 'string' })
+          .option('columns', { type: 'string', describe: 'other header names, as given to run' })
+          .option('decimal-comma', { type: 'boolean', default: false })
+          .option('history-dir', { type: 'string', describe: 'the state directory holding the outbox [default: as for run]' })
+          .example('$0 recover payroll.csv', 'after restoring payroll.checkpoint.jsonl from a backup'),
+      (args) => {
+        result = (async () => {
+          const [{ recover }, { resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
+            import('../commands/recover.js'),
+            import('../commands/paths.js'),
+            import('../csv/read.js'),
+            import('../commands/history.js'),
+          ]);
+          const paths = resolvePaths(args.input, { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) });
+          await recover(
+            {
+              input: args.input,
+              ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
+              ...(args.out !== undefined && { out: args.out }),
+              historyDir: args.historyDir ?? defaultHistoryDir(process.env),
               scan: {
                 ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
                 validate: { decimalComma: args.decimalComma },
@@ -311,7 +352,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
         })();
       },
     )
-    .demandCommand(1, 'Name a command: run, status, resolve or sandbox.')
+    .demandCommand(1, 'Name a command: run, status, resolve, recover or sandbox.')
     .strict()
     .help()
     .version()

@@ -3,6 +3,7 @@
  * wrote it (tool, input, output, times, exit code, counts and totals), and the proof that the
  * output is payout's own, for this input (see output-owner.ts).
  */
+import { apiIdentity } from '../api/identity.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
@@ -153,19 +154,7 @@ export function toolInfo(): { name: string; version: string } {
   return tool;
 }
 
-/**
- * A base URL fit for a record: no user, password, query or fragment (a key pasted into the URL
- * by mistake must not end up in a file), and any known secret replaced.
- */
+/** A base URL fit for a record (the API's identity). */
 export function recordableUrl(url: string, secrets: string[] = []): string {
-  let text: string;
-  try {
-    const parsed = new URL(url);
-    // `origin` leaves out the user and password; the path stays, the query and fragment do not.
-    text = `${parsed.origin}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-  } catch {
-    text = '(not a URL)';
-  }
-  for (const secret of secrets.filter((s) => s.length >= 4)) text = text.split(secret).join('[redacted]');
-  return text;
+  return apiIdentity(url, secrets);
 }

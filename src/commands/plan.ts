@@ -10,25 +10,20 @@ import type { BalanceReader } from '../api/client.js';
 import { findCurrency } from '../core/currencies.js';
 import { EXIT, ExitError, InputError, UsageError } from '../core/errors.js';
 import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';
-import { JOURNAL_VERSION, type JournalEntry, type JournalHeader, type RequestEntry } from '../journal/entries.js';
+import { randomBytes } from 'node:crypto';
+import { apiIdentity } from '../api/identity.js';
+import { checkpointIdOf, JOURNAL_VERSION, type JournalEntry, type JournalHeader, type RequestEntry } from '../journal/entries.js';
+import { ApiLedger, REPEAT_WINDOW_DAYS, type SentPayment } from '../ledger/ledger.js';
 import { JournalWriter, type LoadedJournal } from '../journal/file.js';
 import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { recordableUrl } from './manifest.js';
-import { ApiClock, laterRequest } from './api-clock.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
 import type { ApiConnection, Connect } from './connection.js';
 import { estimateMs, formatDuration, formatTotals } from './format.js';
-import {
-  defaultHistoryDir,
-  HISTORY_WINDOW_DAYS,
-  HistoryWriter,
-  loadRecentPayments,
-  recordPayments,
-  type RecentPayments,
-  type RepeatGroup,
-} from './history.js';
+import { defaultHistoryDir } from './history.js';
+import { readingOf } from './reading.js';
 import type { CommandDeps, RunOptions } from './options.js';
 import type { RunPaths } from './paths.js';
 import type { StatusCounts } from './rules.js';
@@ -40,35 +35,43 @@ export function historyDirOf(options: RunOptions): string {
   return options.historyDir ?? defaultHistoryDir(process.env);
 }
 
+/** A group of matches: the rows of this payroll that repeat payments sent on one day from one file. */
+export interface RepeatGroup {
+  date: string;
+  input: string;
+  rows: number;
+  shown: number[];
+  /** The first match: this payroll's row, and the earlier payment it repeats. */
+  first: { row: number; earlier: SentPayment };
+}
+
+/** Row numbers named per group in a message. */
+const ROWS_SHOWN = 5;
+
 /**
  * What the plan learns from the pass over the rows: caps row by row, distinct recipients and
- * repeats of earlier payrolls among the rows to pay. Memory stays flat (hashes, not strings).
+ * repeats of payments this machine already sent (the outbox) among the rows to pay.
  */
 export class PlanFacts {
   private readonly caps: CapsCheck;
   private readonly recipients = new DuplicateFinder();
+  private readonly groups = new Map<string, RepeatGroup>();
 
   private constructor(
     private readonly options: RunOptions,
     /** Undefined for a --sandbox run: its payments are never recorded, so none can repeat. */
-    readonly history: RecentPayments | undefined,
+    readonly ledger: ApiLedger | undefined,
   ) {
     this.caps = new CapsCheck(options.caps ?? {});
   }
 
   /**
-   * Reads the history (the last 45 days through this API, streamed) unless it is a --sandbox run.
-   * `own` is the checkpoint being resumed: its payments are this payroll's own, not repeats.
+   * Reads the machine's outbox for this API unless it is a --sandbox run; `writable` for a run
+   * that may pay (it appends there). `own` is the checkpoint being resumed: its requests are its own, not repeats.
    */
-  static async open(options: RunOptions, own: JournalState | undefined): Promise<PlanFacts> {
-    const history = options.sandbox
-      ? undefined
-      : await loadRecentPayments(historyDirOf(options), {
-          baseUrl: recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []),
-          now: Date.now(),
-          ...(own && { own: { sha256: own.header.input.sha256, checkpoint: own.header.createdAt } }),
-        });
-    return new PlanFacts(options, history);
+  static async open(options: RunOptions, own: JournalState | undefined, writable = false): Promise<PlanFacts> {
+    const ledger = options.sandbox ? undefined : ApiLedger.open(historyDirOf(options), apiOf(options), own && checkpointIdOf(own.header), writable);
+    return new PlanFacts(options, ledger);
   }
 
   /** Looks at one scanned row; `willSend` when this run means to pay it. */
@@ -78,7 +81,14 @@ export class PlanFacts {
     if (!willSend) return;
     // Only the plan of a real run shows them: a dry run skips a table of every recipient.
     if (!this.options.dryRun) this.recipients.checkRecipient(verdict.payout, 1);
-    this.history?.match(verdict.payout, row.rowNumber);
+    if (!this.ledger || this.ledger.payments.empty) return;
+    const earlier = this.ledger.repeatOf(verdict.payout);
+    if (earlier) this.match(row.rowNumber, earlier);
+  }
+
+  /** Closes the outbox. */
+  close(): void {
+    this.ledger?.close();
   }
 
   /** Distinct currency and address pairs among the rows to pay (not counted in a dry run). */
@@ -91,9 +101,9 @@ export class PlanFacts {
     return this.caps.problems(summary.valid, summary.totals);
   }
 
-  /** Rows to pay that repeat payments of the last 45 days, grouped by day and file. */
+  /** Rows to pay that repeat payments of the last 45 days, grouped by day and file, oldest first. */
   repeats(): RepeatGroup[] {
-    return this.history?.repeats() ?? [];
+    return [...this.groups.values()].sort((a, b) => a.date.localeCompare(b.date) || a.input.localeCompare(b.input));
   }
 
   /** The lines about caps and history, as the plan and the dry run show them. */
@@ -105,27 +115,52 @@ export class PlanFacts {
         ? `Caps and control totals: ${describeCaps(caps).join(', ')}: ${problems.length === 0 ? 'all hold' : `${problems.length} breach(es)`}.`
         : 'Caps and control totals: none given.',
     ];
-    const { history } = this;
-    if (!history) {
+    const { ledger } = this;
+    if (!ledger) {
       lines.push('History: not consulted (sandbox payments are not recorded).');
       return lines;
     }
-    const unreadable = history.unreadable > 0 ? ` (${history.unreadable} unreadable line(s) skipped)` : '';
-    const repeats = history.repeats();
+    const unreadable = ledger.unreadable > 0 ? ` (${ledger.unreadable} unreadable line(s) skipped)` : '';
+    const repeats = this.repeats();
     if (repeats.length === 0) {
-      lines.push(`History: no row repeats a payment of the last ${HISTORY_WINDOW_DAYS} days through this API (${history.file}${unreadable}).`);
+      lines.push(`History: no row repeats a payment of the last ${REPEAT_WINDOW_DAYS} days through this API (${ledger.path}${unreadable}).`);
     } else {
       const consequence = this.options.allowRepeat ? 'paid anyway (--allow-repeat)' : 'a real run refuses them unless --allow-repeat';
-      lines.push(`History (${history.file}${unreadable}): ${describeRepeats(repeats)}; ${consequence}.`);
+      lines.push(`History (${ledger.path}${unreadable}): ${describeRepeats(repeats)}; ${consequence}.`);
     }
     return lines;
   }
+
+  private match(rowNumber: number, earlier: SentPayment): void {
+    const date = new Date(earlier.at).toISOString().slice(0, 10);
+    const key = `${date}\u0000${earlier.input}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { date, input: earlier.input, rows: 0, shown: [], first: { row: rowNumber, earlier } };
+      this.groups.set(key, group);
+    }
+    group.rows += 1;
+    if (group.shown.length < ROWS_SHOWN) group.shown.push(rowNumber);
+  }
+}
+
+/** The API's identity as every record names it. */
+export function apiOf(options: Pick<RunOptions, 'baseUrl' | 'apiKey'>): string {
+  return apiIdentity(options.baseUrl, options.apiKey ? [options.apiKey] : []);
 }
 
 /** "37 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1, 2, 3, 4, 5, …)". */
 export function describeRepeats(repeats: readonly RepeatGroup[]): string {
   return repeats
-    .map(({ rows, date, input, shown }) => `${rows} row(s) match payments made on ${date} from ${input} (rows ${shown.join(', ')}${rows > shown.length ? ', …' : ''})`)
+    .map(({ rows, date, input, shown, first }) => {
+      const earlier = first.earlier;
+      const there = earlier.row > 0 ? ` as its row ${earlier.row}` : '';
+      const time = new Date(earlier.at).toISOString().slice(11, 19);
+      return (
+        `${rows} row(s) match payments made on ${date} from ${input} (rows ${shown.join(', ')}${rows > shown.length ? ', …' : ''}; ` +
+        `row ${first.row} was sent at ${time} UTC${there}, ${earlier.state})`
+      );
+    })
     .join('; ');
 }
 
@@ -156,8 +191,8 @@ export interface ReadyToPay {
   journal: { writer: JournalWriter; header: JournalHeader };
   state: JournalState;
   connection: ApiConnection;
-  /** When this machine last made a request to this API, across payrolls and checkpoints. */
-  clock: ApiClock;
+  /** The machine's outbox for this API, bound to this checkpoint; undefined for --sandbox. */
+  ledger: ApiLedger | undefined;
 }
 
 /**
@@ -179,20 +214,15 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
   if (!options.yes && !deps.ask) {
     throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
   }
-  const history = input.facts.history && HistoryWriter.open(historyDirOf(options));
+  const { ledger } = input.facts;
   let journal: JournalWriter | undefined;
   let connection: ApiConnection | undefined;
   try {
     const opened = openJournal(input);
     journal = opened.writer;
+    ledger?.bind({ ckpt: checkpointIdOf(opened.state.header), input: basename(input.paths.input) });
     connection = await input.connect(options);
-    if (history) {
-      const { header } = opened.state;
-      const source = { inputPath: input.paths.input, sha256: header.input.sha256, checkpoint: header.createdAt, baseUrl: recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []) };
-      connection = recordPayments(connection, history, source, deps.logger);
-    }
-    const clock = ApiClock.open(options.sandbox ? undefined : historyDirOf(options), recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []), deps.logger);
-    const balance = await checkBalance(connection.balances, input, journal, opened.state, clock);
+    const balance = await checkBalance(connection.balances, input, journal, opened.state, ledger);
     printPlan(input, balance);
     const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
     if (short.length > 0) {
@@ -200,10 +230,10 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
       throw new ExitError(`${figures.join('; ')}. Nothing was sent: top up the wallet, or pay fewer rows`, EXIT.usage);
     }
     await askToConfirm(options, deps, input.rowsToSend);
-    return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection, clock };
+    return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection, ledger };
   } catch (error) {
     journal?.close();
-    history?.close();
+    ledger?.close();
     await connection?.close();
     throw error;
   }
@@ -214,7 +244,7 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
  * never recorded an intent but was made from another version of the input (nothing was ever
  * sent with it, so nothing binds it; its request timing is carried over for the gap).
  */
-function openJournal({ paths, loaded, summary, deps }: PlanInput): { writer: JournalWriter; state: JournalState } {
+function openJournal({ paths, loaded, summary, deps, options }: PlanInput): { writer: JournalWriter; state: JournalState } {
   const old = loaded?.state;
   if (loaded && old && old.header.input.sha256 === summary.sha256) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), state: old };
   const header: JournalHeader = {
@@ -222,6 +252,8 @@ function openJournal({ paths, loaded, summary, deps }: PlanInput): { writer: Jou
     version: JOURNAL_VERSION,
     input: { sha256: summary.sha256, bytes: summary.bytes, name: basename(paths.input) },
     createdAt: new Date().toISOString(),
+    id: randomBytes(12).toString('hex'),
+    reading: readingOf(summary.header, options.decimalComma),
   };
   if (!old) return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
   // Pass 1 refuses a changed input whose checkpoint recorded an intent; this is a second guard.
@@ -254,31 +286,37 @@ async function checkBalance(
   input: PlanInput,
   journal: JournalWriter,
   state: JournalState,
-  clock: ApiClock,
+  ledger: ApiLedger | undefined,
 ): Promise<BalanceCheck> {
   const { options, deps } = input;
   if (options.balanceCheck === false) return { kind: 'skipped', why: 'not checked (--no-balance-check)' };
   if (!reader) return { kind: 'skipped', why: 'not checked (this connection cannot read balances)' };
-  const pacer = new Pacer(
-    { intervalMs: options.intervalMs, marginMs: options.marginMs },
-    laterRequest(state.lastRequest, clock.previous(), options.marginMs),
-  );
+  const pacer = new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest);
+  const last = ledger?.lastRequest();
+  if (last) pacer.observe(last);
   const waitMs = pacer.nextStartAt() - Date.now();
   if (waitMs >= 1000) deps.print(`Waiting ${formatDuration(waitMs)} for the API's pace before reading the balances…`);
+  let turn;
   try {
-    await pacer.waitTurn(deps.stop);
-  } catch {
-    throw new ExitError('interrupted before anything was sent', EXIT.usage);
+    turn = ledger ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`)) : await pacer.waitTurn(deps.stop);
+  } catch (error) {
+    if (deps.stop.aborted) throw new ExitError('interrupted before anything was sent', EXIT.usage);
+    throw error;
   }
-  const record = (entry: RequestEntry): void => {
-    journal.append(entry);
-    applyEntry(state, entry, 0);
-    clock.record({ intentAt: entry.at, ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }), ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }) });
-  };
-  const at = Date.now();
-  record({ type: 'request', what: 'balance', at });
-  const attempt = await reader.fetchBalances();
-  record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt, endedAt: attempt.endedAt });
+  let attempt;
+  try {
+    const record = (entry: RequestEntry): void => {
+      journal.append(entry);
+      applyEntry(state, entry, 0);
+      turn?.request({ intentAt: entry.at, ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }), ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }) });
+    };
+    const at = Date.now();
+    record({ type: 'request', what: 'balance', at });
+    attempt = await reader.fetchBalances();
+    record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt, endedAt: attempt.endedAt });
+  } finally {
+    turn?.release();
+  }
   const { answer } = attempt;
   if (!answer.ok) {
     deps.logger.warn(`The balances could not be read: ${answer.reason}. Going on without the balance check.`);

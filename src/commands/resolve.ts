@@ -5,6 +5,8 @@ import { InputError, UsageError } from '../core/errors.js';
 import { JournalWriter, loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
 import { applyEntry } from '../journal/replay.js';
+import { checkpointIdOf } from '../journal/entries.js';
+import { recordResolve } from '../ledger/ledger.js';
 import type { CommandDeps } from './options.js';
 import { resolvePaths } from './paths.js';
 import { resultsFrom } from './rules.js';
@@ -19,6 +21,8 @@ export interface ResolveOptions {
   /** The INV- id seen in the dashboard, or null for "not paid". */
   invoiceId: string | null;
   scan?: ScanOptions;
+  /** The state directory whose outbox learns the verdict (so other payrolls see it too). */
+  historyDir?: string;
 }
 
 const INVOICE_ID = /^INV-[A-Z0-9]{4,}$/;
@@ -50,6 +54,15 @@ export async function resolve(options: ResolveOptions, deps: CommandDeps): Promi
       writer.close();
     }
     applyEntry(state, entry, 0);
+    if (options.historyDir) {
+      const line = { v: 1 as const, t: 'resolve' as const, ckpt: checkpointIdOf(state.header), row: options.row, attempt: record.attempts, at: entry.at, invoiceId: options.invoiceId };
+      try {
+        await recordResolve(options.historyDir, line, deps.stop);
+      } catch (error) {
+        // The checkpoint has it; other payrolls keep counting the row as a possible payment (the safe side).
+        deps.logger.warn(`could not add the verdict to this machine's outbox (${(error as Error).message}); other payrolls still count row ${options.row} as possibly paid`);
+      }
+    }
     await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
     deps.print(
       options.invoiceId

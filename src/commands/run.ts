@@ -30,7 +30,7 @@ import {
 import { openChosenRows } from './segmented-scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
-import { laterRequest } from './api-clock.js';
+import { checkReading, readingOf } from './reading.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 import { OutputOwner } from './output-owner.js';
@@ -104,8 +104,13 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   const { state, facts } = await readyOrAbandon(opened, async () => {
     const loaded = await loadJournal(paths.checkpoint);
     const state = boundState(loaded?.state);
-    return { state, facts: await PlanFacts.open(options, state) };
+    return { state, facts: await PlanFacts.open(options, loaded?.state) };
   });
+  try {
+    refuseIfBehind(facts, state, paths);
+  } catch (error) {
+    deps.logger.warn(`A real run would refuse this: ${(error as Error).message}.`);
+  }
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
@@ -124,6 +129,7 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
   deps.print(`Dry run: nothing was sent. Output: ${paths.out}`);
   deps.print(`Manifest: ${paths.manifest}`);
+  facts.close();
   const done = finish(counts, paths, 0);
   // Caps, control totals and repeats that would refuse a real run make the dry run exit 1.
   return refused && done.exitCode === EXIT.ok ? { ...done, exitCode: EXIT.someFailed } : done;
@@ -131,13 +137,18 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
 
 async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, connect: Connect, owner: OutputOwner): Promise<RunSummary> {
   const lock = acquireLock(paths.checkpoint);
+  let factsOpened: PlanFacts | undefined;
   try {
     // The payroll's worker reads ahead while the checkpoint (long, on a resume) and the history are read.
     const opened = openEarly(paths.input, scan);
     const identity = identityOf(paths.input);
     const { loaded, facts } = await readyOrAbandon(opened, async () => {
       const loaded = await loadJournal(paths.checkpoint);
-      return { loaded, facts: await PlanFacts.open(options, boundState(loaded?.state)) };
+      // The checkpoint's own requests in the outbox are its, even before it recorded an intent.
+      const facts = await PlanFacts.open(options, loaded?.state, true);
+      factsOpened = facts;
+      refuseIfBehind(facts, loaded?.state, paths);
+      return { loaded, facts };
     });
     let state: JournalState | undefined = boundState(loaded?.state);
 
@@ -170,6 +181,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
       throw state ? withUnsettledRows(error, state) : error;
     });
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
+    if (state) checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint);
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
       throw new ExitError(
@@ -193,7 +205,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
 
     // The plan, its checks (caps, history, balance) and the confirmation; then the journal is open.
     const ready = await preparePlan({ options, deps, paths, loaded, summary, facts, rowsToSend, toSend, duplicatesToSend, counts, connect });
-    const { journal, connection, clock } = ready;
+    const { journal, connection, ledger } = ready;
     state = ready.state;
     const refresher = new OutputRefresher(async () => {
       const live = state;
@@ -208,9 +220,10 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         },
         journal: journal.writer,
         state,
-        // From this checkpoint's last request, or another payroll's if that came later.
-        pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, laterRequest(state.lastRequest, clock.previous(), options.marginMs)),
-        onRequest: (times) => clock.record(times),
+        // From this checkpoint's last request; each turn also waits for any later one in the outbox.
+        pacer: new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest),
+        ...(ledger && { ledger }),
+        allowRepeat: options.allowRepeat ?? false,
         sender: connection.sender,
         logger: deps.logger,
         stop: deps.stop,
@@ -224,6 +237,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
       throw afterSending(error);
     } finally {
       journal.writer.close();
+      ledger?.close();
       await connection.close();
       await refresher.settle();
     }
@@ -239,8 +253,24 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     printFinal(deps, final.tally, paths, options);
     return finish(final.tally.counts, paths, result.sent, result.stopReason);
   } finally {
+    factsOpened?.close();
     lock.release();
   }
+}
+
+/**
+ * A checkpoint that holds less than this machine sent with it (a restored backup, a copy, a disk
+ * that lied about fsync) is refused: sending from it could pay a row twice.
+ */
+function refuseIfBehind(facts: PlanFacts, state: JournalState | undefined, paths: RunPaths): void {
+  const rows = state && facts.ledger ? facts.ledger.behind(state) : [];
+  if (rows.length === 0) return;
+  const shown = rows.slice(0, 10).join(', ') + (rows.length > 10 ? ', …' : '');
+  throw new InputError(
+    `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${facts.ledger?.path ?? ''} records requests for ` +
+      `row(s) ${shown} that the checkpoint does not. It was probably restored from a backup or copied. Nothing was sent. ` +
+      `Run payout recover ${paths.input}${paths.checkpoint === resolvePaths(paths.input).checkpoint ? '' : ` --checkpoint ${paths.checkpoint}`} to bring it up to date from the outbox, then run again`,
+  );
 }
 
 /** Runs `prepare`; if it fails, the scan opened early for afterwards is released. */

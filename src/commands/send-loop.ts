@@ -3,10 +3,11 @@
  * Decides what each outcome means for the row and for the run.
  */
 import PQueue from 'p-queue';
-import type { Outcome, RequestTimes, ValidPayout } from '../core/types.js';
+import type { Outcome, ValidPayout } from '../core/types.js';
 import type { JournalEntry } from '../journal/entries.js';
 import type { JournalWriter } from '../journal/file.js';
 import { applyEntry, type JournalState } from '../journal/replay.js';
+import type { ApiLedger, LedgerTurn } from '../ledger/ledger.js';
 import type { Pacer } from '../schedule/pacer.js';
 import type { Logger } from '../log.js';
 import { estimateMs } from './format.js';
@@ -38,8 +39,14 @@ export interface SendLoopContext {
   total: number;
   /** Where each row's outcome is shown. @default one log line per row (LineProgress) */
   progress?: ProgressReporter;
-  /** Called with each request's times: its intent (before it leaves), then its start and end. */
-  onRequest?: (times: RequestTimes) => void;
+  /**
+   * The machine's outbox for this API: each request waits its turn there (the gap after any
+   * process's last request, and the send lock), is checked against every payment this machine
+   * sent, and is recorded there too. Undefined for --sandbox.
+   */
+  ledger?: ApiLedger;
+  /** Pay rows that repeat a payment another checkpoint sent from this machine. @default false */
+  allowRepeat?: boolean;
   /** Called after the pacing wait, right before a row's intent is written; throws to stop the run. */
   beforeSend?: () => void;
   /**
@@ -97,13 +104,28 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
   let rateLimited = 0;
   let neverSent = 0;
   for (;;) {
+    let turn: LedgerTurn | undefined;
     try {
-      await ctx.pacer.waitTurn(ctx.stop);
-    } catch {
-      return; // Interrupted while waiting: nothing was sent for this row.
+      if (ctx.ledger) turn = await ctx.ledger.takeTurn(ctx.pacer, ctx.stop, (why) => ctx.logger.info(`row ${row.rowNumber}: ${why}`));
+      else await ctx.pacer.waitTurn(ctx.stop);
+    } catch (error) {
+      if (ctx.stop.aborted) return; // Interrupted while waiting: nothing was sent for this row.
+      throw error;
     }
-    ctx.beforeSend?.();
-    const { outcome } = await sendOnce(row, ctx);
+    let outcome: Outcome;
+    try {
+      ctx.beforeSend?.();
+      const attempt = (ctx.state.rows.get(row.rowNumber)?.attempts ?? 0) + 1;
+      // Checked under the send lock, against what every process of this machine sent up to now.
+      const refusal = turn?.refusal(row.rowNumber, row.payout, attempt, ctx.allowRepeat ?? false);
+      if (refusal) {
+        run.stopReason = refusal;
+        return;
+      }
+      ({ outcome } = await sendOnce(row, attempt, ctx, turn));
+    } finally {
+      turn?.release();
+    }
     run.sent += 1;
     switch (outcome.kind) {
       case 'accepted':
@@ -145,9 +167,12 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
   }
 }
 
-/** One request: the intent is on disk before it leaves; the outcome right after it is known. */
-async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome: Outcome }> {
-  const attempt = (ctx.state.rows.get(row.rowNumber)?.attempts ?? 0) + 1;
+/**
+ * One request: the intent is on disk before it leaves, in the checkpoint and then in the outbox
+ * (a crash between the two leaves the row unknown in the checkpoint, and nothing sent); the
+ * outcome right after it is known, in the same order.
+ */
+async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, turn: LedgerTurn | undefined): Promise<{ outcome: Outcome }> {
   const intentAt = Date.now();
   record(ctx, {
     type: 'intent',
@@ -158,13 +183,13 @@ async function sendOnce(row: RowToSend, ctx: SendLoopContext): Promise<{ outcome
     to_address: row.payout.toAddress,
     amount: row.payout.amount,
   });
-  ctx.onRequest?.({ intentAt });
+  turn?.intent(row.rowNumber, attempt, intentAt, row.payout);
   ctx.onChange?.();
   const result = await ctx.sender.sendWithdrawal(row.payout);
   ctx.pacer.record(result.startedAt, result.endedAt);
-  ctx.onRequest?.({ intentAt, startedAt: result.startedAt, endedAt: result.endedAt });
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
   record(ctx, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
+  turn?.outcome(row.rowNumber, attempt, result.startedAt, result.endedAt, result.outcome);
   ctx.onChange?.();
   return result;
 }

@@ -12,7 +12,7 @@ import { resolvePaths } from './paths.js';
 import { resultsFrom, type StatusCounts } from './rules.js';
 import { mismatchMessage, scanPayroll, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
 import type { RowStatus } from '../core/types.js';
-import { acquireLock } from '../journal/lock.js';
+import { acquireLock, type CheckpointLock } from '../journal/lock.js';
 import { StatusTally, type StatusTotals } from './tally.js';
 
 export interface StatusOptions {
@@ -42,36 +42,45 @@ export interface StatusReport {
 /** Reads the checkpoint of `input` and reports each state's count and totals. Throws InputError when there is none or it is foreign. */
 export async function status(options: StatusOptions, deps: CommandDeps): Promise<StatusReport> {
   const paths = resolvePaths(options.input, options);
-  const loaded = await loadJournal(paths.checkpoint);
-  if (!loaded?.state) {
-    throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`);
-  }
-  const state: JournalState = loaded.state;
+  // The lock first, then the journal: a run that ends in between must not have its output rewritten from older states.
+  const lock = tryLock(paths.checkpoint);
+  let state: JournalState;
+  let summary: ScanSummary;
   const tally = new StatusTally();
   const unknownRows: number[] = [];
-  const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
-  const count = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
-    tally.add(rowStatus, verdict);
-    if (rowStatus === 'unknown') unknownRows.push(row.rowNumber);
-  };
-  const resultFor = resultsFrom(state, false);
-  const owner = new OutputOwner({ paths, command: 'status', logger: deps.logger });
   let refreshed = false;
-  const summary = await withLockIfFree(paths.checkpoint, async (locked) => {
+  try {
+    const loaded = await loadJournal(paths.checkpoint);
+    if (!loaded?.state) {
+      throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`);
+    }
+    state = loaded.state;
+    const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
+    const count = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
+      tally.add(rowStatus, verdict);
+      if (rowStatus === 'unknown') unknownRows.push(row.rowNumber);
+    };
+    const resultFor = resultsFrom(state, false);
+    const owner = new OutputOwner({ paths, command: 'status', logger: deps.logger });
+    const locked = lock !== undefined;
     // A status only reports: over an output that is not payout's own for this input, it says so and leaves it alone.
     const refusal = locked ? await owner.refusal(state.header.input.sha256, state) : undefined;
     if (refusal !== undefined) deps.logger.warn(`not bringing ${paths.out} up to date: it was not written by payout for this input (${refusal})`);
-    if (!locked || refusal !== undefined) return scanPayroll(paths.input, scan, (scanned) => count(scanned, resultFor(scanned).status));
-    const written = await writeResults(
-      paths.input,
-      paths.out,
-      { ...scan, expectSha256: state.header.input.sha256, commit: owner.committer(state) },
-      resultFor,
-      (scanned, r) => count(scanned, r.status),
-    );
-    refreshed = true;
-    return written;
-  });
+    if (!locked || refusal !== undefined) {
+      summary = await scanPayroll(paths.input, scan, (scanned) => count(scanned, resultFor(scanned).status));
+    } else {
+      summary = await writeResults(
+        paths.input,
+        paths.out,
+        { ...scan, expectSha256: state.header.input.sha256, commit: owner.committer(state) },
+        resultFor,
+        (scanned, r) => count(scanned, r.status),
+      );
+      refreshed = true;
+    }
+  } finally {
+    lock?.release();
+  }
   if (summary.sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
 
   const counts = tally.counts;
@@ -99,17 +108,11 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   return report;
 }
 
-/** Runs `work` holding the checkpoint's lock if no run holds it; otherwise without it, read-only. */
-async function withLockIfFree(checkpoint: string, work: (locked: boolean) => Promise<ScanSummary>): Promise<ScanSummary> {
-  let lock;
+/** The checkpoint's lock if no other command holds it (then the status only reads). */
+function tryLock(checkpoint: string): CheckpointLock | undefined {
   try {
-    lock = acquireLock(checkpoint);
+    return acquireLock(checkpoint);
   } catch {
-    return work(false);
-  }
-  try {
-    return await work(true);
-  } finally {
-    lock.release();
+    return undefined;
   }
 }

@@ -25,7 +25,21 @@ export const headerSchema = z.object({
   version: z.literal(JOURNAL_VERSION),
   input: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), name: z.string() }),
   createdAt: z.string(),
+  /** The checkpoint's own id, which its requests carry in the machine's outbox (older checkpoints have none). */
+  id: z.string().optional(),
+  /** How the input was read: which header column gave each required field, and the decimal comma. A resume must read it the same way. */
+  reading: z
+    .object({
+      columns: z.object({ currency_code: z.string(), to_address: z.string(), amount: z.string() }),
+      decimalComma: z.boolean(),
+    })
+    .optional(),
 });
+
+/** The id a checkpoint's requests carry in the outbox; a checkpoint without one is named by its input and creation time. */
+export function checkpointIdOf(header: { id?: string | undefined; input: { sha256: string }; createdAt: string }): string {
+  return header.id ?? `${header.input.sha256}@${header.createdAt}`;
+}
 
 /** Written and fsynced before a request leaves: from here on, the row may be paid. */
 export const intentSchema = z.object({

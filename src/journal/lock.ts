@@ -1,7 +1,9 @@
 /**
- * One process per checkpoint: a lock file beside it, created exclusively. A lock left by a
- * process that died (kill -9, power cut) is taken over: its pid no longer runs, or the machine
- * has rebooted since (the boot id differs), so a reused pid cannot keep it forever.
+ * One process per checkpoint (and, in the state directory, one sender at a time): a lock file,
+ * created exclusively. A lock left by a process that died (kill -9) is taken over only when its
+ * holder is proven gone: same host, same boot, and its pid no longer runs. A lock from another
+ * boot id is not proof: on a shared or network filesystem a host of the same name may still run
+ * its holder. The operator, who can tell, deletes such a file.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, linkSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { fsyncDirectory } from './file.js';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   bootId: string;
@@ -25,6 +27,37 @@ export interface CheckpointLock {
 /** Takes the lock for `checkpointPath`, or throws InputError naming the process that holds it. */
 export function acquireLock(checkpointPath: string): CheckpointLock {
   const lockPath = `${checkpointPath}.lock`;
+  const taken = tryLockFile(lockPath);
+  if ('release' in taken) return taken;
+  if (taken.owner) {
+    throw new InputError(`another payout command ${describeOwner(taken.owner)} is using the checkpoint ${checkpointPath}. ${howToFree(taken.owner, lockPath)}`);
+  }
+  throw new InputError(`could not take the lock ${lockPath}; another payout command may be starting. Try again`);
+}
+
+/** "(pid 123 on host)", and when it is not provably this boot's, says so. */
+export function describeOwner(owner: LockOwner): string {
+  return owner.bootId === readBootId() ? `(pid ${owner.pid} on ${owner.host})` : `(pid ${owner.pid} on ${owner.host}, during another boot or on another machine of that name)`;
+}
+
+/** True for a holder named like this host but of another boot id: it cannot be proven gone. */
+export function fromAnotherBoot(owner: LockOwner): boolean {
+  return owner.host === hostname() && owner.bootId !== readBootId();
+}
+
+/** What the operator does about a lock whose holder may be gone. */
+export function howToFree(owner: LockOwner, lockPath: string): string {
+  if (fromAnotherBoot(owner)) {
+    return `payout cannot prove that process is gone (this machine has rebooted since, or the folder is shared with another machine of the same name). If no payout command runs there, delete the file ${lockPath}`;
+  }
+  return `Wait for it to finish; if no such process exists, delete the file ${lockPath}`;
+}
+
+/**
+ * Takes the lock file at `lockPath` if it is free (or its holder is proven gone): the held lock;
+ * else `{owner}`, the holder that may still run (undefined when it could not be decided: contention).
+ */
+export function tryLockFile(lockPath: string): CheckpointLock | { owner: LockOwner | undefined } {
   const me: LockOwner = { pid: process.pid, host: hostname(), bootId: readBootId(), token: randomBytes(8).toString('hex') };
   const taken = takeLock(lockPath, me, 0);
   if (taken === true) {
@@ -40,13 +73,7 @@ export function acquireLock(checkpointPath: string): CheckpointLock {
     exitHooked = true;
     return { release };
   }
-  if (taken) {
-    throw new InputError(
-      `another payout command (pid ${taken.pid} on ${taken.host}) is using the checkpoint ${checkpointPath}. ` +
-        'Wait for it to finish; if no such process exists, delete the file ' + lockPath,
-    );
-  }
-  throw new InputError(`could not take the lock ${lockPath}; another payout command may be starting. Try again`);
+  return { owner: taken };
 }
 
 /**
@@ -108,7 +135,7 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
-    throw new InputError(`cannot create the checkpoint's lock ${lockPath}: ${why}`, { cause: error });
+    throw new InputError(`cannot create the lock ${lockPath}: ${why}`, { cause: error });
   }
   try {
     writeSync(fd, JSON.stringify(me));
@@ -145,8 +172,9 @@ function readOwner(path: string): LockOwner | undefined | 'missing' {
 }
 
 function isAlive(owner: LockOwner, me: LockOwner): boolean {
-  if (owner.host !== me.host) return true; // Another machine: we cannot tell, so assume it runs.
-  if (owner.bootId !== me.bootId) return false;
+  // Another machine, or another boot (or a machine of the same name sharing the folder): we
+  // cannot tell, so assume it runs.
+  if (owner.host !== me.host || owner.bootId !== me.bootId) return true;
   try {
     process.kill(owner.pid, 0);
     return true;
@@ -182,10 +210,16 @@ function syncDirectory(path: string): void {
   }
 }
 
-function readBootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return 'unknown';
+let bootId: string | undefined;
+
+/** This boot's id (the kernel's), read once. */
+export function readBootId(): string {
+  if (bootId === undefined) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = 'unknown';
+    }
   }
+  return bootId;
 }

@@ -58,6 +58,11 @@ export class Pacer {
     signal?.throwIfAborted();
   }
 
+  /** Takes in a request another process (or an earlier run) made: the next one keeps the gap after it too. */
+  observe(times: RequestTimes): void {
+    this.notBefore = Math.max(this.notBefore, latestArrival(times, this.options.marginMs) + this.options.intervalMs);
+  }
+
   /** Records a request: when it left (taken right before it did) and when its outcome was known. */
   record(startedAt: number, endedAt: number): void {
     if (this.current) this.notBefore = this.nextStartAt();

@@ -80,18 +80,26 @@ describe('a torn last line', () => {
     expect(entries.filter((e) => e.type === 'intent' && e.row === 2).map((e) => e.attempt)).toEqual([1]);
   }, 30_000);
 
-  it('the file truncated in the middle of its last line (an outcome): that row is unknown and never re-sent', async () => {
+  it('the file truncated in the middle of its last line (an outcome): refused as behind the outbox, recovered from it, never re-sent', async () => {
     const input = writePayroll(dir, 2);
     const first = await runCli(runArgs(input), { env });
     expect(first.code).toBe(0);
     const text = readFileSync(checkpointOf(input), 'utf8');
-    // Cut the last line (row 2's outcome) in half: the request left, its answer is lost.
+    // Cut the last line (row 2's outcome) in half: the checkpoint lost an answer the outbox kept.
     const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
     truncateSync(checkpointOf(input), lastStart + Math.floor((text.length - lastStart) / 2));
 
     const again = await runCli(runArgs(input), { env });
-    expect(again.code).toBe(3);
-    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'unknown']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/records requests for row\(s\) 2 that the checkpoint does not.*Run payout recover /);
+    expect(sandbox.ledger()).toHaveLength(2);
+
+    const recovered = await runCli(['recover', input], { env });
+    expect(recovered.code).toBe(0);
+    expect(recovered.stdout).toMatch(/Added 1 line\(s\) from the outbox .* for row\(s\) 2\./);
+    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'paid']);
+    const last = await runCli(runArgs(input), { env });
+    expect(last.code).toBe(0);
     expect(sandbox.ledger()).toHaveLength(2);
     expect(paidTimes(2)).toBe(1);
   }, 30_000);

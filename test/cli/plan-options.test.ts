@@ -65,12 +65,14 @@ describe('history and balance through the CLI', () => {
     const first = await runCli(args(writePayroll(dir, 2, 'oct.csv'), '--history-dir', historyDir), { env });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/Balance:\n +USDT_TRC20 +2\.000003 to pay, 1000000 available\n/);
-    expect(readFileSync(join(historyDir, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    const outbox = readFileSync(join(historyDir, 'outbox.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { t: string });
+    expect(outbox.filter((line) => line.t === 'intent')).toHaveLength(2);
+    expect(outbox.filter((line) => line.t === 'outcome')).toHaveLength(2);
 
     const nov = writePayroll(dir, 3, 'nov.csv');
     const refused = await runCli(args(nov, '--history-dir', historyDir), { env });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2\)\. Give --allow-repeat/);
+    expect(refused.stderr).toMatch(/2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, paid\)\. Give --allow-repeat/);
     expect(sandbox.ledger()).toHaveLength(2);
 
     // Elsewhere (the helper's own fresh state folder) there is no such history.

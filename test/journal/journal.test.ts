@@ -202,13 +202,15 @@ describe('lock', () => {
     lock.release();
   });
 
-  it('takes over a lock from before a reboot even if its pid runs now', () => {
+  it('never takes over a lock from another boot id: on a shared folder its holder may still run', () => {
     const path = join(dir, 'c.jsonl');
     const held = acquireLock(path);
     const content = JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as Record<string, unknown>;
     held.release();
-    writeFileSync(`${path}.lock`, JSON.stringify({ ...content, bootId: 'another-boot', token: 'old' }));
-    acquireLock(path).release();
+    // A pid that cannot run here: on this boot it would be proof enough, from another boot it is not.
+    writeFileSync(`${path}.lock`, JSON.stringify({ ...content, pid: 2 ** 22 + 7, bootId: 'another-boot', token: 'old' }));
+    expect(() => acquireLock(path)).toThrow(/cannot prove that process is gone .*delete the file .*c\.jsonl\.lock/);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).token).toBe('old');
   });
 });
 

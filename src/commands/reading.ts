@@ -1,0 +1,37 @@
+/**
+ * How a payroll was read: which header column gave each field that is sent, and the decimal
+ * comma. A checkpoint records it, and a resume that would read the same bytes differently (and
+ * so pay other amounts or addresses) is refused.
+ */
+import { REQUIRED_COLUMNS } from '../core/types.js';
+import { InputError } from '../core/errors.js';
+import type { JournalHeader } from '../journal/entries.js';
+import type { PayrollHeader } from '../csv/read.js';
+
+export type Reading = NonNullable<JournalHeader['reading']>;
+
+/** The reading of a payroll with `header`, as this run does it. */
+export function readingOf(header: PayrollHeader, decimalComma: boolean): Reading {
+  const name = (column: (typeof REQUIRED_COLUMNS)[number]): string => (header.columns[header.index[column]] ?? '').trim();
+  return { columns: { currency_code: name('currency_code'), to_address: name('to_address'), amount: name('amount') }, decimalComma };
+}
+
+/** Throws InputError (exit 2, nothing sent) naming the option when `now` reads differently from the checkpoint's `recorded`. */
+export function checkReading(recorded: Reading | undefined, now: Reading, checkpoint: string): void {
+  // A checkpoint of an earlier version did not record its reading: each send is checked against its earlier intent instead.
+  if (!recorded) return;
+  const differences: string[] = [];
+  for (const column of REQUIRED_COLUMNS) {
+    const was = recorded.columns[column];
+    const is = now.columns[column];
+    if (was !== is) differences.push(`${column} from the column "${was}" then, from "${is}" now`);
+  }
+  const columns = differences.length > 0 ? `--columns differs: it read ${differences.join('; ')}` : '';
+  const comma = recorded.decimalComma !== now.decimalComma ? `--decimal-comma was ${recorded.decimalComma ? 'given' : 'not given'} then and is ${now.decimalComma ? 'given' : 'not given'} now` : '';
+  const what = [columns, comma].filter(Boolean);
+  if (what.length === 0) return;
+  throw new InputError(
+    `this run reads the payroll differently from the run that made its checkpoint ${checkpoint}: ${what.join('; ')}. ` +
+      'Nothing was sent. Run it with the same options as before, so the remaining rows pay what the first rows paid',
+  );
+}

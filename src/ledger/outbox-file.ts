@@ -1,0 +1,101 @@
+/**
+ * The outbox file: read whole lines from where the last read stopped, append durably, and cut a
+ * torn last line (a write a crash cut short) before the next append. Only a holder of the send
+ * lock appends or cuts, so a part line seen without the lock is a write in progress: left alone.
+ */
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { fsyncDirectory } from '../journal/file.js';
+import { parseOutboxLine, type OutboxLine } from './outbox-lines.js';
+
+/** The file in the state directory. */
+export const OUTBOX_FILE = 'outbox.jsonl';
+
+const CHUNK = 1 << 20;
+
+export class OutboxFile {
+  /** Bytes of whole lines read so far. */
+  private offset = 0;
+  /** Lines that could not be read (damaged). */
+  unreadable = 0;
+
+  private constructor(
+    private fd: number,
+    readonly path: string,
+    readonly writable: boolean,
+  ) {}
+
+  /**
+   * Opens the outbox of `dir`; for writing, creates the folder and file (owner-only). Read-only,
+   * a missing file is an empty outbox (undefined). Throws a UsageError naming the file when it cannot.
+   */
+  static open(dir: string, writable: boolean): OutboxFile | undefined {
+    const path = join(dir, OUTBOX_FILE);
+    try {
+      if (writable) mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const fd = writable ? openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600) : openSync(path, constants.O_RDONLY);
+      if (writable) fsyncDirectory(dir);
+      return new OutboxFile(fd, path, writable);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!writable && code === 'ENOENT') return undefined;
+      throw new UsageError(
+        `cannot ${writable ? 'write' : 'read'} this machine's outbox ${path} (${code ?? (error as Error).message}); nothing was sent. ` +
+          'It records every request this machine sends, so that no payroll can pay a row twice: give --history-dir DIR to keep it elsewhere',
+        { cause: error },
+      );
+    }
+  }
+
+  /** Reads the whole lines appended since the last read, in order. Returns how many bytes lie past them (a part line). */
+  readNew(onLine: (line: OutboxLine) => void): number {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let carry = Buffer.alloc(0);
+    let position = this.offset;
+    for (;;) {
+      const read = readSync(this.fd, buffer, 0, CHUNK, position);
+      if (read === 0) break;
+      position += read;
+      const bytes = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, read)]) : buffer.subarray(0, read);
+      let start = 0;
+      let newline: number;
+      while ((newline = bytes.indexOf(0x0a, start)) !== -1) {
+        const text = bytes.toString('utf8', start, newline);
+        if (text.trim() !== '') {
+          const line = parseOutboxLine(text);
+          if (line) onLine(line);
+          else this.unreadable += 1;
+        }
+        start = newline + 1;
+      }
+      this.offset += start;
+      carry = Buffer.from(bytes.subarray(start));
+    }
+    return carry.length;
+  }
+
+  /** Holding the send lock: reads what others appended, then cuts a torn last line (its fsync never returned, so its request never left). */
+  catchUp(onLine: (line: OutboxLine) => void): void {
+    const torn = this.readNew(onLine);
+    if (torn > 0 && this.writable) {
+      ftruncateSync(this.fd, this.offset);
+      fsyncSync(this.fd);
+    }
+  }
+
+  /** Holding the send lock, after `catchUp`: appends one line and waits until it is on disk. */
+  append(line: OutboxLine): void {
+    const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    fsyncSync(this.fd);
+    // Nobody else appends while the lock is held: the file ends with this line.
+    this.offset = fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}

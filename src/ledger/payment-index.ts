@@ -1,0 +1,154 @@
+/**
+ * What the outbox says, indexed: every payment this machine sent (or may have sent) per
+ * currency, normalised address and amount, so "was this already sent from here?" is one lookup;
+ * the last request to each API, for the gap; and the checkpoint's own requests, to tell a
+ * checkpoint that is behind. Pure: lines in, answers out.
+ */
+import type { RequestTimes, ValidPayout } from '../core/types.js';
+import { normalAddress } from '../validate/duplicates.js';
+import type { OutboxIntent, OutboxLine } from './outbox-lines.js';
+
+/** Payments older than this are not compared with a new payroll. */
+export const REPEAT_WINDOW_DAYS = 45;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Where a payment stands: in flight (no outcome yet), paid, unknown, or settled as not paid. */
+export type SentState = 'in flight' | 'paid' | 'unknown' | 'not paid';
+
+/** One payment this machine sent, or may have sent. */
+export interface SentPayment {
+  api: string;
+  ckpt: string;
+  input: string;
+  /** 0 for a payment imported from the old history (it did not record rows). */
+  row: number;
+  attempt: number;
+  at: number;
+  currency: string;
+  address: string;
+  amount: string;
+  state: SentState;
+}
+
+/** The key two payments share when they pay the same amount of the same currency to the same recipient. */
+export function paymentKey(currency: string, address: string, amount: string): string {
+  return `${currency}\u0000${normalAddress(address)}\u0000${amount}`;
+}
+
+export class PaymentIndex {
+  private readonly byKey = new Map<string, SentPayment[]>();
+  private readonly byAttempt = new Map<string, SentPayment>();
+  private readonly last = new Map<string, RequestTimes>();
+  /** The checkpoint's own lines, in order (for the behind check and recover). */
+  readonly ownLines: OutboxLine[] = [];
+  private readonly ownLatest = new Map<number, SentPayment>();
+  private readonly since: number;
+
+  constructor(
+    /** The checkpoint this run resumes: its requests are its own, not repeats. */
+    public own: string | undefined,
+    now: number,
+  ) {
+    this.since = now - REPEAT_WINDOW_DAYS * DAY_MS;
+  }
+
+  /** Folds one outbox line in. */
+  apply(line: OutboxLine): void {
+    switch (line.t) {
+      case 'intent': {
+        this.last.set(line.api, { intentAt: line.at });
+        const isOwn = line.ckpt === this.own;
+        if (isOwn) this.ownLines.push(line);
+        if (!isOwn && line.at < this.since) return;
+        const sent = sentOf(line);
+        this.add(sent);
+        this.byAttempt.set(attemptKey(line.ckpt, line.row, line.attempt), sent);
+        if (isOwn) this.ownLatest.set(line.row, sent);
+        return;
+      }
+      case 'outcome': {
+        const sent = this.byAttempt.get(attemptKey(line.ckpt, line.row, line.attempt));
+        this.last.set(line.api, { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt });
+        if (line.ckpt === this.own) this.ownLines.push(line);
+        if (!sent) return;
+        const kind = line.outcome.kind;
+        sent.state = kind === 'accepted' ? 'paid' : kind === 'unknown' ? 'unknown' : 'not paid';
+        return;
+      }
+      case 'request':
+        this.last.set(line.api, {
+          intentAt: line.at,
+          ...(line.startedAt !== undefined && { startedAt: line.startedAt }),
+          ...(line.endedAt !== undefined && { endedAt: line.endedAt }),
+        });
+        return;
+      case 'resolve': {
+        if (line.ckpt === this.own) this.ownLines.push(line);
+        const sent = this.byAttempt.get(attemptKey(line.ckpt, line.row, line.attempt));
+        if (sent) sent.state = line.invoiceId ? 'paid' : 'not paid';
+        return;
+      }
+    }
+  }
+
+  /** A payment imported from the old history (paid, or unknown when it had no id). */
+  addLegacy(sent: SentPayment): void {
+    if (sent.ckpt === this.own || sent.at < this.since) return;
+    this.add(sent);
+  }
+
+  /** Seeds the last request to an API from the old per-API clock file. */
+  seedLast(api: string, times: RequestTimes): void {
+    if (!this.last.has(api)) this.last.set(api, times);
+  }
+
+  /**
+   * The earliest payment of the same currency, address and amount through `api`, from another
+   * checkpoint, in the window, that may have paid (in flight, paid or unknown); else undefined.
+   */
+  repeatOf(api: string, payout: ValidPayout): SentPayment | undefined {
+    const found = this.byKey.get(paymentKey(payout.currencyCode, payout.toAddress, payout.amount));
+    return found?.find((sent) => sent.api === api && sent.ckpt !== this.own && sent.state !== 'not paid' && sent.at >= this.since);
+  }
+
+  /** The latest request of this checkpoint's row, as the outbox knows it. */
+  ownLatestOf(row: number): SentPayment | undefined {
+    return this.ownLatest.get(row);
+  }
+
+  /** The last request to `api` known here. */
+  lastRequest(api: string): RequestTimes | undefined {
+    return this.last.get(api);
+  }
+
+  /** True when no payment is known (the per-row lookups can be skipped). */
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
+
+  private add(sent: SentPayment): void {
+    const key = paymentKey(sent.currency, sent.address, sent.amount);
+    const list = this.byKey.get(key);
+    if (list) list.push(sent);
+    else this.byKey.set(key, [sent]);
+  }
+}
+
+function attemptKey(ckpt: string, row: number, attempt: number): string {
+  return `${ckpt}\u0000${row}\u0000${attempt}`;
+}
+
+function sentOf(line: OutboxIntent): SentPayment {
+  return {
+    api: line.api,
+    ckpt: line.ckpt,
+    input: line.input,
+    row: line.row,
+    attempt: line.attempt,
+    at: line.at,
+    currency: line.currency,
+    address: line.address,
+    amount: line.amount,
+    state: 'in flight',
+  };
+}
