@@ -209,6 +209,53 @@ async function benchSchedule(input, marginMs, startSandbox) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Two payrolls paying at once (issue 11): they take turns under the machine's send lock
+
+const TWO = { rows: 6, intervalMs: 1000, latencyMs: [20, 150] };
+
+async function benchTwoAtOnce(dir, startSandbox) {
+  const apiKey = randomBytes(16).toString('hex');
+  const sandbox = await startSandbox({ intervalMs: TWO.intervalMs, latencyMs: TWO.latencyMs, apiKey });
+  const state = mkdtempSync(join(tmpdir(), 'payout-bench-two-'));
+  try {
+    const inputs = [7, 8].map((whole) => {
+      const path = join(dir, `two-${whole}.csv`);
+      const lines = ['currency_code,to_address,amount'];
+      for (let i = 1; i <= TWO.rows; i++) lines.push(`USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,${whole}.${String(i).padStart(6, '0')}`);
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      return path;
+    });
+    const startedAt = Date.now();
+    const statuses = await Promise.all(
+      inputs.map((input) => {
+        const child = spawn(process.execPath, [CLI, 'run', input, '--base-url', sandbox.url, '--interval', String(TWO.intervalMs), '--yes'], {
+          env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey, PAYOUT_STATE_DIR: state }),
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (c) => (stderr += c));
+        return new Promise((resolve, reject) => {
+          child.once('error', reject);
+          child.once('close', (code) => resolve({ code, stderr }));
+        });
+      }),
+    );
+    const wallMs = Date.now() - startedAt;
+    for (const { code, stderr } of statuses) if (code !== 0) throw new Error(`a run of two at once exited ${code}:\n${stderr.slice(-2000)}`);
+    const creates = sandbox.ledger();
+    if (creates.length !== 2 * TWO.rows || creates.some((e) => e.response !== 'accepted')) {
+      throw new Error(`two at once: the sandbox saw ${creates.length} requests (${creates.map((e) => e.response).join(', ')}), expected ${2 * TWO.rows} accepted`);
+    }
+    const arrivals = [...creates.map((e) => e.arrivedAt), ...sandbox.balanceLedger().map((e) => e.arrivedAt)].sort((a, b) => a - b);
+    const gaps = arrivals.slice(1).map((a, i) => a - arrivals[i]);
+    return { requests: arrivals.length, minGapMs: Math.min(...gaps), beyondMs: mean(gaps) - TWO.intervalMs, wallMs };
+  } finally {
+    await sandbox.close();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Start-up, validation, dry run
 
 function benchStartup() {
@@ -288,13 +335,16 @@ async function startResume(inputs, sandbox, apiKey, extraNodeArgs = []) {
     if (join(inputs.resumeDir, name) !== inputs.pristine) rmSync(join(inputs.resumeDir, name), { recursive: true, force: true });
   }
   copyFileSync(inputs.pristine, checkpoint);
+  // And a state directory of its own: the outbox remembers the last run's payout, and the
+  // pristine checkpoint, restored, would be refused as behind it (as a restored backup is).
+  const state = join(inputs.resumeDir, 'state');
   const before = sandbox.ledger().length;
   const balancesBefore = sandbox.balanceLedger().length;
   const startedAt = Date.now();
   const child = spawn(
     process.execPath,
     [...extraNodeArgs, CLI, 'run', inputs.paths.big, '--checkpoint', checkpoint, '--out', out, '--base-url', sandbox.url, '--interval', String(SCHEDULE.intervalMs), '--yes'],
-    { env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey }), stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey, PAYOUT_STATE_DIR: state }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = [];
   let firstOutputAt;
@@ -453,6 +503,11 @@ function buildTable(m) {
   );
   line('↳ same, answers slower than the margin (margin fully used)', '', `${s.worstOverheadPct.toFixed(2)} %`);
 
+  const t = m.two;
+  section(`Two payrolls paying at once: ${TWO.rows} rows each, one state directory, interval ${fmtInt(TWO.intervalMs)} ms, sandbox latency ${TWO.latencyMs.join('-')} ms`);
+  line(`smallest gap between any two of the ${t.requests} arrivals (payouts and balance queries of both)`, `≥ ${fmtInt(TWO.intervalMs)} ms`, `${fmtInt(t.minGapMs)} ms`, t.minGapMs >= TWO.intervalMs ? 'PASS' : 'MISS');
+  line('mean gap beyond the interval · wall time of both', '', `${t.beyondMs.toFixed(1)} ms · ${fmtMs(t.wallMs)}`);
+
   const d = m.dry;
   section(`Dry run at scale: ${fmtInt(BIG_ROWS)} unique checksummed rows (${(m.bigBytes / 1e6).toFixed(1)} MB, ⅔ EIP-55 EVM, ⅓ Tron)`);
   line('`payout run big.csv --dry-run`, median', '', `${fmtMs(d.dryMs)} (runs: ${d.dryAll.map(fmtMs).join(', ')})`);
@@ -535,6 +590,8 @@ async function main() {
 
     say(`schedule: ${SCHEDULE.rows} rows at ${SCHEDULE.intervalMs} ms (~${Math.round(((SCHEDULE.rows - 1) * SCHEDULE.intervalMs) / 1000)} s)…`);
     const schedule = await benchSchedule(inputs.paths.small, marginMs, startSandbox);
+    say(`two payrolls at once: 2×${TWO.rows} rows at ${TWO.intervalMs} ms (~${Math.round((2 * TWO.rows * TWO.intervalMs) / 1000)} s)…`);
+    const two = await benchTwoAtOnce(scratch, startSandbox);
     say('start-up…');
     const startup = benchStartup();
     say('validation cost…');
@@ -544,7 +601,7 @@ async function main() {
     say(`resume to first request, ${RESUME_RUNS} runs…`);
     const resume = await benchResume(inputs, startSandbox);
 
-    const measured = { schedule, startup, validation, dry, resume, bigBytes: inputs.digests[inputs.paths.big].bytes };
+    const measured = { schedule, two, startup, validation, dry, resume, bigBytes: inputs.digests[inputs.paths.big].bytes };
     const rows = buildTable(measured);
     const benchMs = performance.now() - began;
     const header = [
