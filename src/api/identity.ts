@@ -17,6 +17,14 @@ export function apiIdentity(url: string, secrets: readonly string[] = []): strin
   } catch {
     text = '(not a URL)';
   }
-  for (const secret of secrets.filter((s) => s.length >= 4)) text = text.split(secret).join('[redacted]');
+  for (const secret of secrets.filter((s) => s.length >= 4)) {
+    // As the URL parser may have written it: escaped, and with the host in small letters.
+    const forms = [...new Set([secret, encodeURI(secret), encodeURIComponent(secret)])].sort((a, b) => b.length - a.length);
+    text = text.replace(new RegExp(forms.map(escapeRegExp).join('|'), 'gi'), '[redacted]');
+  }
   return text;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

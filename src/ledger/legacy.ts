@@ -78,7 +78,9 @@ function parseEntry(line: string): LegacyEntry | undefined {
 function readClock(dir: string, api: string): RequestTimes | undefined {
   try {
     const parsed = JSON.parse(readFileSync(join(dir, CLOCK_FILE), 'utf8')) as { v?: number; requests?: Record<string, RequestTimes> };
-    const times = parsed.v === 1 ? parsed.requests?.[api] : undefined;
+    if (parsed.v !== 1 || !parsed.requests) return undefined;
+    // Keyed by the URL as that version spelled it (a path kept its trailing slash): compared as identities.
+    const times = Object.entries(parsed.requests).find(([url]) => apiIdentity(url) === api)?.[1];
     return times && typeof times.intentAt === 'number' ? times : undefined;
   } catch {
     return undefined;
