@@ -21,3 +21,39 @@ export function parseMsRange(name: string, value: unknown): [number, number] {
   }
   return [low ?? 0, high ?? 0];
 }
+
+/** The on/off options of every command. */
+export const SWITCHES = [
+  'dry-run',
+  'yes',
+  'sandbox',
+  'skip-invalid',
+  'retry-failed',
+  'allow-duplicates',
+  'decimal-comma',
+  'allow-repeat',
+  'balance-check',
+  'verbose',
+  'json',
+  'not-paid',
+] as const;
+
+/**
+ * Refuses what the parser would read silently as something else: a switch given a value other
+ * than true or false (`--dry-run=1` would otherwise be read as "off", and a dry run would pay),
+ * and words after `--` (`run p.csv -- --dry-run` would pay, ignoring them).
+ */
+export function checkSwitches(argv: readonly string[]): void {
+  for (const token of argv) {
+    if (token === '--') {
+      throw new UsageError('payout takes nothing after `--`: give every option before it (a file whose name starts with - can be written ./-name)');
+    }
+    const match = /^--(?:no-)?([a-zA-Z-]+)=(.*)$/s.exec(token);
+    // The parser also takes a camel-case spelling (--dryRun).
+    const name = match?.[1]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (!match || !name || !(SWITCHES as readonly string[]).includes(name)) continue;
+    if (!/^(true|false)$/.test(match[2] ?? '')) {
+      throw new UsageError(`--${name} is on or off: give --${name} or --no-${name} (or =true, =false), not \`${token}\``);
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { EXIT, ExitError, UsageError } from '../core/errors.js';
 import type { CommandDeps, RunOptions } from '../commands/options.js';
 import { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 import type { Logger, LoggerOptions } from '../log.js';
-import { parseMs, parseMsRange } from './args.js';
+import { checkSwitches, parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
 
 
@@ -132,6 +132,7 @@ type DepsFactory = (logger: Logger, terminal?: { statusLine?: TerminalStatusLine
 
 async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> {
   let result: Promise<number> | undefined;
+  checkSwitches(argv);
   const parser = yargs(argv)
     .scriptName('payout')
     .usage('$0 <command> [options]\n\nPays a crypto payroll CSV through the CryptoCloud withdrawal API, one request per interval, resumable, never twice.')

@@ -15,6 +15,33 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
 
 describe('payout run', () => {
+  it.each([['--dry-run=1'], ['--dry-run=yes'], ['--dryRun=on'], ['--sandbox=1'], ['--no-dry-run=0']])(
+    '%s is refused (exit 2), never read as "off": a dry run that pays',
+    async (flag) => {
+      const input = writePayroll(dir, 1);
+      const result = await runCli(['run', input, flag, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/is on or off: give --(dry-run|sandbox) or --no-/);
+      expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
+      noStack(result.stderr);
+    },
+  );
+
+  it('refuses options after `--` (they would be ignored: `-- --dry-run` would pay)', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes', '--', '--dry-run'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/payout takes nothing after `--`/);
+    expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
+  });
+
+  it('takes --dry-run=true as the switch it names', async () => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(['run', input, '--dry-run=true']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Dry run: nothing was sent/);
+  });
+
   it('dry run: exit 0 when every row is valid, with the output CSV and no checkpoint', async () => {
     const input = writePayroll(dir, 3);
     const result = await runCli(['run', input, '--dry-run']);
