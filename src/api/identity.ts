@@ -3,6 +3,8 @@
  * spellings of one API (`https://h/api/` and `https://h/api`) share one clock and one outbox.
  */
 
+import { isLoopbackHost } from '../core/api-vocabulary.js';
+
 /**
  * A base URL fit for a record: origin and path without trailing slashes; no user, password,
  * query or fragment (a key pasted into the URL by mistake must not end up in a file), and any
@@ -12,6 +14,9 @@ export function apiIdentity(url: string, secrets: readonly string[] = []): strin
   let text: string;
   try {
     const parsed = new URL(url);
+    // One spelling of one host: no trailing dot, and every loopback name is 127.0.0.1.
+    const host = parsed.hostname.replace(/\.$/, '');
+    parsed.hostname = isLoopbackHost(host) ? '127.0.0.1' : host;
     // `origin` leaves out the user and password; the path stays, the query and fragment do not.
     text = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
   } catch {
@@ -27,4 +32,14 @@ export function apiIdentity(url: string, secrets: readonly string[] = []): strin
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * What shares one history of payments and one gap: a loopback API (an emulator) is its own, and
+ * every other API is one, since the same service can be reached under many names (a host name,
+ * its address, a CNAME) that no spelling rule can tell apart. Paying two real APIs at once only
+ * costs some waiting; treating one API as two could pay twice.
+ */
+export function apiScope(identity: string): string {
+  return /^https?:\/\/127\.0\.0\.1(:\d+)?(\/|$)/.test(identity) ? identity : 'remote';
 }

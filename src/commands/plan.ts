@@ -246,23 +246,45 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
  */
 function openJournal({ paths, loaded, summary, deps, options }: PlanInput): { writer: JournalWriter; state: JournalState } {
   const old = loaded?.state;
-  if (loaded && old && old.header.input.sha256 === summary.sha256) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), state: old };
+  const reading = readingOf(summary.header, options.decimalComma);
+  const api = checkpointApiOf(options);
+  const differs = old ? unboundDifference(old, summary.sha256, reading, api) : undefined;
+  if (loaded && old && !differs) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), state: old };
   const header: JournalHeader = {
     type: 'header',
     version: JOURNAL_VERSION,
     input: { sha256: summary.sha256, bytes: summary.bytes, name: basename(paths.input) },
     createdAt: new Date().toISOString(),
     id: randomBytes(12).toString('hex'),
-    reading: readingOf(summary.header, options.decimalComma),
+    reading,
+    api,
   };
   if (!old) return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
-  // Pass 1 refuses a changed input whose checkpoint recorded an intent; this is a second guard.
+  // Pass 1 refuses a changed input, reading or API once the checkpoint recorded an intent; this is a second guard.
   if (old.rows.size > 0) throw new InputError(mismatchMessage(paths.input));
   const carried: JournalEntry[] = old.lastRequest ? [requestEntryOf(old.lastRequest)] : [];
-  deps.print(`The checkpoint ${paths.checkpoint} was made from another version of this file and nothing was ever sent with it: replaced.`);
+  deps.print(`The checkpoint ${paths.checkpoint} was made ${differs ?? ''} and nothing was ever sent with it: replaced.`);
   const state = emptyState(header);
   carried.forEach((entry) => applyEntry(state, entry, 0));
   return { writer: JournalWriter.replace(paths.checkpoint, header, carried), state };
+}
+
+/** The API a checkpoint records: "sandbox" for the in-process emulator, else the API's identity. */
+export function checkpointApiOf(options: Pick<RunOptions, 'baseUrl' | 'apiKey' | 'sandbox'>): string {
+  return options.sandbox ? 'sandbox' : apiOf(options);
+}
+
+/**
+ * How a checkpoint differs from this run's input, reading or API, worded for the operator; undefined
+ * when it is this run's own. Only asked where the checkpoint may be replaced: one that recorded an
+ * intent is never replaced (pass 1 refuses the run first).
+ */
+function unboundDifference(old: JournalState, sha256: string, reading: ReturnType<typeof readingOf>, api: string): string | undefined {
+  const { header } = old;
+  if (header.input.sha256 !== sha256) return 'from another version of this file';
+  if (header.reading && JSON.stringify(header.reading) !== JSON.stringify(reading)) return 'reading the file otherwise (--columns, --decimal-comma)';
+  if (header.api && header.api !== api) return `for another API (${header.api})`;
+  return undefined;
 }
 
 function requestEntryOf(last: LastRequest): RequestEntry {

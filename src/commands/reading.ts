@@ -1,7 +1,8 @@
 /**
- * How a payroll was read: which header column gave each field that is sent, and the decimal
- * comma. A checkpoint records it, and a resume that would read the same bytes differently (and
- * so pay other amounts or addresses) is refused.
+ * What a checkpoint is bound to besides the input's bytes. How the payroll was read: which header
+ * column gave each field that is sent, and the decimal comma; a resume that would read the same
+ * bytes differently (and so pay other amounts or addresses) is refused. And the API it paid
+ * through: a row paid in a sandbox rehearsal is not paid at the real API.
  */
 import { REQUIRED_COLUMNS } from '../core/types.js';
 import { InputError } from '../core/errors.js';
@@ -33,5 +34,15 @@ export function checkReading(recorded: Reading | undefined, now: Reading, checkp
   throw new InputError(
     `this run reads the payroll differently from the run that made its checkpoint ${checkpoint}: ${what.join('; ')}. ` +
       'Nothing was sent. Run it with the same options as before, so the remaining rows pay what the first rows paid',
+  );
+}
+
+/** Throws InputError (exit 2, nothing sent) when the checkpoint's rows were sent to another API than this run's. */
+export function checkApi(recorded: string | undefined, now: string, checkpoint: string): void {
+  // A checkpoint of an earlier version did not record its API.
+  if (recorded === undefined || recorded === now) return;
+  throw new InputError(
+    `the checkpoint ${checkpoint} records requests to ${recorded}, and this run would pay through ${now}: its paid rows were paid there only. ` +
+      'Nothing was sent. Give the same --base-url (or --sandbox) to carry on there, or --checkpoint and --out of their own to pay this file through the other API',
   );
 }

@@ -11,7 +11,7 @@ import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
 import type { Connect } from './connection.js';
-import { PlanFacts, preparePlan, reportDryRunChecks } from './plan.js';
+import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from './plan.js';
 import { estimateMs, formatDuration, formatTotals, shortAddress } from './format.js';
 import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
@@ -30,7 +30,7 @@ import {
 import { openChosenRows } from './segmented-scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
-import { checkReading, readingOf } from './reading.js';
+import { checkApi, checkReading, readingOf } from './reading.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 import { OutputOwner } from './output-owner.js';
@@ -106,11 +106,16 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
     const state = boundState(loaded?.state);
     return { state, facts: await PlanFacts.open(options, loaded?.state) };
   });
-  try {
-    refuseIfBehind(facts, state, paths);
-  } catch (error) {
-    deps.logger.warn(`A real run would refuse this: ${(error as Error).message}.`);
-  }
+  let bindingRefused = false;
+  const warnIfRefused = (check: () => void): void => {
+    try {
+      check();
+    } catch (error) {
+      bindingRefused = true;
+      deps.logger.warn(`A real run would refuse this: ${(error as Error).message}.`);
+    }
+  };
+  warnIfRefused(() => refuseIfBehind(facts, state, paths));
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
@@ -124,14 +129,18 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
     },
   );
   printScan(deps, summary, paths);
-  if (state) deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
-  const refused = reportDryRunChecks(options, deps, facts, summary);
+  if (state) {
+    deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
+    warnIfRefused(() => checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint));
+    warnIfRefused(() => checkApi(state.header.api, checkpointApiOf(options), paths.checkpoint));
+  }
+  const refused = reportDryRunChecks(options, deps, facts, summary) || bindingRefused;
   deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
   deps.print(`Dry run: nothing was sent. Output: ${paths.out}`);
   deps.print(`Manifest: ${paths.manifest}`);
   facts.close();
   const done = finish(counts, paths, 0);
-  // Caps, control totals and repeats that would refuse a real run make the dry run exit 1.
+  // Caps, control totals, repeats and a checkpoint that would refuse a real run make the dry run exit 1.
   return refused && done.exitCode === EXIT.ok ? { ...done, exitCode: EXIT.someFailed } : done;
 }
 
@@ -181,7 +190,10 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
       throw state ? withUnsettledRows(error, state) : error;
     });
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
-    if (state) checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint);
+    if (state) {
+      checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint);
+      checkApi(state.header.api, checkpointApiOf(options), paths.checkpoint);
+    }
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
       throw new ExitError(
@@ -263,6 +275,8 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
  * that lied about fsync) is refused: sending from it could pay a row twice.
  */
 function refuseIfBehind(facts: PlanFacts, state: JournalState | undefined, paths: RunPaths): void {
+  const damage = facts.ledger?.damage();
+  if (damage) throw new InputError(damage);
   const rows = state && facts.ledger ? facts.ledger.behind(state) : [];
   if (rows.length === 0) return;
   const shown = rows.slice(0, 10).join(', ') + (rows.length > 10 ? ', …' : '');

@@ -34,6 +34,8 @@ export const headerSchema = z.object({
       decimalComma: z.boolean(),
     })
     .optional(),
+  /** The API its requests go to (its identity, or "sandbox" for the in-process emulator): its paid rows were paid there only. */
+  api: z.string().optional(),
 });
 
 /** The id a checkpoint's requests carry in the outbox; a checkpoint without one is named by its input and creation time. */

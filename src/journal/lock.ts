@@ -1,12 +1,12 @@
 /**
  * One process per checkpoint (and, in the state directory, one sender at a time): a lock file,
  * created exclusively. A lock left by a process that died (kill -9) is taken over only when its
- * holder is proven gone: same host, same boot, and its pid no longer runs. A lock from another
+ * holder is proven gone: same host, same boot, same pid namespace, and its pid no longer runs. A lock from another
  * boot id is not proof: on a shared or network filesystem a host of the same name may still run
  * its holder. The operator, who can tell, deletes such a file.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, linkSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { constants, linkSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
@@ -17,6 +17,8 @@ export interface LockOwner {
   host: string;
   bootId: string;
   token: string;
+  /** The pid namespace it ran in (a container's pids are not ours to probe); absent in older locks. */
+  pidNs?: string;
 }
 
 /** Holds the lock until `release`. */
@@ -58,7 +60,8 @@ export function howToFree(owner: LockOwner, lockPath: string): string {
  * else `{owner}`, the holder that may still run (undefined when it could not be decided: contention).
  */
 export function tryLockFile(lockPath: string): CheckpointLock | { owner: LockOwner | undefined } {
-  const me: LockOwner = { pid: process.pid, host: hostname(), bootId: readBootId(), token: randomBytes(8).toString('hex') };
+  const pidNs = readPidNamespace();
+  const me: LockOwner = { pid: process.pid, host: hostname(), bootId: readBootId(), token: randomBytes(8).toString('hex'), ...(pidNs && { pidNs }) };
   const taken = takeLock(lockPath, me, 0);
   if (taken === true) {
     // The lock's directory entry is made durable like the journal's (a lock lost to a power cut
@@ -139,9 +142,12 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   }
   try {
     writeSync(fd, JSON.stringify(me));
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    unlinkIfThere(temp);
+    throw new InputError(`cannot create the lock ${lockPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
+  closeSync(fd);
   try {
     linkSync(temp, lockPath);
     return true;
@@ -175,6 +181,8 @@ function isAlive(owner: LockOwner, me: LockOwner): boolean {
   // Another machine, or another boot (or a machine of the same name sharing the folder): we
   // cannot tell, so assume it runs.
   if (owner.host !== me.host || owner.bootId !== me.bootId) return true;
+  // Another pid namespace (a container sharing the folder under the same host name): its pid means nothing here.
+  if (owner.pidNs !== undefined && owner.pidNs !== me.pidNs) return true;
   try {
     process.kill(owner.pid, 0);
     return true;
@@ -208,6 +216,20 @@ function syncDirectory(path: string): void {
   } catch (error) {
     if (!['EINVAL', 'ENOTSUP', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
   }
+}
+
+let pidNamespace: string | undefined | null = null;
+
+/** This process's pid namespace ("pid:[4026531836]"), read once; undefined where /proc does not tell. */
+function readPidNamespace(): string | undefined {
+  if (pidNamespace === null) {
+    try {
+      pidNamespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      pidNamespace = undefined;
+    }
+  }
+  return pidNamespace;
 }
 
 let bootId: string | undefined;

@@ -56,6 +56,20 @@ export class ApiLedger {
     return new ApiLedger(dir, api, index, file, legacy.unreadable);
   }
 
+  /**
+   * Why no request may be sent with this outbox, or undefined: it holds lines that cannot be read
+   * (damaged by hand or by a disk), and any of them may record a payment that a run would repeat.
+   */
+  damage(): string | undefined {
+    const file = this.file;
+    if (!file || file.unreadable === 0) return undefined;
+    const where = file.unreadableLines.join(', ') + (file.unreadable > file.unreadableLines.length ? ', …' : '');
+    return (
+      `this machine's outbox ${file.path} has ${file.unreadable} line(s) that cannot be read (line ${where}): any of them may record a payment, ` +
+      'so no row is sent while they are there. Nothing was sent. Look at them, and repair or remove them (keep a copy) once the dashboard tells you what they were'
+    );
+  }
+
   /** The outbox's path. */
   get path(): string {
     return join(this.dir, 'outbox.jsonl');

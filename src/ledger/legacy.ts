@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestTimes } from '../core/types.js';
-import { apiIdentity } from '../api/identity.js';
+import { apiIdentity, apiScope } from '../api/identity.js';
 import type { PaymentIndex } from './payment-index.js';
 
 const HISTORY_FILE = 'history.jsonl';
@@ -42,7 +42,7 @@ export function importLegacy(dir: string, api: string, index: PaymentIndex): { u
       unreadable += 1;
       continue;
     }
-    if (apiIdentity(entry.baseUrl) !== api) continue;
+    if (apiScope(apiIdentity(entry.baseUrl)) !== apiScope(api)) continue;
     index.addLegacy({
       api,
       // The same id a checkpoint of that version has (see checkpointIdOf): its own payments stay its own.
@@ -80,7 +80,7 @@ function readClock(dir: string, api: string): RequestTimes | undefined {
     const parsed = JSON.parse(readFileSync(join(dir, CLOCK_FILE), 'utf8')) as { v?: number; requests?: Record<string, RequestTimes> };
     if (parsed.v !== 1 || !parsed.requests) return undefined;
     // Keyed by the URL as that version spelled it (a path kept its trailing slash): compared as identities.
-    const times = Object.entries(parsed.requests).find(([url]) => apiIdentity(url) === api)?.[1];
+    const times = Object.entries(parsed.requests).find(([url]) => apiScope(apiIdentity(url)) === apiScope(api))?.[1];
     return times && typeof times.intentAt === 'number' ? times : undefined;
   } catch {
     return undefined;

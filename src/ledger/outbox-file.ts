@@ -3,7 +3,7 @@
  * torn last line (a write a crash cut short) before the next append. Only a holder of the send
  * lock appends or cuts, so a part line seen without the lock is a write in progress: left alone.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { fsyncDirectory } from '../journal/file.js';
@@ -19,6 +19,10 @@ export class OutboxFile {
   private offset = 0;
   /** Lines that could not be read (damaged). */
   unreadable = 0;
+  /** The first of them, by line number from 1. */
+  readonly unreadableLines: number[] = [];
+  /** Whole lines read so far. */
+  private lines = 0;
 
   private constructor(
     private fd: number,
@@ -62,10 +66,11 @@ export class OutboxFile {
       let newline: number;
       while ((newline = bytes.indexOf(0x0a, start)) !== -1) {
         const text = bytes.toString('utf8', start, newline);
+        this.lines += 1;
         if (text.trim() !== '') {
           const line = parseOutboxLine(text);
           if (line) onLine(line);
-          else this.unreadable += 1;
+          else this.countUnreadable();
         }
         start = newline + 1;
       }
@@ -75,8 +80,34 @@ export class OutboxFile {
     return carry.length;
   }
 
+  /**
+   * Throws when the file at the path is no longer the one open here (deleted, moved, replaced
+   * during the run): what this process appends would reach no other process, and what they
+   * append would not reach this one.
+   */
+  private checkInPlace(): void {
+    const open = fstatSync(this.fd);
+    let there: Stats | undefined;
+    try {
+      there = statSync(this.path);
+    } catch {
+      there = undefined;
+    }
+    if (there && there.ino === open.ino && there.dev === open.dev) return;
+    throw new UsageError(
+      `this machine's outbox ${this.path} was ${there ? 'replaced' : 'deleted or moved'} while this run used it: other payout commands could no longer see this run's payments, nor it theirs. ` +
+        'No more rows are sent. The checkpoint holds this run\'s requests; put the outbox back if you have it, then run the same command again',
+    );
+  }
+
+  private countUnreadable(): void {
+    this.unreadable += 1;
+    if (this.unreadableLines.length < 10) this.unreadableLines.push(this.lines);
+  }
+
   /** Holding the send lock: reads what others appended, then cuts a torn last line (its fsync never returned, so its request never left). */
   catchUp(onLine: (line: OutboxLine) => void): void {
+    this.checkInPlace();
     const torn = this.readNew(onLine);
     if (torn > 0 && this.writable) {
       ftruncateSync(this.fd, this.offset);

@@ -4,6 +4,7 @@
  * the last request to each API, for the gap; and the checkpoint's own requests, to tell a
  * checkpoint that is behind. Pure: lines in, answers out.
  */
+import { apiScope } from '../api/identity.js';
 import type { RequestTimes, ValidPayout } from '../core/types.js';
 import { normalAddress } from '../validate/duplicates.js';
 import type { OutboxIntent, OutboxLine } from './outbox-lines.js';
@@ -56,7 +57,7 @@ export class PaymentIndex {
   apply(line: OutboxLine): void {
     switch (line.t) {
       case 'intent': {
-        this.last.set(line.api, { intentAt: line.at });
+        this.last.set(apiScope(line.api), { intentAt: line.at });
         const isOwn = line.ckpt === this.own;
         if (isOwn) this.ownLines.push(line);
         if (!isOwn && line.at < this.since) return;
@@ -68,7 +69,7 @@ export class PaymentIndex {
       }
       case 'outcome': {
         const sent = this.byAttempt.get(attemptKey(line.ckpt, line.row, line.attempt));
-        this.last.set(line.api, { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt });
+        this.last.set(apiScope(line.api), { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt });
         if (line.ckpt === this.own) this.ownLines.push(line);
         if (!sent) return;
         const kind = line.outcome.kind;
@@ -76,7 +77,7 @@ export class PaymentIndex {
         return;
       }
       case 'request':
-        this.last.set(line.api, {
+        this.last.set(apiScope(line.api), {
           intentAt: line.at,
           ...(line.startedAt !== undefined && { startedAt: line.startedAt }),
           ...(line.endedAt !== undefined && { endedAt: line.endedAt }),
@@ -99,16 +100,18 @@ export class PaymentIndex {
 
   /** Seeds the last request to an API from the old per-API clock file. */
   seedLast(api: string, times: RequestTimes): void {
-    if (!this.last.has(api)) this.last.set(api, times);
+    if (!this.last.has(apiScope(api))) this.last.set(apiScope(api), times);
   }
 
   /**
-   * The earliest payment of the same currency, address and amount through `api`, from another
+   * The earliest payment of the same currency, address and amount through `api` (any API but a
+   * loopback one: see apiScope), from another
    * checkpoint, in the window, that may have paid (in flight, paid or unknown); else undefined.
    */
   repeatOf(api: string, payout: ValidPayout): SentPayment | undefined {
     const found = this.byKey.get(paymentKey(payout.currencyCode, payout.toAddress, payout.amount));
-    return found?.find((sent) => sent.api === api && sent.ckpt !== this.own && sent.state !== 'not paid' && sent.at >= this.since);
+    const scope = apiScope(api);
+    return found?.find((sent) => apiScope(sent.api) === scope && sent.ckpt !== this.own && sent.state !== 'not paid' && sent.at >= this.since);
   }
 
   /** The latest request of this checkpoint's row, as the outbox knows it. */
@@ -118,7 +121,7 @@ export class PaymentIndex {
 
   /** The last request to `api` known here. */
   lastRequest(api: string): RequestTimes | undefined {
-    return this.last.get(api);
+    return this.last.get(apiScope(api));
   }
 
   /** True when no payment is known (the per-row lookups can be skipped). */

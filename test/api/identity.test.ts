@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { apiIdentity } from '../../src/api/identity.js';
+import { apiIdentity, apiScope } from '../../src/api/identity.js';
 
 describe('apiIdentity', () => {
   it.each([
@@ -66,5 +66,22 @@ describe('a secret the URL parser rewrote', () => {
     expect(identity).toContain('[redacted]');
     expect(identity.toLowerCase()).not.toContain(secret.toLowerCase());
     expect(identity.toLowerCase()).not.toContain(encodeURIComponent(secret).toLowerCase());
+  });
+});
+
+describe('one identity for one API', () => {
+  it.each([
+    ['localhost', 'http://localhost:8080/', 'http://127.0.0.1:8080'],
+    ['another loopback address', 'http://127.1.2.3:8080', 'http://127.0.0.1:8080'],
+    ['the IPv6 loopback', 'http://[::1]:8080/x/', 'http://127.0.0.1:8080/x'],
+    ['a trailing dot', 'https://api.cryptocloud.plus./', 'https://api.cryptocloud.plus'],
+  ])('%s', (_name, url, identity) => {
+    expect(apiIdentity(url)).toBe(identity);
+  });
+
+  it('scopes every non-loopback API together, and each loopback one apart', () => {
+    expect(apiScope('https://api.cryptocloud.plus')).toBe(apiScope('https://203.0.113.7/v2'));
+    expect(apiScope('http://127.0.0.1:8080')).not.toBe(apiScope('http://127.0.0.1:8081'));
+    expect(apiScope('http://127.0.0.1:8080')).not.toBe(apiScope('https://api.cryptocloud.plus'));
   });
 });

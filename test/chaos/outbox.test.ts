@@ -157,6 +157,9 @@ describe('3. a checkpoint restored from a backup', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/the checkpoint .*payroll\.checkpoint\.jsonl holds less than this machine sent with it: .*records requests for row\(s\) [\d, ]*4 that the checkpoint does not/);
     expect(refused.stderr).toMatch(/Nothing was sent\. Run payout recover .*payroll\.csv to bring it up to date/);
+    const dry = await payout(['run', input, '--dry-run', '--base-url', sandbox?.url ?? '']);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toMatch(/A real run would refuse this: the checkpoint .* holds less than this machine sent with it/);
 
     const recovered = await payout(['recover', input, '--history-dir', state]);
     expect(recovered.code).toBe(0);
@@ -284,5 +287,59 @@ describe('7. a lock left from another boot', () => {
     expect(refused.stderr).toMatch(/holds this machine's send lock .*outbox\.lock.*cannot prove that process is gone/);
     expect(sandbox?.ledger()).toEqual([]);
     expect(await sandbox?.balanceArrivals()).toEqual([]);
+  }, 30_000);
+});
+
+describe('the review of the outbox: more moves', () => {
+  it('a sandbox rehearsal leaves a checkpoint the real run refuses (its rows were paid in the sandbox only)', async () => {
+    await useSandbox(100);
+    const input = payrollIn('rehearsal', 2, 1);
+    expect((await payout(['run', input, '--sandbox', '--interval', '50', '--yes'])).code).toBe(0);
+    const real = await payout(runArgs(input, 100));
+    expect(real.code).toBe(2);
+    expect(real.stderr).toMatch(/records requests to sandbox, and this run would pay through http:\/\/127\.0\.0\.1:\d+: its paid rows were paid there only/);
+    expect(sandbox?.ledger()).toEqual([]);
+  }, 30_000);
+
+  it('localhost and 127.0.0.1 are one API: a copy paid through the other spelling is a repeat', async () => {
+    const api = await useSandbox(100);
+    const input = payrollIn('spelling', 2, 1);
+    expect((await payout(runArgs(input, 100))).code).toBe(0);
+    const copy = payrollIn('spelling-copy', 2, 1);
+    const refused = await payout(runArgs(copy, 100).map((arg) => (arg === api.url ? `${arg.replace('127.0.0.1', 'localhost')}/` : arg)));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/2 row\(s\) match payments made on .* from payroll\.csv/);
+    expect(api.ledger()).toHaveLength(2);
+  }, 30_000);
+
+  it('a damaged outbox line stops every paying run (it may record a payment); the dry run says so and exits 1', async () => {
+    await useSandbox(100);
+    const input = payrollIn('damaged', 2, 1);
+    expect((await payout(runArgs(input, 100))).code).toBe(0);
+    const outbox = join(state, 'outbox.jsonl');
+    writeFileSync(outbox, readFileSync(outbox, 'utf8').replace('"v":1', '"v":"one"'));
+    const copy = payrollIn('damaged-copy', 2, 1);
+    const refused = await payout(runArgs(copy, 100));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/outbox .*outbox\.jsonl has 1 line\(s\) that cannot be read \(line 1\): any of them may record a payment.*Nothing was sent/);
+    const dry = await payout(['run', copy, '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toMatch(/A real run would refuse this: this machine's outbox/);
+    expect(sandbox?.ledger()).toHaveLength(2);
+  }, 30_000);
+
+  it('the outbox deleted during a run: the run stops before its next row (other runs could no longer see it)', async () => {
+    await useSandbox(100);
+    const input = payrollIn('deleted', 3, 1);
+    const child = spawnCli(CLI, runArgs(input, 400), env());
+    const exited = finished(child);
+    await until('row 1 is paid in the checkpoint', () => readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1));
+    rmSync(join(state, 'outbox.jsonl'));
+    const result = await exited;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/outbox .*outbox\.jsonl was deleted or moved while this run used it.*No more rows are sent/);
+    expect(paidTimes(amountOfRow(1))).toBe(1);
+    expect(paidTimes(amountOfRow(3))).toBe(0);
+    expect(doublePayments(sandbox?.ledger() ?? [])).toEqual([]);
   }, 30_000);
 });

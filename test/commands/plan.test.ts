@@ -247,6 +247,27 @@ describe('the balance check', () => {
   });
 });
 
+describe('a checkpoint that never sent anything, read otherwise', () => {
+  it('is replaced when --columns changes, so no row of the file is ever paid from another column', async () => {
+    await useSandbox({ balances: { USDT_TRC20: '2.5' } });
+    const input = join(dir, 'p.csv');
+    const body = [1, 2].map((i) => `USDT_TRC20,${ADDRESS.tron},1.00000${i},9.00000${i}`);
+    writeFileSync(input, ['currency_code,to_address,amount,bonus', ...body].join('\n') + '\n');
+    const bonus: Partial<RunOptions> = { columns: 'amount=bonus' };
+    // The bonus column is more than the balance: refused at the plan, after the checkpoint is made.
+    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({ message: expect.stringMatching(/available balance is 2\.5/) });
+    const checkpoint = input.replace(/\.csv$/, '.checkpoint.jsonl');
+    expect((await loadJournal(checkpoint))?.state?.header.reading?.columns.amount).toBe('bonus');
+
+    const summary = await run(options(input), deps(), connect);
+    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(printed.join('\n')).toMatch(/was made reading the file otherwise \(--columns, --decimal-comma\) and nothing was ever sent with it: replaced/);
+    // Bound now: the bonus column is refused, naming the option.
+    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/--columns differs/) });
+    expect(sandbox.ledger().map((e) => e.amount)).toEqual(['1.000001', '1.000002']);
+  });
+});
+
 describe('caps and control totals', () => {
   it.each<[string, RunOptions['caps'], RegExp]>([
     ['--max-amount', { maxAmount: { USDT_TRC20: '1.000002' } }, /1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=1\.000002: row 3 \(1\.000003\)/],

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
@@ -42,6 +42,18 @@ describe('lock and the boot id', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(owner);
     // Nothing is left behind: no temp file, no breaker.
     expect(readdirSync(dir)).toEqual(['outbox.lock']);
+  });
+
+  it('does not take over a lock from another pid namespace (a container sharing the folder), even with a pid that cannot run here', () => {
+    const path = join(dir, 'outbox.lock');
+    const owner: LockOwner = { pid: DEAD_PID, host: hostname(), bootId: thisBoot(), token: 'nstoken', pidNs: 'pid:[1]' };
+    writeLock(path, owner);
+    expect(tryLockFile(path)).toEqual({ owner });
+    // The same dead pid in this namespace is proven gone.
+    writeLock(path, { ...owner, pidNs: readlinkSync('/proc/self/ns/pid') });
+    const taken = tryLockFile(path);
+    expect('release' in taken).toBe(true);
+    if ('release' in taken) taken.release();
   });
 
   it('acquireLock refuses it, saying it cannot prove the holder gone and naming the lock file', () => {

@@ -114,7 +114,7 @@ describe('importLegacy', () => {
     expect(index.repeatOf(API, { ...payout, amount: '7' })?.ckpt).toBe(`${SHA}@2026-11-25T00:00:00.000Z`);
   });
 
-  it('takes only the entries of this API, compared by identity (trailing slash, query, user left out)', () => {
+  it('takes the entries of every API but a loopback one (one service has many names)', () => {
     history(
       lines(
         entry({ baseUrl: 'http://127.0.0.1:8080', amount: '1' }),
@@ -122,6 +122,7 @@ describe('importLegacy', () => {
         entry({ baseUrl: 'https://user:pw@api.cryptocloud.plus/?x=1', amount: '3' }),
         entry({ baseUrl: 'https://api.cryptocloud.plus/v3', amount: '4' }),
         entry({ baseUrl: 'not a url', amount: '5' }),
+        entry({ baseUrl: 'http://localhost:8080/', amount: '6' }),
       ),
     );
     const { index, unreadable } = imported();
@@ -129,8 +130,9 @@ describe('importLegacy', () => {
     expect(index.repeatOf(API, { ...payout, amount: '1' })).toBeUndefined();
     expect(index.repeatOf(API, { ...payout, amount: '2' })).toBeDefined();
     expect(index.repeatOf(API, { ...payout, amount: '3' })).toBeDefined();
-    expect(index.repeatOf(API, { ...payout, amount: '4' })).toBeUndefined();
-    expect(index.repeatOf(API, { ...payout, amount: '5' })).toBeUndefined();
+    expect(index.repeatOf(API, { ...payout, amount: '4' })).toBeDefined();
+    expect(index.repeatOf(API, { ...payout, amount: '5' })).toBeDefined();
+    expect(index.repeatOf(API, { ...payout, amount: '6' })).toBeUndefined();
     // Imported for this API only, so not found through the other either.
     expect(index.repeatOf('http://127.0.0.1:8080', { ...payout, amount: '1' })).toBeUndefined();
     // The identity that was given is the one recorded.
@@ -228,7 +230,7 @@ describe('importLegacy', () => {
       ['damaged', '{"v":1,"requests":'],
       ['of another version', { v: 2, requests: { [API]: { intentAt: 5000 } } }],
       ['without requests', { v: 1 }],
-      ['without this API', { v: 1, requests: { 'https://other.example': { intentAt: 5000 } } }],
+      ['with a loopback API only', { v: 1, requests: { 'http://127.0.0.1:9': { intentAt: 5000 } } }],
       ['with a time that is no number', { v: 1, requests: { [API]: { intentAt: '5000' } } }],
     ])('is ignored when %s', (_name, value) => {
       clock(value);
