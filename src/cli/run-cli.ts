@@ -221,10 +221,15 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('out', { type: 'string', describe: 'the output CSV it brings up to date [default: <input stem>.results.csv]' })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
           .option('decimal-comma', { type: 'boolean', default: false })
-          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout (nothing else goes to stdout)' }),
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout (nothing else goes to stdout)' })
+          .option('history-dir', { type: 'string', describe: 'the state directory holding the outbox [default: as for run]' }),
       (args) => {
         result = (async () => {
-          const [{ status }, { parseColumnsOption }] = await Promise.all([import('../commands/status.js'), import('../csv/read.js')]);
+          const [{ status }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
+            import('../commands/status.js'),
+            import('../csv/read.js'),
+            import('../commands/history.js'),
+          ]);
           const deps = makeDeps(await createLogger());
           const report = await status(
             {
@@ -234,6 +239,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
               ...(args.columns !== undefined && { columns: { columnNames: parseColumnsOption(args.columns) } }),
               decimalComma: args.decimalComma,
               json: args.json,
+              historyDir: args.historyDir ?? defaultHistoryDir(process.env),
             },
             deps,
           );

@@ -14,6 +14,8 @@ import { mismatchMessage, scanPayroll, writeResults, type ScannedRow, type ScanO
 import type { RowStatus } from '../core/types.js';
 import { acquireLock, type CheckpointLock } from '../journal/lock.js';
 import { StatusTally, type StatusTotals } from './tally.js';
+import { checkpointIdOf } from '../journal/entries.js';
+import { ApiLedger } from '../ledger/ledger.js';
 
 export interface StatusOptions {
   input: string;
@@ -23,6 +25,8 @@ export interface StatusOptions {
   decimalComma?: boolean;
   /** Print nothing on stdout: the caller prints the report as JSON. @default false */
   json?: boolean;
+  /** The state directory: a checkpoint behind its outbox is said. */
+  historyDir?: string;
 }
 
 export interface StatusReport {
@@ -55,6 +59,7 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
       throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`);
     }
     state = loaded.state;
+    if (options.historyDir) warnIfBehind(options.historyDir, state, paths.checkpoint, paths.input, deps);
     const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
     const count = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
       tally.add(rowStatus, verdict);
@@ -109,6 +114,26 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
 }
 
 /** The checkpoint's lock if no other command holds it (then the status only reads). */
+/** Says when the outbox holds requests of this checkpoint that it lacks (restored from a backup): the rows shown as pending may be paid. */
+function warnIfBehind(historyDir: string, state: JournalState, checkpoint: string, input: string, deps: CommandDeps): void {
+  let ledger: ApiLedger | undefined;
+  try {
+    ledger = ApiLedger.open(historyDir, '', checkpointIdOf(state.header), false);
+    const rows = ledger.behind(state);
+    if (rows.length > 0) {
+      const shown = rows.slice(0, 10).join(', ') + (rows.length > 10 ? ', …' : '');
+      deps.logger.warn(
+        `the checkpoint ${checkpoint} is behind this machine's outbox ${ledger.path}: it lacks requests sent for row(s) ${shown}, shown here as the checkpoint has them. ` +
+          `Run payout recover ${input} to bring it up to date`,
+      );
+    }
+  } catch (error) {
+    deps.logger.warn(`could not compare the checkpoint with this machine's outbox: ${(error as Error).message}`);
+  } finally {
+    ledger?.close();
+  }
+}
+
 function tryLock(checkpoint: string): CheckpointLock | undefined {
   try {
     return acquireLock(checkpoint);

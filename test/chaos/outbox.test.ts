@@ -157,6 +157,9 @@ describe('3. a checkpoint restored from a backup', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/the checkpoint .*payroll\.checkpoint\.jsonl holds less than this machine sent with it: .*records requests for row\(s\) [\d, ]*4 that the checkpoint does not/);
     expect(refused.stderr).toMatch(/Nothing was sent\. Run payout recover .*payroll\.csv to bring it up to date/);
+    const told = await payout(['status', input]);
+    expect(told.code).toBe(0);
+    expect(told.stderr).toMatch(/the checkpoint .* is behind this machine's outbox .*: it lacks requests sent for row\(s\) [\d, ]*4.*Run payout recover/);
     const dry = await payout(['run', input, '--dry-run', '--base-url', sandbox?.url ?? '']);
     expect(dry.code).toBe(1);
     expect(dry.stderr).toMatch(/A real run would refuse this: the checkpoint .* holds less than this machine sent with it/);
