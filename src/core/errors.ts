@@ -66,7 +66,8 @@ const REMEDY: Record<DiskProblem, string> = {
 
 /** The disk problem behind `error` (or behind one of its causes), if it is one. */
 export function diskProblemOf(error: unknown): { problem: DiskProblem; code: string; path?: string; syscall?: string } | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1) {
+  // Not `instanceof Error`: an error from another realm (a worker, a VM context) is one all the same.
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
     if (e instanceof DiskError) return { problem: e.failure.problem, code: e.failure.code, path: e.failure.path };
     const { code, path, syscall } = e as NodeJS.ErrnoException;
     const problem = code === undefined ? undefined : DISK_PROBLEMS[code];
