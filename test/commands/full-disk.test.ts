@@ -273,6 +273,26 @@ describeWithTmpfs('the other files on a full disk', () => {
     }
   });
 
+  it('the output CSV, refused while rows are still being written: the next flush says so as a DiskError', async () => {
+    const out = join(disk, 'streamed.results.csv');
+    fill();
+    try {
+      const writer = await createResultWriter(out, { columns: ['a'] } as never);
+      await writer.write({ rowNumber: 1, fields: ['x'.repeat(2 * PAGE)] } as never, { status: 'paid' });
+      // The stream reports the refused write a moment later; the writer's next flush throws it.
+      let failure: unknown;
+      for (let i = 2; i < 200 && !failure; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        failure = await writer.write({ rowNumber: i, fields: ['y'] } as never, { status: 'paid' }).catch((e: unknown) => e);
+      }
+      expect(failure).toBeInstanceOf(DiskError);
+      expect((failure as DiskError).message).toMatch(`The output CSV ${out} could not be written: the disk is full (ENOSPC).`);
+      await writer.abort();
+    } finally {
+      freeSpace();
+    }
+  });
+
   it('the manifest: a DiskError naming it', async () => {
     const path = join(disk, 'payroll.results.manifest.json');
     fill();
