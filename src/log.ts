@@ -2,10 +2,10 @@
  * The logger: readable lines on stderr for the operator, JSON lines in a file for the record.
  * Created by the CLI and passed down; never a global.
  */
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { UsageError } from './core/errors.js';
+import { DiskError, diskProblemOf, diskWords, UsageError } from './core/errors.js';
 
 export type Logger = winston.Logger;
 
@@ -52,24 +52,84 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       ? new winston.transports.Stream({ ...consoleOptions, stream: sinkStream(options.console), eol: '\n' })
       : new winston.transports.Console({ ...consoleOptions, stderrLevels: ['error', 'warn', 'info', 'debug'] }),
   ];
+  let file: Writable | undefined;
   if (options.logFile) {
-    // Created owner-only before winston opens it (winston would create it world-readable).
-    try {
-      closeSync(openSync(options.logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
-      throw new UsageError(`cannot write the log file ${options.logFile}: ${why}`, { cause: error });
-    }
+    const consoleSink = options.silent ? undefined : (options.console ?? process.stderr);
+    file = logFileStream(options.logFile, (warning) => consoleSink?.write(`warn: ${warning}\n`));
     transports.push(
-      new winston.transports.File({
-        filename: options.logFile,
+      new winston.transports.Stream({
+        stream: file,
         level: 'debug',
+        eol: '\n',
         format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
       }),
     );
   }
-  return winston.createLogger({ format: redact(), transports });
+  const logger = winston.createLogger({ format: redact(), transports });
+  if (file) logFiles.set(logger, file);
+  return logger;
+}
+
+/** Each logger's log file, closed by `closeLogger` (winston does not end a stream it was given). */
+const logFiles = new WeakMap<Logger, Writable>();
+
+/**
+ * The log file: each line appended as it comes (owner-only; created here, as winston would create
+ * it world-readable). A disk that refuses a line (full, read-only, failing) does not stop the run:
+ * the log is the people's record, the checkpoint and the outbox are money's, and they stop the
+ * run themselves if their disk fails. So the failure is said once on stderr and the log goes
+ * quiet from there: a run stopped for its log would leave rows pending for no gain in safety.
+ */
+function logFileStream(path: string, warn: (text: string) => void): Writable {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
+  } catch (error) {
+    const disk = DiskError.from(error, 'the log file', path);
+    if (disk) throw disk;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
+    throw new UsageError(`cannot write the log file ${path}: ${why}`, { cause: error });
+  }
+  let failed = false;
+  try {
+    // A line a full disk cut short last time gets its line break, so the next line is whole.
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
+  } catch {
+    // Not readable (opened write-only elsewhere) or not writable: the writes below say so.
+  }
+  const close = (): void => {
+    if (fd < 0) return;
+    closeSync(fd);
+    fd = -1;
+  };
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      if (failed || fd < 0) return callback();
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      try {
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      } catch (error) {
+        failed = true;
+        const disk = diskProblemOf(error);
+        warn(
+          `the log file ${path} could not be written (${disk ? diskWords(disk.problem, disk.code) : (error as Error).message}); ` +
+            'the run goes on without it: the checkpoint, not the log, is the record of what was paid',
+        );
+      }
+      callback();
+    },
+    final(callback) {
+      close();
+      callback();
+    },
+    destroy(error, callback) {
+      close();
+      callback(error);
+    },
+  });
 }
 
 /** A stream that hands each line to `sink` at once (its callback is synchronous, so nothing is buffered). */
@@ -97,4 +157,5 @@ export async function closeLogger(logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
   clearTimeout(timer);
+  logFiles.get(logger)?.end();
 }

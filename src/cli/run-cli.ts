@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { EXIT, ExitError, UsageError } from '../core/errors.js';
+import { DiskError, diskProblemOf, EXIT, ExitError, UsageError } from '../core/errors.js';
 import type { CommandDeps, RunOptions } from '../commands/options.js';
 import { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 import type { Logger, LoggerOptions } from '../log.js';
@@ -80,6 +80,10 @@ async function createLogger(options?: LoggerOptions): Promise<Logger> {
 }
 
 function reportError(error: unknown, logger: Logger | undefined): number {
+  // A full, read-only or failing disk that no layer worded is still the operator's problem, not a bug.
+  // Where it struck is not known here, so it is not said that nothing was sent (exit 3, as before).
+  const disk = error instanceof ExitError ? undefined : diskProblemOf(error);
+  if (disk) error = new DiskError({ what: 'the file', path: disk.path ?? '(unnamed)', problem: disk.problem, code: disk.code }, true, { cause: error });
   if (error instanceof ExitError) {
     (logger ?? console).error(`${error.message}`);
     return error.exitCode;

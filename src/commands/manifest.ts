@@ -10,6 +10,7 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { DiskError } from '../core/errors.js';
 import type { StatusCounts } from './rules.js';
 import type { StatusTotals } from './tally.js';
 
@@ -106,7 +107,7 @@ export async function writeManifest(path: string, manifest: Manifest): Promise<v
     await rename(tempPath, path);
   } catch (error) {
     await unlink(tempPath).catch(() => {});
-    throw new Error(`cannot write the manifest ${path}: ${(error as Error).message}`, { cause: error });
+    throw DiskError.from(error, 'the manifest', path) ?? new Error(`cannot write the manifest ${path}: ${(error as Error).message}`, { cause: error });
   }
   await syncDirectory(directory);
 }

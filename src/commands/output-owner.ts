@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { EXIT, ExitError, type ExitCode } from '../core/errors.js';
+import { diskProblemOf, diskWords, EXIT, ExitError, type ExitCode } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';
 import type { Logger } from '../log.js';
 import { hashFile, MANIFEST_VERSION, readManifest, recordableUrl, toolInfo, writeManifest, type Manifest } from './manifest.js';
@@ -116,7 +116,9 @@ export class OutputOwner {
       // The hash stays the one payout wrote: an output edited during the run is not blessed here.
       await writeManifest(this.options.paths.manifest, { ...this.committed, endedAt: this.now().toISOString(), exitCode });
     } catch (error) {
-      this.options.logger?.error(`could not record the end of the run in ${this.options.paths.manifest}: ${(error as Error).message}`);
+      const disk = diskProblemOf(error);
+      const why = disk ? `${diskWords(disk.problem, disk.code)}; the checkpoint and the output CSV are the record of the payments` : (error as Error).message;
+      this.options.logger?.error(`could not record the end of the run in ${this.options.paths.manifest}: ${why}`);
     }
   }
 

@@ -2,11 +2,14 @@
  * Keeps the output CSV current during a run without ever writing it twice at once: a refresh
  * asked for while one is running is done once, after it.
  */
+import { DiskError } from '../core/errors.js';
 import type { Logger } from '../log.js';
 
 export class OutputRefresher {
   private running: Promise<void> | undefined;
   private again = false;
+  /** The first refresh a disk refused (full, read-only, failing): the run stops before its next send. */
+  private diskFailure: DiskError | undefined;
 
   constructor(
     private readonly refresh: () => Promise<void>,
@@ -22,6 +25,17 @@ export class OutputRefresher {
     this.running = this.loop();
   }
 
+  /**
+   * Waits for the refresh under way, then throws if a disk refused one: a run does not go on
+   * paying while its output cannot be written. The journal has every payment, so nothing is lost.
+   */
+  async check(): Promise<void> {
+    await this.running;
+    if (this.diskFailure) {
+      throw this.diskFailure.with({ recorded: 'The checkpoint holds every request sent and its answer; the next run writes the output CSV again from it.' });
+    }
+  }
+
   /** Waits for any refresh under way (the caller writes the final output itself). */
   async settle(): Promise<void> {
     this.again = false;
@@ -34,6 +48,10 @@ export class OutputRefresher {
       try {
         await this.refresh();
       } catch (error) {
+        if (error instanceof DiskError) {
+          this.diskFailure ??= error;
+          continue;
+        }
         // The journal is the record; the output is rebuilt from it at the end and on every run.
         this.logger.warn(`could not refresh the output CSV: ${(error as Error).message}`);
       }

@@ -2,7 +2,7 @@
  * `payout run`: validate the payroll, then (unless a dry run) pay it, resuming from its checkpoint.
  */
 import { basename } from 'node:path';
-import { EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
+import { DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
 import type { InputRow, RowVerdict } from '../core/types.js';
 import { openPayroll, parseColumnsOption } from '../csv/read.js';
 import { removeDeadTemps } from '../csv/write.js';
@@ -225,7 +225,9 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }, deps.logger);
     let result;
     try {
-      result = await sendRows(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout), {
+      // An output that a full disk refused stops the run before its next send (checked once the refresh under way is over).
+      const rows = checkedBeforeEach(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout), () => refresher.check());
+      result = await sendRows(rows, {
         // Again right before each intent, after the pacing wait: the file may change during it.
         beforeSend: () => {
           if (!sameIdentity(identity, identityOf(paths.input))) throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
@@ -246,7 +248,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
         onChange: () => refresher.request(),
       });
     } catch (error) {
-      throw afterSending(error);
+      throw afterSending(error, paths.input);
     } finally {
       journal.writer.close();
       ledger?.close();
@@ -257,7 +259,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     // The final output, from the journal's last word.
     const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state).catch(
       (error: unknown) => {
-        throw afterSending(error);
+        throw afterSending(error, paths.input);
       },
     );
     if (result.stopReason === 'interrupted') deps.logger.info('Stopped as asked; the request in flight was recorded.');
@@ -300,8 +302,10 @@ async function readyOrAbandon<T>(opened: EarlyScan, prepare: () => Promise<T>): 
 /**
  * Once the run may have sent requests, no error may exit 2, which tells the operator that
  * nothing was sent: it becomes exit 3 (incomplete), saying that payments may have been made.
+ * A full disk says itself what is recorded, with the payroll named in the next step.
  */
-function afterSending(error: unknown): unknown {
+function afterSending(error: unknown, input: string): unknown {
+  if (error instanceof DiskError) return error.afterSending(input);
   if (!(error instanceof ExitError) || error.exitCode !== EXIT.usage) return error;
   const message = error.message.replace(/\s*Nothing was sent\.?/gi, '');
   return new ExitError(
@@ -368,6 +372,14 @@ async function* rowsOf(
     }
   }
   if (payroll.digest().sha256 !== sha256) throw new ExitError(changedDuringRun(inputPath), EXIT.incomplete);
+}
+
+/** The rows of `rows`, each handed on only after `check` passed (it throws to stop the run). */
+async function* checkedBeforeEach<T>(rows: AsyncIterable<T>, check: () => Promise<void>): AsyncGenerator<T> {
+  for await (const row of rows) {
+    await check();
+    yield row;
+  }
 }
 
 function changedDuringRun(inputPath: string): string {

@@ -3,8 +3,9 @@
  * Decides what each outcome means for the row and for the run.
  */
 import PQueue from 'p-queue';
+import { DiskError, type DiskNextStep } from '../core/errors.js';
 import type { Outcome, ValidPayout } from '../core/types.js';
-import type { JournalEntry } from '../journal/entries.js';
+import type { JournalEntry, OutcomeEntry } from '../journal/entries.js';
 import type { JournalWriter } from '../journal/file.js';
 import { applyEntry, type JournalState } from '../journal/replay.js';
 import type { ApiLedger, LedgerTurn } from '../ledger/ledger.js';
@@ -183,13 +184,12 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
     to_address: row.payout.toAddress,
     amount: row.payout.amount,
   });
-  turn?.intent(row.rowNumber, attempt, intentAt, row.payout);
+  intentInOutboxOrTakeBack(ctx, row.rowNumber, () => turn?.intent(row.rowNumber, attempt, intentAt, row.payout));
   ctx.onChange?.();
   const result = await ctx.sender.sendWithdrawal(row.payout);
   ctx.pacer.record(result.startedAt, result.endedAt);
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
-  record(ctx, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
-  turn?.outcome(row.rowNumber, attempt, result.startedAt, result.endedAt, result.outcome);
+  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
   ctx.onChange?.();
   return result;
 }
@@ -202,6 +202,60 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
 function record(ctx: SendLoopContext, entry: JournalEntry): void {
   applyEntry(ctx.state, entry, 0);
   ctx.journal.append(entry);
+}
+
+/**
+ * Records the outbox's intent; if the outbox cannot take it (a full disk), the request does not
+ * leave, and the checkpoint's intent is taken back so the row stays to be sent, not unknown.
+ */
+function intentInOutboxOrTakeBack(ctx: SendLoopContext, rowNumber: number, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const takenBack = ctx.journal.takeBackLast();
+    if (!(error instanceof DiskError)) throw error;
+    throw takenBack
+      ? error.with({ recorded: `${error.failure.recorded ?? ''} Its intent was taken back from the checkpoint too: row ${rowNumber} is still to be sent.` })
+      : error.with({
+          recorded: `${error.failure.recorded ?? ''} The checkpoint still records its intent (it could not be taken back): the next run shows row ${rowNumber} as unknown, but it was not paid.`,
+          next: { command: 'resolve', row: rowNumber, verdict: '--not-paid' },
+        });
+  }
+}
+
+/**
+ * Records an outcome in the checkpoint, then in the outbox. The answer is known by now: if the
+ * checkpoint cannot take it (a full disk), the outbox is still given it, so that payout recover
+ * brings it back; if neither can, the message says what the answer was, to settle the row by hand.
+ */
+function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry: OutcomeEntry): void {
+  const inOutbox = (): void => turn?.outcome(entry.row, entry.attempt, entry.startedAt, entry.endedAt, entry.outcome);
+  try {
+    record(ctx, entry);
+  } catch (error) {
+    let kept = false;
+    try {
+      inOutbox();
+      kept = turn !== undefined;
+    } catch {
+      // Said below: the row's answer is in neither file.
+    }
+    if (!(error instanceof DiskError)) throw error;
+    const said = error.failure.recorded ?? '';
+    if (kept) throw error.with({ recorded: `${said} This machine's outbox recorded it: payout recover copies it into the checkpoint.`, next: { command: 'recover' } });
+    const next = settlementOf(entry);
+    throw error.with({
+      recorded: `${said} ${turn ? "Nor could this machine's outbox: t" : 'T'}he next run shows row ${entry.row} as unknown${next ? '' : ': check it in the CryptoCloud dashboard, then settle it with payout resolve'}.`,
+      ...(next && { next }),
+    });
+  }
+  inOutbox();
+}
+
+/** How to settle by hand a row whose answer is known but could not be recorded; none when the answer itself is unclear. */
+function settlementOf(entry: OutcomeEntry): DiskNextStep | undefined {
+  if (entry.outcome.kind === 'unknown') return undefined;
+  return { command: 'resolve', row: entry.row, verdict: entry.outcome.kind === 'accepted' ? `--paid ${entry.outcome.invoiceId}` : '--not-paid' };
 }
 
 function reportRow(ctx: LoopContext, run: RunProgress, row: RowToSend, outcome: RowOutcome, detail: string): void {

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { UsageError } from '../core/errors.js';
+import { DiskError, UsageError } from '../core/errors.js';
 import { RESULT_COLUMNS, type InputRow, type RowStatus } from '../core/types.js';
 import type { PayrollHeader } from './read.js';
 
@@ -54,6 +54,8 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
   try {
     await once(file, 'open');
   } catch (err) {
+    const disk = DiskError.from(err, 'the output CSV', path);
+    if (disk) throw disk;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : (err as Error).message;
     throw new UsageError(`cannot write the output CSV ${path}: ${reason}`, { cause: err });
   }
@@ -71,7 +73,7 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
   let buffered = `${csvRecord([...header.columns, ...RESULT_COLUMNS])}\n`;
 
   const failed = (): Error =>
-    new Error(`writing the output CSV ${path} failed: ${failure?.message ?? 'unknown error'}`, { cause: failure });
+    DiskError.from(failure, 'the output CSV', path) ?? new Error(`writing the output CSV ${path} failed: ${failure?.message ?? 'unknown error'}`, { cause: failure });
 
   const add = (row: InputRow, result: ResultCells): void => {
     if (state !== 'open') throw new Error(`the output CSV ${path} is already ${state}`);
@@ -130,7 +132,9 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
       } catch (err) {
         state = 'aborted';
         await cleanUp();
-        // fs errors get the file's name; `failed()` errors already have it.
+        // fs errors get the file's name; `failed()` errors already have it; a full disk says so in its own words.
+        const disk = DiskError.from(err, 'the output CSV', path);
+        if (disk) throw disk;
         const code = (err as NodeJS.ErrnoException).code;
         if (typeof code !== 'string') throw err;
         throw new Error(`writing the output CSV ${path} failed: ${(err as Error).message}`, { cause: err });

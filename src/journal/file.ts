@@ -1,10 +1,11 @@
 /**
  * The checkpoint journal on disk: read it back (in big reads), create it, append to it durably.
  */
-import { closeSync, constants, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { DiskError, InputError } from '../core/errors.js';
+import type { Outcome } from '../core/types.js';
 import { CommonLineReader, entrySchema, headerSchema, type JournalEntry, type JournalHeader } from './entries.js';
 import { JournalOrderError, JournalReplay, type JournalState } from './replay.js';
 
@@ -131,10 +132,17 @@ function damagedAt(path: string, lineNumber: number, why: string): InputError {
 
 /** An open journal that appends durably: each line is on disk (fsync) before `append` returns. */
 export class JournalWriter {
+  /** Bytes of whole lines: where the next line starts, and where a failed one is cut back to. */
+  private size: number;
+  /** Where the last line appended starts (-1: none by this writer), for `takeBackLast`. */
+  private lastStart = -1;
+
   private constructor(
     private fd: number,
     readonly path: string,
-  ) {}
+  ) {
+    this.size = fstatSync(fd).size;
+  }
 
   /**
    * Creates a new journal with its header; the file and its directory are fsynced. Fails if a
@@ -142,10 +150,10 @@ export class JournalWriter {
    */
   static create(path: string, header: JournalHeader, replaceHeaderless = false): JournalWriter {
     const flags = replaceHeaderless ? constants.O_TRUNC : constants.O_EXCL;
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | flags, 0o600);
+    const fd = openJournal(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | flags, 0o600);
     const writer = new JournalWriter(fd, path);
     writer.append(header);
-    fsyncDirectory(dirname(path));
+    syncDirectoryOf(path);
     return writer;
   }
 
@@ -157,7 +165,7 @@ export class JournalWriter {
    */
   static replace(path: string, header: JournalHeader, entries: readonly JournalEntry[]): JournalWriter {
     const temp = `${path}.new-${process.pid}`;
-    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o600);
+    const fd = openJournal(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o600);
     const writer = new JournalWriter(fd, path);
     try {
       writer.append(header);
@@ -166,30 +174,124 @@ export class JournalWriter {
     } catch (error) {
       writer.close();
       rmSync(temp, { force: true });
-      throw error;
+      throw DiskError.from(error, 'the checkpoint', path, 'The checkpoint was left as it was.') ?? error;
     }
-    fsyncDirectory(dirname(path));
+    syncDirectoryOf(path);
     return writer;
   }
 
   /** Opens an existing journal for appending, first cutting off a torn last line. */
   static reopen(path: string, loaded: LoadedJournal): JournalWriter {
-    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
+    const fd = openJournal(path, constants.O_WRONLY | constants.O_APPEND);
     if (loaded.tornBytes > 0) {
-      ftruncateSync(fd, loaded.validBytes);
-      fsyncSync(fd);
+      try {
+        ftruncateSync(fd, loaded.validBytes);
+        fsyncSync(fd);
+      } catch (error) {
+        closeSync(fd);
+        throw DiskError.from(error, 'the checkpoint', path, 'Its last line, cut short by a crash (its request never left), is still there: the next run cuts it off.') ?? error;
+      }
     }
     return new JournalWriter(fd, path);
   }
 
-  /** Appends one line and waits until it is on disk. Synchronous on purpose: nothing may overtake it. */
+  /**
+   * Appends one line and waits until it is on disk. Synchronous on purpose: nothing may overtake it.
+   * A disk that refuses the line (full, read-only, failing) throws a DiskError saying what that
+   * means for the row; what part of the line reached the file is cut off first, so the journal
+   * ends with a whole line as before, and an intent that was not written means its request never leaves.
+   */
   append(entry: JournalEntry): void {
-    appendJsonLine(this.fd, entry);
+    try {
+      const bytes = appendJsonLine(this.fd, entry);
+      this.lastStart = this.size;
+      this.size += bytes;
+    } catch (error) {
+      const cut = this.cutTo(this.size);
+      throw DiskError.from(error, 'the checkpoint', this.path, whatTheCheckpointHolds(entry, cut)) ?? error;
+    }
+  }
+
+  /**
+   * Takes back the line appended last (an intent whose request then did not leave after all:
+   * the outbox could not record it), so the row is not left unknown for a request never sent.
+   * Returns false if the disk would not let it be cut (then the line stays, and the row shows unknown).
+   */
+  takeBackLast(): boolean {
+    if (this.lastStart < 0) return false;
+    if (!this.cutTo(this.lastStart)) return false;
+    this.size = this.lastStart;
+    this.lastStart = -1;
+    return true;
   }
 
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+
+  /** Cuts the file back to `size` bytes, durably; false if the disk would not. A shorter file needs no space. */
+  private cutTo(size: number): boolean {
+    try {
+      ftruncateSync(this.fd, size);
+      fsyncSync(this.fd);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Opens a journal file; a disk that refuses it is said as such (nothing was sent with it yet). */
+function openJournal(path: string, flags: number, mode?: number): number {
+  try {
+    return openSync(path, flags, mode);
+  } catch (error) {
+    throw DiskError.from(error, 'the checkpoint', path) ?? error;
+  }
+}
+
+function syncDirectoryOf(path: string): void {
+  try {
+    fsyncDirectory(dirname(path));
+  } catch (error) {
+    throw DiskError.from(error, 'the folder of the checkpoint', dirname(path)) ?? error;
+  }
+}
+
+/** What the checkpoint holds after `entry` could not be appended to it, in the operator's words. */
+function whatTheCheckpointHolds(entry: JournalEntry, cut: boolean): string {
+  const leftover = cut ? '' : ' The part of the line that reached the file could not be cut off: the next run cuts it, or refuses the checkpoint as damaged.';
+  switch (entry.type) {
+    case 'header':
+      return `The checkpoint could not be started.${leftover}`;
+    case 'intent':
+      return (
+        `Row ${entry.row} was not sent: its intent could not be recorded, so its request never left. ` +
+        `The checkpoint holds every request sent before it.${leftover}`
+      );
+    case 'outcome':
+      return `Row ${entry.row} was sent and ${answerOf(entry.outcome)}, but the checkpoint could not record that.${leftover}`;
+    case 'request':
+      return `The balance query was not sent.${leftover}`;
+    case 'resolve':
+      return `The verdict on row ${entry.row} was not recorded.${leftover}`;
+  }
+}
+
+/** What an answer was, for a message about a row whose answer could not be recorded. */
+export function answerOf(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'accepted':
+      return `paid (${outcome.invoiceId})`;
+    case 'rejected':
+      return `rejected by the API, so not paid (${outcome.message})`;
+    case 'unknown':
+      return 'got no clear answer (it may or may not be paid)';
+    case 'rate_limited':
+    case 'auth_failed':
+    case 'never_sent':
+      return `not processed by the API (${outcome.kind.replace('_', ' ')})`;
   }
 }
 
@@ -206,10 +308,12 @@ export function fsyncDirectory(path: string): void {
 /**
  * Appends `value` as one JSON line to the file open at `fd` and waits until it is on disk.
  * Synchronous on purpose: nothing may overtake it (a request leaves only after its line).
+ * Returns the line's length in bytes.
  */
-export function appendJsonLine(fd: number, value: unknown): void {
+export function appendJsonLine(fd: number, value: unknown): number {
   const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
   let written = 0;
   while (written < line.length) written += writeSync(fd, line, written);
   fsyncSync(fd);
+  return line.length;
 }

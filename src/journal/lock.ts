@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, linkSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { DiskError, InputError } from '../core/errors.js';
 import { fsyncDirectory } from './file.js';
 
 export interface LockOwner {
@@ -136,6 +136,8 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (error) {
+    const disk = DiskError.from(error, 'the lock', lockPath);
+    if (disk) throw disk;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'its folder does not exist' : (code ?? 'error');
     throw new InputError(`cannot create the lock ${lockPath}: ${why}`, { cause: error });
@@ -145,7 +147,7 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   } catch (error) {
     closeSync(fd);
     unlinkIfThere(temp);
-    throw new InputError(`cannot create the lock ${lockPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw DiskError.from(error, 'the lock', lockPath) ?? new InputError(`cannot create the lock ${lockPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   closeSync(fd);
   try {

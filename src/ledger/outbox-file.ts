@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { DiskError, UsageError } from '../core/errors.js';
 import { fsyncDirectory } from '../journal/file.js';
 import { parseOutboxLine, type OutboxLine } from './outbox-lines.js';
 
@@ -44,6 +44,10 @@ export class OutboxFile {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!writable && code === 'ENOENT') return undefined;
+      if (writable) {
+        const disk = DiskError.from(error, "this machine's outbox", path, 'It records every request this machine sends, so that no payroll can pay a row twice: nothing is sent without it.');
+        if (disk) throw disk;
+      }
       throw new UsageError(
         `cannot ${writable ? 'write' : 'read'} this machine's outbox ${path} (${code ?? (error as Error).message}); nothing was sent. ` +
           'It records every request this machine sends, so that no payroll can pay a row twice: give --history-dir DIR to keep it elsewhere',
@@ -110,23 +114,65 @@ export class OutboxFile {
     this.checkInPlace();
     const torn = this.readNew(onLine);
     if (torn > 0 && this.writable) {
-      ftruncateSync(this.fd, this.offset);
-      fsyncSync(this.fd);
+      try {
+        ftruncateSync(this.fd, this.offset);
+        fsyncSync(this.fd);
+      } catch (error) {
+        throw DiskError.from(error, "this machine's outbox", this.path, 'Its last line, cut short (its request never left), could not be cut off.') ?? error;
+      }
     }
   }
 
-  /** Holding the send lock, after `catchUp`: appends one line and waits until it is on disk. */
+  /**
+   * Holding the send lock, after `catchUp`: appends one line and waits until it is on disk. A
+   * disk that refuses it (full, read-only, failing) throws a DiskError; what part of the line
+   * reached the file is cut off at once (else the next `catchUp` does), so no half line stays.
+   */
   append(line: OutboxLine): void {
     const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
-    fsyncSync(this.fd);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+      fsyncSync(this.fd);
+    } catch (error) {
+      const cut = this.cutBack();
+      throw DiskError.from(error, "this machine's outbox", this.path, whatTheOutboxHolds(line, cut)) ?? error;
+    }
     // Nobody else appends while the lock is held: the file ends with this line.
     this.offset = fstatSync(this.fd).size;
+  }
+
+  /** Cuts what a failed append left past the whole lines; false if the disk would not. */
+  private cutBack(): boolean {
+    try {
+      ftruncateSync(this.fd, this.offset);
+      fsyncSync(this.fd);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** What the outbox holds after `line` could not be appended to it, in the operator's words. */
+function whatTheOutboxHolds(line: OutboxLine, cut: boolean): string {
+  const leftover = cut ? '' : ' The part of the line that reached the file is cut off before the next request.';
+  switch (line.t) {
+    case 'intent':
+      return `Row ${line.row} was not sent: its intent could not be recorded there, so its request never left.${leftover}`;
+    case 'outcome':
+      return (
+        `Row ${line.row}'s answer is in the checkpoint, but not in the outbox: other payrolls on this machine take the payment as ` +
+        `still in flight, so none repeats it.${leftover}`
+      );
+    case 'request':
+      return `The balance query was not sent.${leftover}`;
+    case 'resolve':
+      return `The verdict on row ${line.row} is in the checkpoint, but other payrolls on this machine do not see it yet.${leftover}`;
   }
 }
