@@ -6,6 +6,7 @@
  * `auth_failed` or `never_sent`. Everything else is `unknown`: the request may have moved money.
  */
 import type { Outcome } from '../core/types.js';
+import type { Redactor } from './redact.js';
 import {
   AUTHORIZATION_KEY,
   INVOICE_ID_PATTERN,
@@ -27,14 +28,20 @@ const MAX_SERVER_TEXT = 200;
 export interface FetchErrorContext {
   /** The timeout that was in force, named in the message of a timed-out request. */
   timeoutMs?: number;
+  /**
+   * Removes the API key from every text taken from an error, before the text is shortened (a
+   * key cut in half is no longer recognisable). @default none
+   */
+  redact?: Redactor;
 }
 
 /**
- * Classifies a complete HTTP answer (status and body text) to a withdrawal request.
- * The body text must already be free of the API key (the client redacts it first).
+ * Classifies a complete HTTP answer (status and body text) to a withdrawal request. `redact`
+ * takes the API key out of the body before anything is read from it, so that no message, however
+ * shortened, can keep a piece of the key.
  */
-export function classifyResponse(httpStatus: number, bodyText: string): Outcome {
-  const json = parseJson(bodyText);
+export function classifyResponse(httpStatus: number, bodyText: string, redact: Redactor = unchanged): Outcome {
+  const json = parseJson(redact(bodyText));
   const is2xx = httpStatus >= 200 && httpStatus <= 299;
   if (!is2xx && json.ok && successBodySchema.safeParse(json.value).success) {
     // A status that says "refused" with a body that says "done" is a contradiction, not a refusal:
@@ -185,6 +192,7 @@ const MAX_DEPTH = 8;
  * is a refused connection, a failed name lookup or a URL rejected before connecting.
  */
 export function classifyFetchError(error: unknown, context: FetchErrorContext = {}): Outcome {
+  const redact = context.redact ?? unchanged;
   const all = collectErrors(error);
   if (all.some((e) => nameOf(e) === 'TimeoutError')) {
     const within = context.timeoutMs === undefined ? 'in time' : `within ${context.timeoutMs} ms`;
@@ -195,9 +203,9 @@ export function classifyFetchError(error: unknown, context: FetchErrorContext = 
   }
   const leaves = leafErrors(error, 0);
   if (leaves.length > 0 && leaves.every(isNeverSentLeaf)) {
-    return { kind: 'never_sent', message: neverSentMessage(leaves[0]) };
+    return { kind: 'never_sent', message: neverSentMessage(leaves[0], redact) };
   }
-  const described = leaves.map(describeError).filter((text) => text !== '');
+  const described = leaves.map((leaf) => redact(describeError(leaf))).filter((text) => text !== '');
   const why = described.length > 0 ? ` (${clip([...new Set(described)].join('; '))})` : '';
   return unknown(`the connection failed before a complete answer came${why}; ${MAYBE_CREATED}`);
 }
@@ -235,11 +243,11 @@ function isNeverSentLeaf(error: unknown): boolean {
   return code === undefined && NEVER_SENT_MESSAGES.has(messageOf(error));
 }
 
-function neverSentMessage(leaf: unknown): string {
+function neverSentMessage(leaf: unknown, redact: Redactor): string {
   const code = codeOf(leaf);
   if (code === 'ECONNREFUSED') return `the API host refused the connection (ECONNREFUSED); ${NOTHING_SENT}`;
   if (code !== undefined && DNS_CODES.has(code)) return `the API host name could not be resolved (${code}); ${NOTHING_SENT}`;
-  return `the API URL cannot be used (${clip(describeError(leaf))}); ${NOTHING_SENT}`;
+  return `the API URL cannot be used (${clip(redact(describeError(leaf)))}); ${NOTHING_SENT}`;
 }
 
 function nameOf(error: unknown): string | undefined {
@@ -279,6 +287,10 @@ function parseJson(text: string): Parsed {
   } catch {
     return { ok: false };
   }
+}
+
+function unchanged(text: string): string {
+  return text;
 }
 
 function unknown(message: string): Outcome {

@@ -200,15 +200,15 @@ function timing(exchange: Exchange): Omit<Attempt, 'outcome'> {
 function withdrawalOutcome(exchange: Exchange, timeoutMs: number, redact: Redactor): Outcome {
   switch (exchange.stage) {
     case 'answered':
-      // Redact before classifying, so that no cut-off message can keep a piece of the key.
-      return classifyResponse(exchange.httpStatus, redact(exchange.bodyText));
+      // The key is taken out before classifying, so that no cut-off message can keep a piece of it.
+      return classifyResponse(exchange.httpStatus, exchange.bodyText, redact);
     case 'not_built':
       return { kind: 'never_sent', message: `the request could not be built (${errorText(exchange.error)}); nothing was sent` };
     case 'no_headers':
-      return classifyFetchError(exchange.error, { timeoutMs });
+      return classifyFetchError(exchange.error, { timeoutMs, redact });
     case 'broken_body': {
       // Headers came, so the request was received: whatever broke the body, it is not "never sent".
-      const cause = classifyFetchError(exchange.error, { timeoutMs });
+      const cause = classifyFetchError(exchange.error, { timeoutMs, redact });
       const why = 'message' in cause ? cause.message : cause.kind;
       return { kind: 'unknown', message: `the answer (HTTP ${exchange.httpStatus}) broke off: ${why}` };
     }
