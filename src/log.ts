@@ -5,6 +5,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { createRedactor } from './api/redact.js';
 import { DiskError, diskProblemOf, diskWords, UsageError } from './core/errors.js';
 
 export type Logger = winston.Logger;
@@ -30,13 +31,13 @@ export const FILE_ONLY = { fileOnly: true } as const;
 
 /** Creates the logger. Any secret that reaches a message is replaced, as a second line of defence. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const redactText = createRedactor((options.secrets ?? []).filter((s) => s.length >= 4));
   const redact = winston.format((info) => {
     for (const key of Object.keys(info)) {
       const value = info[key];
-      if (typeof value === 'string') info[key] = redactText(value, secrets);
+      if (typeof value === 'string') info[key] = redactText(value);
     }
-    info.message = redactText(String(info.message), secrets);
+    info.message = redactText(String(info.message));
     return info;
   });
   const consoleOptions = {
@@ -140,13 +141,6 @@ function sinkStream(sink: { write(text: string): void }): Writable {
       callback();
     },
   });
-}
-
-/** Replaces every occurrence of a secret. */
-export function redactText(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
-  return out;
 }
 
 /** Waits until the log file has everything (before the process exits). */

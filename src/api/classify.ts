@@ -6,6 +6,7 @@
  * `auth_failed` or `never_sent`. Everything else is `unknown`: the request may have moved money.
  */
 import type { Outcome } from '../core/types.js';
+import type { Redactor } from './redact.js';
 import {
   AUTHORIZATION_KEY,
   INVOICE_ID_PATTERN,
@@ -27,14 +28,29 @@ const MAX_SERVER_TEXT = 200;
 export interface FetchErrorContext {
   /** The timeout that was in force, named in the message of a timed-out request. */
   timeoutMs?: number;
+  /**
+   * Removes the API key from every text taken from an error, before the text is shortened (a
+   * key cut in half is no longer recognisable). @default none
+   */
+  redact?: Redactor;
+  /**
+   * Whether any byte of the request was written to the socket, as the client saw it. `false`:
+   * nothing can have reached the API, whatever the error (a refused connection, an unreachable
+   * network, a connection that took longer than the timeout, a certificate refused): the outcome
+   * is `never_sent`. `true`: it is never `never_sent`. Undefined when the client could not see it:
+   * then only the errors that cannot come after a write (a refused connection, a failed name
+   * lookup, a URL refused before connecting) count as `never_sent`.
+   */
+  written?: boolean;
 }
 
 /**
- * Classifies a complete HTTP answer (status and body text) to a withdrawal request.
- * The body text must already be free of the API key (the client redacts it first).
+ * Classifies a complete HTTP answer (status and body text) to a withdrawal request. `redact`
+ * takes the API key out of the body before anything is read from it, so that no message, however
+ * shortened, can keep a piece of the key.
  */
-export function classifyResponse(httpStatus: number, bodyText: string): Outcome {
-  const json = parseJson(bodyText);
+export function classifyResponse(httpStatus: number, bodyText: string, redact: Redactor = unchanged): Outcome {
+  const json = parseJson(redact(bodyText));
   const is2xx = httpStatus >= 200 && httpStatus <= 299;
   if (!is2xx && json.ok && successBodySchema.safeParse(json.value).success) {
     // A status that says "refused" with a body that says "done" is a contradiction, not a refusal:
@@ -175,16 +191,21 @@ const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI
 /** undici's messages for URLs it refuses before connecting (no code is set on these). */
 const NEVER_SENT_MESSAGES = new Set(['bad port', 'unknown scheme']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
+/** No route to the API: said in plain words when nothing was written. */
+const UNREACHABLE_CODES = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
 /** Guards against cyclic or absurdly deep cause chains. */
 const MAX_DEPTH = 8;
 
 /**
  * Classifies the error a `fetch` (or the read of its body) threw. undici wraps the real error
  * as `TypeError('fetch failed', {cause})`, and a cause may carry its own `cause` or be an
- * AggregateError (one error per address tried): it is `never_sent` only when every leaf error
- * is a refused connection, a failed name lookup or a URL rejected before connecting.
+ * AggregateError (one error per address tried). What decides is whether the request's bytes were
+ * written (`context.written`); when that is not known, it is `never_sent` only when every leaf
+ * error is a refused connection, a failed name lookup or a URL rejected before connecting.
  */
 export function classifyFetchError(error: unknown, context: FetchErrorContext = {}): Outcome {
+  const redact = context.redact ?? unchanged;
+  if (context.written === false) return { kind: 'never_sent', message: notWrittenMessage(error, context, redact) };
   const all = collectErrors(error);
   if (all.some((e) => nameOf(e) === 'TimeoutError')) {
     const within = context.timeoutMs === undefined ? 'in time' : `within ${context.timeoutMs} ms`;
@@ -194,10 +215,10 @@ export function classifyFetchError(error: unknown, context: FetchErrorContext = 
     return unknown(`the request was aborted before an answer came; ${MAYBE_CREATED}`);
   }
   const leaves = leafErrors(error, 0);
-  if (leaves.length > 0 && leaves.every(isNeverSentLeaf)) {
-    return { kind: 'never_sent', message: neverSentMessage(leaves[0]) };
+  if (context.written !== true && leaves.length > 0 && leaves.every(isNeverSentLeaf)) {
+    return { kind: 'never_sent', message: neverSentMessage(leaves[0], redact) };
   }
-  const described = leaves.map(describeError).filter((text) => text !== '');
+  const described = leaves.map((leaf) => redact(describeError(leaf))).filter((text) => text !== '');
   const why = described.length > 0 ? ` (${clip([...new Set(described)].join('; '))})` : '';
   return unknown(`the connection failed before a complete answer came${why}; ${MAYBE_CREATED}`);
 }
@@ -235,11 +256,36 @@ function isNeverSentLeaf(error: unknown): boolean {
   return code === undefined && NEVER_SENT_MESSAGES.has(messageOf(error));
 }
 
-function neverSentMessage(leaf: unknown): string {
+function neverSentMessage(leaf: unknown, redact: Redactor): string {
   const code = codeOf(leaf);
   if (code === 'ECONNREFUSED') return `the API host refused the connection (ECONNREFUSED); ${NOTHING_SENT}`;
   if (code !== undefined && DNS_CODES.has(code)) return `the API host name could not be resolved (${code}); ${NOTHING_SENT}`;
-  return `the API URL cannot be used (${clip(describeError(leaf))}); ${NOTHING_SENT}`;
+  return `the API URL cannot be used (${clip(redact(describeError(leaf)))}); ${NOTHING_SENT}`;
+}
+
+/** Why a request whose bytes were never written failed, in the operator's words. */
+function notWrittenMessage(error: unknown, context: FetchErrorContext, redact: Redactor): string {
+  const all = collectErrors(error);
+  if (all.some((e) => nameOf(e) === 'TimeoutError')) {
+    const within = context.timeoutMs === undefined ? 'in time' : `within ${context.timeoutMs} ms`;
+    return `no connection to the API ${within}; ${NOTHING_SENT}`;
+  }
+  const leaves = leafErrors(error, 0);
+  if (leaves.length > 0 && leaves.every(isNeverSentLeaf)) return neverSentMessage(leaves[0], redact);
+  const codes = leaves.map(codeOf);
+  const why = clip(redact([...new Set(leaves.map(describeError).filter((text) => text !== ''))].join('; ')));
+  const detail = why === '' ? '' : ` (${why})`;
+  if (codes.some((code) => code !== undefined && UNREACHABLE_CODES.has(code))) {
+    return `the API's network or host cannot be reached${detail}; ${NOTHING_SENT}`;
+  }
+  if (leaves.some(isTlsFailure)) return `the secure connection to the API failed: its certificate or the TLS handshake was refused${detail}; ${NOTHING_SENT}`;
+  return `the connection to the API could not be opened${detail}; ${NOTHING_SENT}`;
+}
+
+/** A certificate the client refuses (self-signed, expired, another host's) or a failed TLS handshake. */
+function isTlsFailure(error: unknown): boolean {
+  const code = codeOf(error) ?? '';
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) || /certificate|TLS|SSL/i.test(messageOf(error));
 }
 
 function nameOf(error: unknown): string | undefined {
@@ -279,6 +325,10 @@ function parseJson(text: string): Parsed {
   } catch {
     return { ok: false };
   }
+}
+
+function unchanged(text: string): string {
+  return text;
 }
 
 function unknown(message: string): Outcome {

@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { survivesJsonRoundTrip } from '../core/money.js';
 import type { Outcome, ValidPayout } from '../core/types.js';
 import { classifyFetchError, classifyResponse } from './classify.js';
+import { REQUEST_ID_HEADER, watchDeparture } from './departure.js';
 import { createRedactor, redactOutcome, type Redactor } from './redact.js';
 import { BALANCE_PATH, readBalanceAnswer, type BalanceAnswer } from './balance.js';
 import { CREATE_WITHDRAWAL_PATH } from './schemas.js';
@@ -25,8 +26,12 @@ export interface ClientOptions {
 /** One request and what it came to. */
 export interface Attempt {
   outcome: Outcome;
-  /** `Date.now()` right before `fetch`: when the request started. */
-  startedAt: number;
+  /**
+   * `Date.now()` when the request's headers were written to the socket: when it left, after the
+   * name lookup, the connection and the TLS handshake. Undefined when nothing was written, or
+   * when that could not be seen: then only `endedAt` bounds its arrival.
+   */
+  startedAt?: number;
   /** `Date.now()` when the outcome became known (body read, or the error caught). */
   endedAt: number;
   /** The HTTP status, when response headers arrived. */
@@ -36,8 +41,8 @@ export interface Attempt {
 /** One balance query and what it came to. */
 export interface BalanceAttempt {
   answer: BalanceAnswer;
-  /** `Date.now()` right before `fetch`. */
-  startedAt: number;
+  /** `Date.now()` when the query's headers were written to the socket; undefined as for {@link Attempt}. */
+  startedAt?: number;
   /** `Date.now()` when the answer (or the failure) was known. */
   endedAt: number;
 }
@@ -73,29 +78,27 @@ export function createClient(options: ClientOptions): WithdrawalClient {
       try {
         body = buildRequestBody(payout);
       } catch (error) {
-        const now = Date.now();
         const message = `${errorText(error)}; nothing was sent`;
-        return { outcome: redactOutcome({ kind: 'never_sent', message }, redact), startedAt: now, endedAt: now };
+        return { outcome: redactOutcome({ kind: 'never_sent', message }, redact), endedAt: Date.now() };
       }
-      const startedAt = Date.now();
       try {
         const exchange = await postJson(transport, CREATE_WITHDRAWAL_PATH, body);
         return { ...timing(exchange), outcome: redactOutcome(withdrawalOutcome(exchange, transport.timeoutMs, redact), redact) };
       } catch (error) {
         // Only a bug lands here, possibly after fetch started: money may have moved.
         const message = `unexpected error while sending (${errorText(error)}); the withdrawal may or may not have been created`;
-        return { outcome: redactOutcome({ kind: 'unknown', message }, redact), startedAt, endedAt: Date.now() };
+        return { outcome: redactOutcome({ kind: 'unknown', message }, redact), endedAt: Date.now() };
       }
     },
 
     async fetchBalances() {
-      const startedAt = Date.now();
       try {
         const exchange = await postJson(transport, BALANCE_PATH, '{}');
         const answer = balanceAnswerOf(exchange, transport.timeoutMs);
-        return { startedAt: exchange.startedAt, endedAt: exchange.endedAt, answer: answer.ok ? answer : { ok: false, reason: redact(answer.reason) } };
+        const { startedAt, endedAt } = timing(exchange);
+        return { ...(startedAt !== undefined && { startedAt }), endedAt, answer: answer.ok ? answer : { ok: false, reason: redact(answer.reason) } };
       } catch (error) {
-        return { startedAt, endedAt: Date.now(), answer: { ok: false, reason: redact(`unexpected error (${errorText(error)})`) } };
+        return { endedAt: Date.now(), answer: { ok: false, reason: redact(`unexpected error (${errorText(error)})`) } };
       }
     },
   };
@@ -144,7 +147,13 @@ interface Transport {
  * What happened on the wire, before any meaning is given to it. Kept apart from the
  * classification so that another endpoint (the balance query) reuses the transport as is.
  */
-type Exchange = { startedAt: number; endedAt: number } & (
+type Exchange = {
+  /** When the request's headers were written to the socket; undefined when they were not (or not seen). */
+  startedAt?: number;
+  endedAt: number;
+  /** Whether any of the request's bytes were written; undefined when that could not be seen. */
+  written?: boolean;
+} & (
   | { stage: 'answered'; httpStatus: number; bodyText: string }
   /** The request could not even be built: nothing left this machine. */
   | { stage: 'not_built'; error: unknown }
@@ -156,6 +165,25 @@ type Exchange = { startedAt: number; endedAt: number } & (
 
 /** POSTs a JSON body once. Never throws. */
 async function postJson(transport: Transport, path: string, body: string): Promise<Exchange> {
+  const departure = watchDeparture();
+  try {
+    return await exchangeOnce(transport, path, body, departure.id, () => ({
+      endedAt: Date.now(),
+      ...whenDefined('startedAt', departure.writtenAt()),
+      ...whenDefined('written', departure.written()),
+    }));
+  } finally {
+    departure.end();
+  }
+}
+
+async function exchangeOnce(
+  transport: Transport,
+  path: string,
+  body: string,
+  requestId: string,
+  times: () => { startedAt?: number; endedAt: number; written?: boolean },
+): Promise<Exchange> {
   let request: Request;
   try {
     request = new Request(`${transport.base}${path}`, {
@@ -166,49 +194,56 @@ async function postJson(transport: Transport, path: string, body: string): Promi
         // A fresh connection per request: a keep-alive socket the server already closed makes
         // a POST fail after it may have been sent, which would turn a clear case into `unknown`.
         Connection: 'close',
+        // Names this request on the HTTP client's diagnostics channels, to learn when it left.
+        [REQUEST_ID_HEADER]: requestId,
       },
       body,
       // A redirected POST may be replayed or turned into a GET elsewhere: report it instead.
       redirect: 'manual',
     });
   } catch (error) {
-    const now = Date.now();
-    return { stage: 'not_built', error, startedAt: now, endedAt: now };
+    return { stage: 'not_built', error, endedAt: Date.now(), written: false };
   }
-  const startedAt = Date.now();
   let response: Response;
   try {
     response = await fetch(request, { signal: AbortSignal.timeout(transport.timeoutMs) });
   } catch (error) {
-    return { stage: 'no_headers', error, startedAt, endedAt: Date.now() };
+    // Read once fetch has failed: a request aborted before its headers were written is never
+    // written afterwards (undici checks for the abort right before writing).
+    return { stage: 'no_headers', error, ...times() };
   }
   try {
     const bodyText = await readText(response, MAX_RESPONSE_BYTES);
-    return { stage: 'answered', httpStatus: response.status, bodyText, startedAt, endedAt: Date.now() };
+    return { stage: 'answered', httpStatus: response.status, bodyText, ...times() };
   } catch (error) {
-    return { stage: 'broken_body', httpStatus: response.status, error, startedAt, endedAt: Date.now() };
+    return { stage: 'broken_body', httpStatus: response.status, error, ...times() };
   }
 }
 
 /** The timing fields of an attempt. */
 function timing(exchange: Exchange): Omit<Attempt, 'outcome'> {
   const { startedAt, endedAt } = exchange;
-  return 'httpStatus' in exchange ? { startedAt, endedAt, httpStatus: exchange.httpStatus } : { startedAt, endedAt };
+  return { ...whenDefined('startedAt', startedAt), endedAt, ...('httpStatus' in exchange && { httpStatus: exchange.httpStatus }) };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (optional fields stay absent). */
+function whenDefined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** What a withdrawal exchange means for the money. */
 function withdrawalOutcome(exchange: Exchange, timeoutMs: number, redact: Redactor): Outcome {
   switch (exchange.stage) {
     case 'answered':
-      // Redact before classifying, so that no cut-off message can keep a piece of the key.
-      return classifyResponse(exchange.httpStatus, redact(exchange.bodyText));
+      // The key is taken out before classifying, so that no cut-off message can keep a piece of it.
+      return classifyResponse(exchange.httpStatus, exchange.bodyText, redact);
     case 'not_built':
       return { kind: 'never_sent', message: `the request could not be built (${errorText(exchange.error)}); nothing was sent` };
     case 'no_headers':
-      return classifyFetchError(exchange.error, { timeoutMs });
+      return classifyFetchError(exchange.error, { timeoutMs, redact, ...whenDefined('written', exchange.written) });
     case 'broken_body': {
       // Headers came, so the request was received: whatever broke the body, it is not "never sent".
-      const cause = classifyFetchError(exchange.error, { timeoutMs });
+      const cause = classifyFetchError(exchange.error, { timeoutMs, redact });
       const why = 'message' in cause ? cause.message : cause.kind;
       return { kind: 'unknown', message: `the answer (HTTP ${exchange.httpStatus}) broke off: ${why}` };
     }

@@ -2,6 +2,7 @@
  * The API's identity: the one spelling of a base URL that every record and message uses, so two
  * spellings of one API (`https://h/api/` and `https://h/api`) share one clock and one outbox.
  */
+import { createRedactor } from './redact.js';
 
 import { isLoopbackHost } from '../core/api-vocabulary.js';
 
@@ -22,16 +23,9 @@ export function apiIdentity(url: string, secrets: readonly string[] = []): strin
   } catch {
     text = '(not a URL)';
   }
-  for (const secret of secrets.filter((s) => s.length >= 4)) {
-    // As the URL parser may have written it: escaped, and with the host in small letters.
-    const forms = [...new Set([secret, encodeURI(secret), encodeURIComponent(secret)])].sort((a, b) => b.length - a.length);
-    text = text.replace(new RegExp(forms.map(escapeRegExp).join('|'), 'gi'), '[redacted]');
-  }
-  return text;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The one redactor also knows the spellings the URL parser gives a secret: escaped, and in a
+  // host name in small letters.
+  return createRedactor(secrets.filter((s) => s.length >= 4))(text);
 }
 
 /**

@@ -152,7 +152,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('yes', { type: 'boolean', default: false, describe: 'skip the confirmation prompt' })
           .option('base-url', { type: 'string', describe: `the API [default: $CRYPTOCLOUD_BASE_URL or ${DEFAULT_BASE_URL}]` })
           .option('interval', { type: 'string', default: '12000', describe: 'minimum ms between two requests reaching the API (below 12000 only on loopback)' })
-          .option('margin', { type: 'string', default: '500', describe: 'safety margin in ms: how late after its start a request may reach the API' })
+          .option('margin', { type: 'string', default: '500', describe: 'safety margin in ms: how late after it left a request may reach the API (at least 250 unless loopback or --sandbox)' })
           .option('timeout', { type: 'string', default: '30000', describe: 'per-request timeout in ms; a timed-out request is unknown' })
           .option('sandbox', { type: 'boolean', default: false, describe: 'pay against an in-process CryptoCloud emulator (no key needed)' })
           .option('api-key-file', { type: 'string', describe: 'read the API key from this file [default: $CRYPTOCLOUD_API_KEY]' })

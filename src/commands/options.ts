@@ -21,7 +21,10 @@ export interface RunOptions {
   baseUrl: string;
   /** Minimum gap between the arrivals of any two API requests. @default 12000 */
   intervalMs: number;
-  /** How late after its start a request may arrive at the API. @default 500 */
+  /**
+   * How late after it left (its headers written) a request may arrive at the API; at least
+   * {@link MIN_REMOTE_MARGIN_MS} unless the API is on this machine or the sandbox. @default 500
+   */
   marginMs: number;
   /** Per-request timeout; a timed-out request's outcome is unknown. @default 30000 */
   timeoutMs: number;
@@ -66,6 +69,13 @@ export interface CommandDeps {
   /** How the send loop shows each row; the CLI picks a bar on a terminal. @default one log line per row */
   progress?: ProgressReporter;
 }
+
+/**
+ * The smallest `--margin` against an API beyond this machine. The pace counts from when a
+ * request's headers were written; after that its bytes still cross the network, and a margin
+ * below this would let an ordinary delay in transit make the next request arrive early.
+ */
+export const MIN_REMOTE_MARGIN_MS = 250;
 
 /** True for a URL whose host is this machine (where a shorter interval may be used). */
 export function isLoopbackUrl(url: string): boolean {

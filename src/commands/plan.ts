@@ -335,7 +335,8 @@ async function checkBalance(
     const at = Date.now();
     record({ type: 'request', what: 'balance', at });
     attempt = await reader.fetchBalances();
-    record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt, endedAt: attempt.endedAt });
+    // A query not seen leaving has only its end to bound its arrival.
+    record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt ?? attempt.endedAt, endedAt: attempt.endedAt });
   } finally {
     turn?.release();
   }

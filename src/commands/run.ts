@@ -13,7 +13,7 @@ import { Pacer } from '../schedule/pacer.js';
 import type { Connect } from './connection.js';
 import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from './plan.js';
 import { estimateMs, formatDuration, formatTotals, shortAddress } from './format.js';
-import { isLoopbackUrl, type CommandDeps, type RunOptions } from './options.js';
+import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from './paths.js';
 import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
 import {
@@ -75,9 +75,16 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
 }
 
 function checkOptions(options: RunOptions): void {
-  if (options.intervalMs < 12000 && !options.sandbox && !isLoopbackUrl(options.baseUrl)) {
+  const remote = !options.sandbox && !isLoopbackUrl(options.baseUrl);
+  if (options.intervalMs < 12000 && remote) {
     throw new UsageError(
       `--interval ${options.intervalMs} is below the API's 12000 ms minimum; a shorter interval is only for a loopback --base-url or --sandbox`,
+    );
+  }
+  if (options.marginMs < MIN_REMOTE_MARGIN_MS && remote) {
+    throw new UsageError(
+      `--margin ${options.marginMs} is below the ${MIN_REMOTE_MARGIN_MS} ms floor for an API beyond this machine: a request's bytes can take that long ` +
+        `to reach it after they were written; a smaller margin is only for a loopback --base-url or --sandbox`,
     );
   }
   if (!options.dryRun && !options.sandbox && !options.apiKey) {

@@ -21,9 +21,13 @@ export const MAX_RATE_LIMITED_IN_A_ROW = 5;
 /** Retries of a request that never left (connection refused, DNS), with doubling waits. */
 export const NEVER_SENT_RETRIES = 3;
 
-/** What sends one request; never throws (see src/api). */
+/**
+ * What sends one request; never throws. `startedAt` is when the request left (its headers were
+ * written), absent when nothing was written or that could not be seen; `endedAt` when its outcome
+ * was known.
+ */
 export interface WithdrawalSender {
-  sendWithdrawal(payout: ValidPayout): Promise<{ outcome: Outcome; startedAt: number; endedAt: number }>;
+  sendWithdrawal(payout: ValidPayout): Promise<{ outcome: Outcome; startedAt?: number; endedAt: number }>;
 }
 
 export interface SendLoopContext {
@@ -187,9 +191,11 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
   intentInOutboxOrTakeBack(ctx, row.rowNumber, () => turn?.intent(row.rowNumber, attempt, intentAt, row.payout));
   ctx.onChange?.();
   const result = await ctx.sender.sendWithdrawal(row.payout);
-  ctx.pacer.record(result.startedAt, result.endedAt);
+  // A request not seen leaving has only its end to bound its arrival: it is recorded as starting then.
+  const startedAt = result.startedAt ?? result.endedAt;
+  ctx.pacer.record(startedAt, result.endedAt);
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
-  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt: result.startedAt, endedAt: result.endedAt, outcome: result.outcome });
+  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt, endedAt: result.endedAt, outcome: result.outcome });
   ctx.onChange?.();
   return result;
 }

@@ -83,18 +83,29 @@ export class Pacer {
   }
 }
 
-/** A timer that an AbortSignal cancels. */
+/** setTimeout's longest delay (about 24.8 days): a longer one fires at once, which would spin the wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer that an AbortSignal cancels; a wait longer than one timer can hold is made of several. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
+    let left = ms;
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal?.reason as Error);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const arm = (): void => {
+      const chunk = Math.min(left, MAX_TIMER_MS);
+      left -= chunk;
+      timer = setTimeout(() => {
+        if (left > 0) return arm();
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, chunk);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    arm();
   });
 }

@@ -215,6 +215,39 @@ describe('classifyFetchError', () => {
     expect('message' in outcome && outcome.message).toContain(MAYBE);
   });
 
+  describe('decided by whether the request was written', () => {
+    const selfSigned = coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate');
+    it.each<[string, unknown, string]>([
+      ['a refused connection', fetchFailed(coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')), 'the API host refused the connection (ECONNREFUSED); nothing was sent'],
+      ['a failed name lookup', fetchFailed(coded('ENOTFOUND')), 'the API host name could not be resolved (ENOTFOUND); nothing was sent'],
+      ['an unreachable network', fetchFailed(coded('ENETUNREACH', 'connect ENETUNREACH 10.0.0.1:443')), "the API's network or host cannot be reached (connect ENETUNREACH 10.0.0.1:443); nothing was sent"],
+      ['an unreachable host', fetchFailed(coded('EHOSTUNREACH')), "the API's network or host cannot be reached (EHOSTUNREACH happened); nothing was sent"],
+      ['a connect timeout', fetchFailed(coded('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error')), 'the connection to the API could not be opened (UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error); nothing was sent'],
+      ['our timeout while connecting', timeout(), 'no connection to the API within 500 ms; nothing was sent'],
+      ['a self-signed certificate', fetchFailed(selfSigned), 'the secure connection to the API failed: its certificate or the TLS handshake was refused (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); nothing was sent'],
+      ['a reset during the TLS handshake', fetchFailed(coded('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established')), 'the secure connection to the API failed: its certificate or the TLS handshake was refused (ECONNRESET: Client network socket disconnected before secure TLS connection was established); nothing was sent'],
+      ['an error without a cause', new TypeError('fetch failed'), 'the connection to the API could not be opened (fetch failed); nothing was sent'],
+    ])('not written: %s is never_sent', (_name, error, message) => {
+      expect(classifyFetchError(error, { written: false, timeoutMs: 500 })).toEqual({ kind: 'never_sent', message });
+    });
+
+    it.each<[string, unknown]>([
+      ['a refused connection', fetchFailed(coded('ECONNREFUSED'))],
+      ['a failed name lookup', fetchFailed(coded('ENOTFOUND'))],
+      ['an unknown scheme', fetchFailed(new Error('unknown scheme'))],
+      ['a reset', fetchFailed(coded('ECONNRESET'))],
+      ['a timeout', timeout()],
+    ])('written: %s is unknown, never never_sent', (_name, error) => {
+      expect(classifyFetchError(error, { written: true }).kind).toBe('unknown');
+    });
+
+    it('not known: only the errors that cannot follow a write are never_sent', () => {
+      expect(classifyFetchError(fetchFailed(coded('ECONNREFUSED'))).kind).toBe('never_sent');
+      expect(classifyFetchError(fetchFailed(selfSigned)).kind).toBe('unknown');
+      expect(classifyFetchError(fetchFailed(coded('EHOSTUNREACH'))).kind).toBe('unknown');
+    });
+  });
+
   it('names the timeout it was given', () => {
     expect(classifyFetchError(timeout(), { timeoutMs: 30000 })).toEqual({
       kind: 'unknown',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { REDACTED, createRedactor, redactOutcome } from '../../src/api/redact.js';
+import { classifyFetchError, classifyResponse } from '../../src/api/classify.js';
+import { createLogger } from '../../src/log.js';
 
 describe('createRedactor', () => {
   it.each<[string, string, string]>([
@@ -28,5 +30,76 @@ describe('createRedactor', () => {
       message: `Token ${REDACTED}`,
     });
     expect(redactOutcome({ kind: 'unknown', message: 's3cr3t' }, redact)).toEqual({ kind: 'unknown', message: REDACTED });
+  });
+});
+
+describe('the key in every spelling it can come back in', () => {
+  /** A key with the characters that get escaped: `/` in JSON and URLs, `+` and `=` in URLs. */
+  const KEY = 'eyJ0eXAiOiJKV1Qi/LCJhbGciOiJIUzI1NiJ9+x=';
+  const redact = createRedactor(KEY);
+  const hexEscaped = (text: string, upper: boolean): string =>
+    [...text].map((c) => c.charCodeAt(0).toString(16).padStart(4, '0')).map((hex) => `\\u${upper ? hex.toUpperCase() : hex}`).join('');
+
+  it.each<[string, string]>([
+    ['as is', KEY],
+    ['JSON-escaped with \\/', KEY.replace(/\//g, '\\/')],
+    ['JSON-escaped as JSON.stringify writes it', JSON.stringify(KEY).slice(1, -1)],
+    ['every character as \\uXXXX', hexEscaped(KEY, false)],
+    ['every character as \\uXXXX with capital hex digits', hexEscaped(KEY, true)],
+    ['only the slash as \\u002f', KEY.replace('/', '\\u002f')],
+    ['URL-encoded with capital hex digits', encodeURIComponent(KEY)],
+    ['URL-encoded with small hex digits', encodeURIComponent(KEY).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+    ['URL-encoded twice', encodeURIComponent(encodeURIComponent(KEY))],
+    ['every character URL-encoded', [...KEY].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')],
+    ['in HTML entities', KEY.replace('/', '&#47;').replace('+', '&#x2B;')],
+    ['in small letters (a host name)', KEY.toLowerCase()],
+    ['in base64 (a header echoed as a blob)', Buffer.from(`Token ${KEY}`).toString('base64')],
+    ['in base64, at another offset', Buffer.from(`Authorization: Token ${KEY}`).toString('base64')],
+    ['in URL-safe base64', Buffer.from(`xx${KEY}`).toString('base64url')],
+  ])('%s', (_how, spelling) => {
+    const text = `{"detail":"echo of ${spelling} here"}`;
+    const redacted = redact(text);
+    expect(redacted).toContain(REDACTED);
+    expect(redacted).not.toContain(spelling);
+    // Nothing of the key's recognisable middle is left either.
+    expect(redacted.toLowerCase()).not.toContain('lcjhbgcioijiuzi1nij9');
+  });
+
+  it('removes the key JSON-escaped with \\/ from a long answer before the message is cut to one cell', () => {
+    const echoed = `${'x'.repeat(180)} Token ${KEY.replace(/\//g, '\\/')} ${'y'.repeat(100)}`;
+    const outcome = classifyResponse(409, JSON.stringify({ detail: echoed }).replace(/\\\\\//g, '\\/'), redact);
+    expect(outcome.kind).toBe('unknown');
+    const message = 'message' in outcome ? outcome.message : '';
+    // Without redaction first, the cut at 200 characters leaves a piece of the key that no later pass can recognise.
+    expect(message).not.toMatch(/eyJ0|LCJh|eXAi/);
+    expect(message).toContain('Token [red');
+  });
+
+  it('removes the key URL-encoded from a long error before the message is cut', () => {
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error(`${'z'.repeat(150)} GET /x?k=${encodeURIComponent(KEY)} ${'w'.repeat(100)}`), { code: 'UND_ERR_SOCKET' }),
+    });
+    const outcome = classifyFetchError(error, { redact });
+    const message = 'message' in outcome ? outcome.message : '';
+    expect(message).not.toMatch(/eyJ0|LCJh|eXAi/);
+    expect(message).toContain('k=[red');
+  });
+
+  it('is the redactor of the log too', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ secrets: [KEY], console: { write: (text) => void lines.push(text) } });
+    logger.info(`echo ${KEY.replace(/\//g, '\\/')} and ${encodeURIComponent(KEY).toLowerCase()}`);
+    expect(lines.join('')).toBe(`echo ${REDACTED} and ${REDACTED}\n`);
+  });
+
+  it('catches several secrets, the longer one whole', () => {
+    const both = createRedactor(['abcd-1234', 'abcd-1234-efgh-5678']);
+    expect(both('a abcd-1234-efgh-5678 b abcd-1234 c')).toBe(`a ${REDACTED} b ${REDACTED} c`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'rejected (network): the address is not valid; HTTP 400 {"status":"error"} %2F \\u002f &#47;';
+    expect(redact(text)).toBe(text);
+    expect(createRedactor([])(text)).toBe(text);
   });
 });
