@@ -2,9 +2,8 @@
  * The API's identity: the one spelling of a base URL that every record and message uses, so two
  * spellings of one API (`https://h/api/` and `https://h/api`) share one clock and one outbox.
  */
-import { createRedactor } from './redact.js';
-
 import { isLoopbackHost } from '../core/api-vocabulary.js';
+import { createRedactor } from './redact.js';
 
 /**
  * A base URL fit for a record: origin and path without trailing slashes; no user, password,

@@ -8,6 +8,7 @@ import { REQUIRED_COLUMNS } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import type { JournalHeader } from '../journal/entries.js';
 import type { PayrollHeader } from '../csv/read.js';
+import type { JournalState } from '../journal/replay.js';
 
 export type Reading = NonNullable<JournalHeader['reading']>;
 
@@ -38,9 +39,12 @@ export function checkReading(recorded: Reading | undefined, now: Reading, checkp
 }
 
 /** Throws InputError (exit 2, nothing sent) when the checkpoint's rows were sent to another API than this run's. */
-export function checkApi(recorded: string | undefined, now: string, checkpoint: string): void {
+export function checkApi(state: JournalState, now: string, checkpoint: string): void {
+  const recorded = state.header.api;
   // A checkpoint of an earlier version did not record its API.
   if (recorded === undefined || recorded === now) return;
+  // Nothing ever reached that API (every attempt was never sent: a wrong URL, a refused certificate): no row is bound to it.
+  if (![...state.rows.values()].some((row) => row.status !== 'pending' || row.inFlight)) return;
   throw new InputError(
     `the checkpoint ${checkpoint} records requests to ${recorded}, and this run would pay through ${now}: its paid rows were paid there only. ` +
       'Nothing was sent. Give the same --base-url (or --sandbox) to carry on there, or --checkpoint and --out of their own to pay this file through the other API',

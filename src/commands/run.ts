@@ -139,7 +139,7 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   if (state) {
     deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
     warnIfRefused(() => checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint));
-    warnIfRefused(() => checkApi(state.header.api, checkpointApiOf(options), paths.checkpoint));
+    warnIfRefused(() => checkApi(state, checkpointApiOf(options), paths.checkpoint));
   }
   const refused = reportDryRunChecks(options, deps, facts, summary) || bindingRefused;
   deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
@@ -199,7 +199,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
     if (state) {
       checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint);
-      checkApi(state.header.api, checkpointApiOf(options), paths.checkpoint);
+      checkApi(state, checkpointApiOf(options), paths.checkpoint);
     }
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
