@@ -10,7 +10,10 @@ import { constants, linkSync, openSync, readFileSync, unlinkSync, writeSync, clo
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { readBootId } from '../core/boot-id.js';
 import { fsyncDirectory } from './file.js';
+
+export { readBootId };
 
 export interface LockOwner {
   pid: number;
@@ -210,16 +213,3 @@ function syncDirectory(path: string): void {
   }
 }
 
-let bootId: string | undefined;
-
-/** This boot's id (the kernel's), read once. */
-export function readBootId(): string {
-  if (bootId === undefined) {
-    try {
-      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      bootId = 'unknown';
-    }
-  }
-  return bootId;
-}
