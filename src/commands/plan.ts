@@ -16,6 +16,7 @@ import { checkpointIdOf, JOURNAL_VERSION, type JournalEntry, type JournalHeader,
 import { ApiLedger, REPEAT_WINDOW_DAYS, type SentPayment } from '../ledger/ledger.js';
 import { JournalWriter, type LoadedJournal } from '../journal/file.js';
 import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
+import { monoOfCall, recordedMs, systemClock } from '../schedule/clock.js';
 import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { recordableUrl } from './manifest.js';
@@ -295,6 +296,27 @@ function requestEntryOf(last: LastRequest): RequestEntry {
     at: last.intentAt,
     ...(last.startedAt !== undefined && { startedAt: last.startedAt }),
     ...(last.endedAt !== undefined && { endedAt: last.endedAt }),
+    ...(last.mono && { boot: last.mono.boot, atMono: last.mono.intentAt }),
+    ...(last.mono?.startedAt !== undefined && { startedMono: last.mono.startedAt }),
+    ...(last.mono?.endedAt !== undefined && { endedMono: last.mono.endedAt }),
+  };
+}
+
+/** The times a request entry records, as the outbox and the pacer take them. */
+function timesOf(entry: RequestEntry): LastRequest {
+  return {
+    intentAt: entry.at,
+    ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }),
+    ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }),
+    ...(entry.boot !== undefined &&
+      entry.atMono !== undefined && {
+        mono: {
+          boot: entry.boot,
+          intentAt: entry.atMono,
+          ...(entry.startedMono !== undefined && { startedAt: entry.startedMono }),
+          ...(entry.endedMono !== undefined && { endedAt: entry.endedMono }),
+        },
+      }),
   };
 }
 
@@ -317,11 +339,19 @@ async function checkBalance(
   const pacer = new Pacer({ intervalMs: options.intervalMs, marginMs: options.marginMs }, state.lastRequest);
   const last = ledger?.lastRequest();
   if (last) pacer.observe(last);
-  const waitMs = pacer.nextStartAt() - Date.now();
-  if (waitMs >= 1000) deps.print(`Waiting ${formatDuration(waitMs)} for the API's pace before reading the balances…`);
+  let said = false;
+  const sayWait = (ms: number, why: string): void => {
+    if (said || ms < 1000) return;
+    said = true;
+    deps.print(`Waiting ${formatDuration(ms)} for ${why} before reading the balances…`);
+  };
+  const first = pacer.nextStart();
+  sayWait(first.at - pacer.now(), first.why);
   let turn;
   try {
-    turn = ledger ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`)) : await pacer.waitTurn(deps.stop);
+    // Said once: up front for the pace; or when the outbox, read anew, asks for a longer wait.
+    const onPaceWait = (wait: { ms: number; why: string }): void => sayWait(wait.ms, wait.why);
+    turn = ledger ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`), onPaceWait) : await pacer.waitTurn(deps.stop, onPaceWait);
   } catch (error) {
     if (deps.stop.aborted) throw new ExitError('interrupted before anything was sent', EXIT.usage);
     throw error;
@@ -331,13 +361,19 @@ async function checkBalance(
     const record = (entry: RequestEntry): void => {
       journal.append(entry);
       applyEntry(state, entry, 0);
-      turn?.request({ intentAt: entry.at, ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }), ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }) });
+      turn?.request(timesOf(entry));
     };
-    const at = Date.now();
-    record({ type: 'request', what: 'balance', at });
+    const intent = systemClock.now();
+    const at = intent.wallMs;
+    const intentMono = { boot: intent.boot, atMono: recordedMs(intent.monoMs) };
+    record({ type: 'request', what: 'balance', at, ...intentMono });
+    const before = systemClock.now();
     attempt = await reader.fetchBalances();
     // A query not seen leaving has only its end to bound its arrival.
-    record({ type: 'request', what: 'balance', at, startedAt: attempt.startedAt ?? attempt.endedAt, endedAt: attempt.endedAt });
+    const startedAt = attempt.startedAt ?? attempt.endedAt;
+    // The client reports wall times: put on the monotonic clock, as the pacer measures the gap.
+    const mono = monoOfCall({ startedAt }, before, systemClock.now());
+    record({ type: 'request', what: 'balance', at, startedAt, endedAt: attempt.endedAt, ...intentMono, startedMono: recordedMs(mono.startedAt), endedMono: recordedMs(mono.endedAt) });
   } finally {
     turn?.release();
   }

@@ -5,6 +5,7 @@
  */
 import type { ValidPayout } from '../core/types.js';
 import { FILE_ONLY, type Logger } from '../log.js';
+import type { PaceWait } from '../schedule/pacer.js';
 import { formatDuration, shortAddress } from './format.js';
 
 /** What a row came to, as far as progress is concerned. */
@@ -31,6 +32,8 @@ export interface ProgressReporter {
   start(total: number, etaMs: number): void;
   /** A row's turn has come: it waits for the gap, then is sent. */
   sending(rowNumber: number): void;
+  /** The row waits a while (a few seconds or more) for the gap: how long, and what for. */
+  waiting?(rowNumber: number, wait: PaceWait): void;
   /** A row has its outcome (on disk). */
   row(event: RowEvent): void;
   /** The loop is over: whatever is printed next stands on its own line. */
@@ -45,6 +48,11 @@ export function formatRowLine(event: RowEvent): string {
   return `[${event.done}/${event.total}] row ${event.rowNumber}: ${amount} ${currencyCode} → ${shortAddress(toAddress)}: ${what}${eta}`;
 }
 
+/** "row 4: waiting 12s for the API's pace (…)". */
+export function formatWaitLine(rowNumber: number, wait: PaceWait): string {
+  return `row ${rowNumber}: waiting ${formatDuration(wait.ms)} for ${wait.why}`;
+}
+
 /** The level of a row's line: an unknown row is a warning (it may or may not be paid). */
 function levelOf(outcome: RowOutcome): 'info' | 'warn' {
   return outcome === 'unknown' ? 'warn' : 'info';
@@ -57,6 +65,14 @@ export class LineProgress implements ProgressReporter {
   start(): void {}
 
   sending(): void {}
+
+  /**
+   * The API's ordinary pace was announced with the plan ("one request every 12s"): its waits go to
+   * the log file. Any other wait is said on its own line before it starts.
+   */
+  waiting(rowNumber: number, wait: PaceWait): void {
+    this.logger.info(formatWaitLine(rowNumber, wait), { row: rowNumber, ...(wait.ordinary && FILE_ONLY) });
+  }
 
   row(event: RowEvent): void {
     this.logger.log(levelOf(event.outcome), formatRowLine(event), { row: event.rowNumber });
@@ -83,14 +99,17 @@ export interface BarState {
   unknown: number;
   /** The row being sent or waited for, if any. */
   current?: number;
-  /** When the rows left should be done (epoch ms). */
+  /** When the rows left should be done (on the bar's clock). */
   etaAt?: number;
+  /** The row is waiting for its turn until then (on the bar's clock), for this. */
+  waitingUntil?: number;
+  waitingFor?: string;
 }
 
 export interface BarOptions {
   /** ANSI colours (only on a terminal, and not when NO_COLOR is set). @default false */
   color?: boolean;
-  /** The clock. @default Date.now */
+  /** The clock; only its differences count. @default performance.now (a wall clock that steps does not move the ETA) */
   now?: () => number;
   /** How often the ETA is redrawn between rows; 0: only on events. @default 1000 */
   tickMs?: number;
@@ -110,7 +129,7 @@ export class BarProgress implements ProgressReporter {
     private readonly line: StatusLine,
     private readonly options: BarOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
   }
 
   start(total: number, etaMs: number): void {
@@ -128,7 +147,17 @@ export class BarProgress implements ProgressReporter {
     this.draw();
   }
 
+  /** Shown on the bar while it lasts; a wait that is not the ordinary pace is also said above it. */
+  waiting(rowNumber: number, wait: PaceWait): void {
+    this.state.waitingUntil = this.now() + wait.ms;
+    this.state.waitingFor = wait.ordinary ? "the API's pace" : 'see above';
+    this.logger.info(formatWaitLine(rowNumber, wait), { row: rowNumber, ...(wait.ordinary && FILE_ONLY) });
+    this.draw();
+  }
+
   row(event: RowEvent): void {
+    delete this.state.waitingUntil;
+    delete this.state.waitingFor;
     this.state[event.outcome] += 1;
     this.state.total = event.total;
     this.state.etaAt = this.now() + (event.total > event.done ? event.etaMs : 0);
@@ -167,6 +196,9 @@ export function renderBar(state: BarState, columns: number, color: boolean, nowM
   ];
   const tail: Segment[] = [];
   if (state.current !== undefined) tail.push({ text: ` · row ${state.current}` });
+  if (state.waitingUntil !== undefined && state.waitingUntil > nowMs) {
+    tail.push({ text: ` · waiting ${formatDuration(state.waitingUntil - nowMs)}${state.waitingFor ? ` (${state.waitingFor})` : ''}` });
+  }
   if (state.etaAt !== undefined && done < state.total) tail.push({ text: ` · ETA ${formatDuration(Math.max(0, state.etaAt - nowMs))}` });
   const bar: Segment = { text: `▕${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}▏` };
   const room = Math.max(1, columns - 1);

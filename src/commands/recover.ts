@@ -71,9 +71,26 @@ function entryFor(line: OutboxLine, state: JournalState): JournalEntry[] {
   const attempts = record?.attempts ?? 0;
   let entry: JournalEntry | undefined;
   if (line.t === 'intent' && attempts < line.attempt) {
-    entry = { type: 'intent', row: line.row, attempt: line.attempt, at: line.at, currency_code: line.currency, to_address: line.address, amount: line.amount };
+    entry = {
+      type: 'intent',
+      row: line.row,
+      attempt: line.attempt,
+      at: line.at,
+      currency_code: line.currency,
+      to_address: line.address,
+      amount: line.amount,
+      ...(line.boot !== undefined && line.atMono !== undefined && { boot: line.boot, atMono: line.atMono }),
+    };
   } else if (line.t === 'outcome' && attempts === line.attempt && record?.inFlight) {
-    entry = { type: 'outcome', row: line.row, attempt: line.attempt, startedAt: line.startedAt, endedAt: line.endedAt, outcome: line.outcome as Outcome };
+    entry = {
+      type: 'outcome',
+      row: line.row,
+      attempt: line.attempt,
+      startedAt: line.startedAt,
+      endedAt: line.endedAt,
+      outcome: line.outcome as Outcome,
+      ...(line.boot !== undefined && line.startedMono !== undefined && line.endedMono !== undefined && { boot: line.boot, startedMono: line.startedMono, endedMono: line.endedMono }),
+    };
   } else if (line.t === 'resolve' && attempts === line.attempt && record?.status === 'unknown' && !record.inFlight) {
     entry = { type: 'resolve', row: line.row, at: line.at, invoiceId: line.invoiceId };
   }

@@ -9,7 +9,8 @@ import type { JournalEntry, OutcomeEntry } from '../journal/entries.js';
 import type { JournalWriter } from '../journal/file.js';
 import { applyEntry, type JournalState } from '../journal/replay.js';
 import type { ApiLedger, LedgerTurn } from '../ledger/ledger.js';
-import type { Pacer } from '../schedule/pacer.js';
+import { monoOfCall, recordedMs, systemClock, type Clock } from '../schedule/clock.js';
+import type { Pacer, PaceWait } from '../schedule/pacer.js';
 import type { Logger } from '../log.js';
 import { estimateMs } from './format.js';
 import { LineProgress, type ProgressReporter, type RowOutcome } from './progress.js';
@@ -52,6 +53,8 @@ export interface SendLoopContext {
   ledger?: ApiLedger;
   /** Pay rows that repeat a payment another checkpoint sent from this machine. @default false */
   allowRepeat?: boolean;
+  /** Where the times of each request are read (the pacer's clock). @default the machine's clocks */
+  clock?: Clock;
   /** Called after the pacing wait, right before a row's intent is written; throws to stop the run. */
   beforeSend?: () => void;
   /**
@@ -75,9 +78,10 @@ export interface RowToSend {
 
 /** Sends every row of `rows` in order, until the end or a reason to stop. */
 export async function sendRows(rows: AsyncIterable<RowToSend>, ctx: SendLoopContext): Promise<SendLoopResult> {
-  // p-queue runs one row at a time and never more than one per interval; the Pacer holds the
-  // exact guarantee (gap between arrivals, across retries and restarts), which a fixed window alone cannot.
-  const queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: ctx.intervalMs });
+  // p-queue runs one row at a time. The gap is the Pacer's alone (between arrivals, across retries
+  // and restarts, on the monotonic clock): p-queue's interval window reads the wall clock, so a
+  // clock set back an hour would hold the next row for that hour.
+  const queue = new PQueue({ concurrency: 1 });
   const run = { sent: 0, done: 0, unknownInARow: 0, stopReason: undefined as string | undefined };
   const progress = ctx.progress ?? new LineProgress(ctx.logger);
   const loop: LoopContext = { ...ctx, progress };
@@ -110,9 +114,10 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
   let neverSent = 0;
   for (;;) {
     let turn: LedgerTurn | undefined;
+    const onPaceWait = (wait: PaceWait): void => ctx.progress.waiting?.(row.rowNumber, wait);
     try {
-      if (ctx.ledger) turn = await ctx.ledger.takeTurn(ctx.pacer, ctx.stop, (why) => ctx.logger.info(`row ${row.rowNumber}: ${why}`));
-      else await ctx.pacer.waitTurn(ctx.stop);
+      if (ctx.ledger) turn = await ctx.ledger.takeTurn(ctx.pacer, ctx.stop, (why) => ctx.logger.info(`row ${row.rowNumber}: ${why}`), onPaceWait);
+      else await ctx.pacer.waitTurn(ctx.stop, onPaceWait);
     } catch (error) {
       if (ctx.stop.aborted) return; // Interrupted while waiting: nothing was sent for this row.
       throw error;
@@ -178,24 +183,37 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
  * outcome right after it is known, in the same order.
  */
 async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, turn: LedgerTurn | undefined): Promise<{ outcome: Outcome }> {
-  const intentAt = Date.now();
+  const clock = ctx.clock ?? systemClock;
+  const intent = clock.now();
   record(ctx, {
     type: 'intent',
     row: row.rowNumber,
     attempt,
-    at: intentAt,
+    at: intent.wallMs,
     currency_code: row.payout.currencyCode,
     to_address: row.payout.toAddress,
     amount: row.payout.amount,
+    boot: intent.boot,
+    atMono: recordedMs(intent.monoMs),
   });
-  intentInOutboxOrTakeBack(ctx, row.rowNumber, () => turn?.intent(row.rowNumber, attempt, intentAt, row.payout));
+  // Taken once the checkpoint's intent is durable: the allowance for a request whose outcome never
+  // came is counted from here, so a slow fsync does not eat into it.
+  const durable = clock.now();
+  intentInOutboxOrTakeBack(ctx, row.rowNumber, () =>
+    turn?.intent(row.rowNumber, attempt, durable.wallMs, row.payout, { boot: durable.boot, atMono: recordedMs(durable.monoMs) }),
+  );
   ctx.onChange?.();
+  const before = clock.now();
   const result = await ctx.sender.sendWithdrawal(row.payout);
+  const after = clock.now();
   // A request not seen leaving has only its end to bound its arrival: it is recorded as starting then.
   const startedAt = result.startedAt ?? result.endedAt;
-  ctx.pacer.record(startedAt, result.endedAt);
-  if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(result.endedAt);
-  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt, endedAt: result.endedAt, outcome: result.outcome });
+  // The client reports wall times; the pacer and the records take them on the monotonic clock.
+  const mono = monoOfCall({ startedAt }, before, after);
+  ctx.pacer.record(mono.startedAt, mono.endedAt);
+  if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(mono.endedAt);
+  const monoFields = { boot: after.boot, startedMono: recordedMs(mono.startedAt), endedMono: recordedMs(mono.endedAt) };
+  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt, endedAt: result.endedAt, outcome: result.outcome, ...monoFields });
   ctx.onChange?.();
   return result;
 }
@@ -235,7 +253,8 @@ function intentInOutboxOrTakeBack(ctx: SendLoopContext, rowNumber: number, write
  * brings it back; if neither can, the message says what the answer was, to settle the row by hand.
  */
 function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry: OutcomeEntry): void {
-  const inOutbox = (): void => turn?.outcome(entry.row, entry.attempt, entry.startedAt, entry.endedAt, entry.outcome);
+  const mono = entry.boot !== undefined && entry.startedMono !== undefined && entry.endedMono !== undefined ? { boot: entry.boot, startedMono: entry.startedMono, endedMono: entry.endedMono } : undefined;
+  const inOutbox = (): void => turn?.outcome(entry.row, entry.attempt, entry.startedAt, entry.endedAt, entry.outcome, mono);
   try {
     record(ctx, entry);
   } catch (error) {

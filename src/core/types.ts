@@ -68,9 +68,20 @@ export type OutcomeKind = Outcome['kind'];
 /**
  * When a request was made, as far as the tool knows: `intentAt` when its intent was journaled,
  * `startedAt` right before it left, `endedAt` when its outcome became known (absent if the
- * process died in between).
+ * process died in between). Wall-clock epoch ms; `mono` holds the same moments on the boot's
+ * monotonic clock, which alone measures a gap truly while the wall clock steps (absent in what
+ * earlier versions recorded: those are wall times only).
  */
 export interface RequestTimes {
+  intentAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  mono?: MonoTimes;
+}
+
+/** A request's moments in ms on the monotonic clock of the boot `boot` (comparable only on that boot). */
+export interface MonoTimes {
+  boot: string;
   intentAt: number;
   startedAt?: number;
   endedAt?: number;

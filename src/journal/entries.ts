@@ -18,6 +18,12 @@ const outcomeSchema = z.discriminatedUnion('kind', [
 
 const rowNumber = z.number().int().positive();
 const epochMs = z.number().int().nonnegative();
+/**
+ * A moment on the monotonic clock of the boot `boot` (ms since that boot): what measures the gap
+ * across a restart, whatever the wall clock did. Absent in journals of earlier versions.
+ */
+const monoMs = z.number().int().nonnegative().optional();
+const boot = z.string().optional();
 
 /** First line: which input (by the SHA-256 of its exact bytes) this journal belongs to. */
 export const headerSchema = z.object({
@@ -52,6 +58,8 @@ export const intentSchema = z.object({
   currency_code: z.string(),
   to_address: z.string(),
   amount: z.string(),
+  boot,
+  atMono: monoMs,
 });
 
 /** What the request came to, with when it started and when its outcome became known. */
@@ -62,6 +70,9 @@ export const outcomeEntrySchema = z.object({
   startedAt: epochMs,
   endedAt: epochMs,
   outcome: outcomeSchema,
+  boot,
+  startedMono: monoMs,
+  endedMono: monoMs,
 });
 
 /** The operator settled an unknown row after checking the dashboard (`payout resolve`). */
@@ -83,6 +94,10 @@ export const requestSchema = z.object({
   at: epochMs,
   startedAt: epochMs.optional(),
   endedAt: epochMs.optional(),
+  boot,
+  atMono: monoMs,
+  startedMono: monoMs,
+  endedMono: monoMs,
 });
 
 export const entrySchema = z.discriminatedUnion('type', [headerSchema, intentSchema, outcomeEntrySchema, resolveSchema, requestSchema]);
@@ -129,6 +144,11 @@ const AMOUNT = ascii('","amount":"');
 const STARTED_AT = ascii(',"startedAt":');
 const ENDED_AT = ascii(',"endedAt":');
 const ACCEPTED_INVOICE_ID = ascii(',"outcome":{"kind":"accepted","invoiceId":"');
+const BOOT_AFTER_AMOUNT = ascii('","boot":"');
+const BOOT_AFTER_OUTCOME = ascii('"},"boot":"');
+const AT_MONO = ascii('","atMono":');
+const STARTED_MONO = ascii('","startedMono":');
+const ENDED_MONO = ascii(',"endedMono":');
 
 /**
  * Reads the two lines a run writes for every row (an intent, then an `accepted` outcome) straight
@@ -150,12 +170,21 @@ export class CommonLineReader {
   at = 0;
   /** Outcome: when its answer came. */
   endedAt = 0;
+  /**
+   * The same moments on the monotonic clock of the boot `boot` (intent: `mono` alone; outcome:
+   * `mono` and `endedMono`), or `boot` undefined for a line of an earlier version, without them.
+   */
+  boot: string | undefined = undefined;
+  mono = 0;
+  endedMono = 0;
   private bytes: Buffer = Buffer.alloc(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
   private pos = 0;
   private end = 0;
-  /** Start and end offsets of the line's strings: currency_code, to_address, amount (intent); invoiceId (outcome). */
-  private readonly strings = [0, 0, 0, 0, 0, 0];
+  /** Start and end offsets of the line's strings: currency_code, to_address, amount (intent); invoiceId (outcome); the boot. */
+  private readonly strings = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** The boot id last decoded: every line of a run carries the same one, decoded once. */
+  private lastBoot = '';
 
   /** Reads the line `bytes[start, end)` (without its newline). */
   read(bytes: Buffer, start: number, end: number): CommonLine {
@@ -175,9 +204,7 @@ export class CommonLineReader {
         this.string(1) &&
         this.literal(AMOUNT) &&
         this.string(2) &&
-        this.pos + 2 === end &&
-        bytes[this.pos] === QUOTE &&
-        bytes[this.pos + 1] === CLOSE
+        this.intentEnd()
         ? 'intent'
         : undefined;
     }
@@ -189,10 +216,7 @@ export class CommonLineReader {
         (this.endedAt = this.integer()) >= 0 &&
         this.literal(ACCEPTED_INVOICE_ID) &&
         this.string(0) &&
-        this.pos + 3 === end &&
-        bytes[this.pos] === QUOTE &&
-        bytes[this.pos + 1] === CLOSE &&
-        bytes[this.pos + 2] === CLOSE
+        this.outcomeEnd()
         ? 'accepted'
         : undefined;
     }
@@ -204,6 +228,46 @@ export class CommonLineReader {
     const start = this.strings[2 * index] ?? 0;
     const end = this.strings[2 * index + 1] ?? 0;
     return this.bytes.toString('latin1', start, end);
+  }
+
+  /** After an intent's amount: `"}`, or the boot and the monotonic time (`","boot":"…","atMono":N}`). */
+  private intentEnd(): boolean {
+    const { bytes, end } = this;
+    this.boot = undefined;
+    if (this.pos + 2 === end) return bytes[this.pos] === QUOTE && bytes[this.pos + 1] === CLOSE;
+    return this.literal(BOOT_AFTER_AMOUNT) && this.string(3) && this.literal(AT_MONO) && (this.mono = this.integer()) >= 0 && this.closes() && this.decodeBoot();
+  }
+
+  /** After an accepted outcome's id: `"}}`, or the boot and the monotonic times (`"},"boot":"…","startedMono":N,"endedMono":N}`). */
+  private outcomeEnd(): boolean {
+    const { bytes, end } = this;
+    this.boot = undefined;
+    if (this.pos + 3 === end) return bytes[this.pos] === QUOTE && bytes[this.pos + 1] === CLOSE && bytes[this.pos + 2] === CLOSE;
+    return (
+      this.literal(BOOT_AFTER_OUTCOME) &&
+      this.string(3) &&
+      this.literal(STARTED_MONO) &&
+      (this.mono = this.integer()) >= 0 &&
+      this.literal(ENDED_MONO) &&
+      (this.endedMono = this.integer()) >= 0 &&
+      this.closes() &&
+      this.decodeBoot()
+    );
+  }
+
+  /** The line ends with its closing brace. */
+  private closes(): boolean {
+    return this.pos + 1 === this.end && this.bytes[this.pos] === CLOSE;
+  }
+
+  /** Sets `boot` from the 4th string, reusing the last decoded one when its bytes are the same. */
+  private decodeBoot(): true {
+    const start = this.strings[6] ?? 0;
+    const end = this.strings[7] ?? 0;
+    const last = this.lastBoot;
+    if (end - start !== last.length || this.bytes.toString('latin1', start, end) !== last) this.lastBoot = this.bytes.toString('latin1', start, end);
+    this.boot = this.lastBoot;
+    return true;
   }
 
   /** `row` and `attempt`, both positive as the schema wants them. */
@@ -276,9 +340,26 @@ export function parseCommonLine(text: string): IntentEntry | OutcomeEntry | unde
   const r = textReader;
   switch (r.read(bytes, 0, bytes.length)) {
     case 'intent':
-      return { type: 'intent', row: r.row, attempt: r.attempt, at: r.at, currency_code: r.text(0), to_address: r.text(1), amount: r.text(2) };
+      return {
+        type: 'intent',
+        row: r.row,
+        attempt: r.attempt,
+        at: r.at,
+        currency_code: r.text(0),
+        to_address: r.text(1),
+        amount: r.text(2),
+        ...(r.boot !== undefined && { boot: r.boot, atMono: r.mono }),
+      };
     case 'accepted':
-      return { type: 'outcome', row: r.row, attempt: r.attempt, startedAt: r.at, endedAt: r.endedAt, outcome: { kind: 'accepted', invoiceId: r.text(0) } };
+      return {
+        type: 'outcome',
+        row: r.row,
+        attempt: r.attempt,
+        startedAt: r.at,
+        endedAt: r.endedAt,
+        outcome: { kind: 'accepted', invoiceId: r.text(0) },
+        ...(r.boot !== undefined && { boot: r.boot, startedMono: r.mono, endedMono: r.endedMono }),
+      };
     case undefined:
       return undefined;
   }

@@ -103,8 +103,10 @@ class LineReplay {
     try {
       // The common lines (intent, accepted outcome) are read in the bytes; any other goes through JSON.parse and the schema.
       const common = reader.read(bytes, start, end);
-      if (common === 'intent') return replay.intent(reader.row, reader.attempt, reader.at, lineNumber);
-      if (common === 'accepted') return replay.accepted(reader.row, reader.attempt, reader.at, reader.endedAt, reader.text(0), lineNumber);
+      if (common === 'intent') return replay.intent(reader.row, reader.attempt, reader.at, lineNumber, reader.boot, reader.mono);
+      if (common === 'accepted') {
+        return replay.accepted(reader.row, reader.attempt, reader.at, reader.endedAt, reader.text(0), lineNumber, reader.boot, reader.mono, reader.endedMono);
+      }
       const parsed = entrySchema.safeParse(parseJsonLine(bytes.toString('utf8', start, end), lineNumber, path));
       if (!parsed.success) throw damagedAt(path, lineNumber, 'a line the tool did not write');
       replay.entry(parsed.data, lineNumber);

@@ -10,7 +10,10 @@ import { constants, linkSync, openSync, readFileSync, readlinkSync, unlinkSync, 
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DiskError, InputError } from '../core/errors.js';
+import { readBootId } from '../core/boot-id.js';
 import { fsyncDirectory } from './file.js';
+
+export { readBootId };
 
 export interface LockOwner {
   pid: number;
@@ -234,16 +237,3 @@ function readPidNamespace(): string | undefined {
   return pidNamespace;
 }
 
-let bootId: string | undefined;
-
-/** This boot's id (the kernel's), read once. */
-export function readBootId(): string {
-  if (bootId === undefined) {
-    try {
-      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      bootId = 'unknown';
-    }
-  }
-  return bootId;
-}

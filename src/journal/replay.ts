@@ -1,7 +1,7 @@
 /**
  * Replays journal entries into each row's state. Pure: no I/O.
  */
-import type { Outcome } from '../core/types.js';
+import type { MonoTimes, Outcome, RequestTimes } from '../core/types.js';
 import type { JournalEntry, JournalHeader } from './entries.js';
 import { RowRecords } from './row-records.js';
 
@@ -18,11 +18,7 @@ export interface RowRecord {
 }
 
 /** When the most recent request was made, so the next one (even in a new process) keeps the gap. */
-export interface LastRequest {
-  intentAt: number;
-  startedAt?: number;
-  endedAt?: number;
-}
+export type LastRequest = RequestTimes;
 
 export interface JournalState {
   header: JournalHeader;
@@ -52,21 +48,32 @@ export function applyEntry(state: JournalState, entry: JournalEntry, lineNumber:
       throw new JournalOrderError(lineNumber, 'a second header line');
     case 'intent':
       checkIntent(state.rows.get(entry.row), entry.row, entry.attempt, lineNumber);
-      recordIntent(state, entry.row, entry.attempt, entry.at);
+      recordIntent(state, entry.row, entry.attempt, entry.at, entry.boot !== undefined && entry.atMono !== undefined ? { boot: entry.boot, intentAt: entry.atMono } : undefined);
       return;
     case 'outcome':
       checkOutcome(state, entry.row, entry.attempt, lineNumber);
       state.rows.set(entry.row, recordOf(entry.outcome, entry.attempt));
-      state.lastRequest = { intentAt: state.lastRequest?.intentAt ?? entry.startedAt, startedAt: entry.startedAt, endedAt: entry.endedAt };
+      state.lastRequest = afterOutcome(state.lastRequest, entry.startedAt, entry.endedAt, entry.boot, entry.startedMono, entry.endedMono);
       return;
-    case 'request':
+    case 'request': {
       // Timing only: no row changes. Later requests come later in the file, so the last one wins.
+      const mono: MonoTimes | undefined =
+        entry.boot !== undefined && entry.atMono !== undefined
+          ? {
+              boot: entry.boot,
+              intentAt: entry.atMono,
+              ...(entry.startedMono !== undefined && { startedAt: entry.startedMono }),
+              ...(entry.endedMono !== undefined && { endedAt: entry.endedMono }),
+            }
+          : undefined;
       state.lastRequest = {
         intentAt: entry.at,
         ...(entry.startedAt !== undefined && { startedAt: entry.startedAt }),
         ...(entry.endedAt !== undefined && { endedAt: entry.endedAt }),
+        ...(mono && { mono }),
       };
       return;
+    }
     case 'resolve': {
       const record = state.rows.get(entry.row);
       if (!record || record.status !== 'unknown') {
@@ -96,9 +103,30 @@ function checkIntent(record: RowRecord | undefined, row: number, attempt: number
   }
 }
 
-function recordIntent(state: JournalState, row: number, attempt: number, at: number): void {
+function recordIntent(state: JournalState, row: number, attempt: number, at: number, mono: MonoTimes | undefined): void {
   state.rows.set(row, { status: 'unknown', error: IN_FLIGHT_MESSAGE, attempts: attempt, inFlight: true });
-  state.lastRequest = { intentAt: at };
+  state.lastRequest = mono ? { intentAt: at, mono } : { intentAt: at };
+}
+
+/**
+ * The last request once its outcome is known: the intent's times (before it in the file) with
+ * the start and end; the monotonic ones only when the outcome has them (a line of an earlier
+ * version has not: then the request is known by its wall times alone).
+ */
+function afterOutcome(
+  intent: LastRequest | undefined,
+  startedAt: number,
+  endedAt: number,
+  boot: string | undefined,
+  startedMono: number | undefined,
+  endedMono: number | undefined,
+): LastRequest {
+  const last: LastRequest = { intentAt: intent?.intentAt ?? startedAt, startedAt, endedAt };
+  if (boot !== undefined && startedMono !== undefined && endedMono !== undefined) {
+    const intentMono = intent?.mono?.boot === boot ? intent.mono.intentAt : startedMono;
+    last.mono = { boot, intentAt: intentMono, startedAt: startedMono, endedAt: endedMono };
+  }
+  return last;
 }
 
 /** An outcome must follow its own intent: the row is in flight with this very attempt. */
@@ -123,32 +151,36 @@ export class JournalReplay {
   private heldRow = 0;
   private heldAttempt = 0;
   private heldAt = 0;
+  private heldMono: MonoTimes | undefined = undefined;
 
   constructor(header: JournalHeader) {
     this.state = emptyState(header);
   }
 
-  /** An intent line (lineNumber is for the error message). */
-  intent(row: number, attempt: number, at: number, lineNumber: number): void {
+  /** An intent line (lineNumber is for the error message); `boot` and `atMono` when the line has them. */
+  intent(row: number, attempt: number, at: number, lineNumber: number, boot?: string, atMono?: number): void {
     this.release();
     checkIntent(row > this.highestRow ? undefined : this.state.rows.get(row), row, attempt, lineNumber);
     if (row > this.highestRow) this.highestRow = row;
     this.heldRow = row;
     this.heldAttempt = attempt;
     this.heldAt = at;
+    this.heldMono = boot !== undefined && atMono !== undefined ? { boot, intentAt: atMono } : undefined;
   }
 
-  /** An outcome line whose outcome is `accepted`. */
-  accepted(row: number, attempt: number, startedAt: number, endedAt: number, invoiceId: string, lineNumber: number): void {
+  /** An outcome line whose outcome is `accepted`; `boot` and the monotonic times when the line has them. */
+  accepted(row: number, attempt: number, startedAt: number, endedAt: number, invoiceId: string, lineNumber: number, boot?: string, startedMono?: number, endedMono?: number): void {
     if (row === this.heldRow && attempt === this.heldAttempt) {
       // The outcome of the intent just before: its in-flight record would be replaced at once.
       this.heldRow = 0;
       this.state.rows.setPaid(row, invoiceId, attempt);
-      this.state.lastRequest = { intentAt: this.heldAt, startedAt, endedAt };
+      const intent: LastRequest = this.heldMono ? { intentAt: this.heldAt, mono: this.heldMono } : { intentAt: this.heldAt };
+      this.state.lastRequest = afterOutcome(intent, startedAt, endedAt, boot, startedMono, endedMono);
       return;
     }
     this.release();
-    this.entry({ type: 'outcome', row, attempt, startedAt, endedAt, outcome: { kind: 'accepted', invoiceId } }, lineNumber);
+    const mono = boot !== undefined && startedMono !== undefined && endedMono !== undefined ? { boot, startedMono, endedMono } : {};
+    this.entry({ type: 'outcome', row, attempt, startedAt, endedAt, outcome: { kind: 'accepted', invoiceId }, ...mono }, lineNumber);
   }
 
   /** Any line after the header. */
@@ -167,7 +199,7 @@ export class JournalReplay {
   /** Applies the held intent: the line after it was not its outcome. */
   private release(): void {
     if (this.heldRow === 0) return;
-    recordIntent(this.state, this.heldRow, this.heldAttempt, this.heldAt);
+    recordIntent(this.state, this.heldRow, this.heldAttempt, this.heldAt, this.heldMono);
     this.heldRow = 0;
   }
 }

@@ -11,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import type { Outcome, RequestTimes, ValidPayout } from '../core/types.js';
 import { describeOwner, fromAnotherBoot, howToFree, tryLockFile, type CheckpointLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
-import { sleep, type Pacer } from '../schedule/pacer.js';
+import { sleep, type Pacer, type PaceWait } from '../schedule/pacer.js';
 import { OutboxFile } from './outbox-file.js';
 import type { OutboxLine, OutboxResolve } from './outbox-lines.js';
 import { importLegacy } from './legacy.js';
@@ -116,13 +116,14 @@ export class ApiLedger {
   /**
    * Waits for this machine's turn to send to the API: the gap after the last request any process
    * recorded (read anew each time), and the send lock. Resolves holding the lock; the caller must
-   * `release` the turn. Rejects with the signal's reason if stopped first.
+   * `release` the turn. Rejects with the signal's reason if stopped first. A long wait for the
+   * gap is told to `onPaceWait`, one for the lock to `onWait`.
    */
-  async takeTurn(pacer: Pacer, signal: AbortSignal, onWait?: (why: string) => void): Promise<LedgerTurn> {
+  async takeTurn(pacer: Pacer, signal: AbortSignal, onWait?: (why: string) => void, onPaceWait?: (wait: PaceWait) => void): Promise<LedgerTurn> {
     for (;;) {
       this.readNew();
       this.observe(pacer);
-      await pacer.waitTurn(signal);
+      await pacer.waitTurn(signal, onPaceWait);
       const lock = await this.lock(signal, onWait);
       try {
         this.file?.catchUp((line) => this.index.apply(line));
@@ -131,7 +132,7 @@ export class ApiLedger {
         lock.release();
         throw error;
       }
-      if (pacer.nextStartAt() <= Date.now()) return new LedgerTurn(this, lock);
+      if (pacer.waitMs() <= 0) return new LedgerTurn(this, lock);
       // Another process sent meanwhile: wait for the gap after its request.
       lock.release();
     }
@@ -194,7 +195,8 @@ export async function recordResolve(dir: string, line: OutboxResolve, signal: Ab
 /** Takes the state directory's send lock, waiting while a live process holds it. */
 async function takeSendLock(dir: string, signal: AbortSignal, onWait?: (why: string) => void): Promise<CheckpointLock> {
   const path = join(dir, LOCK_FILE);
-  const started = Date.now();
+  // A duration: measured on the monotonic clock, which a step of the wall clock does not move.
+  const started = performance.now();
   let said = false;
   for (;;) {
     const taken = tryLockFile(path);
@@ -203,7 +205,7 @@ async function takeSendLock(dir: string, signal: AbortSignal, onWait?: (why: str
     if (taken.owner && fromAnotherBoot(taken.owner)) {
       throw new InputError(`another payout command ${describeOwner(taken.owner)} holds this machine's send lock ${path}. ${howToFree(taken.owner, path)}`);
     }
-    if (!said && Date.now() - started >= SAY_WAIT_MS) {
+    if (!said && performance.now() - started >= SAY_WAIT_MS) {
       said = true;
       onWait?.(`waiting for another payout command ${taken.owner ? describeOwner(taken.owner) : ''} to finish its request to the API`);
     }
@@ -248,16 +250,16 @@ export class LedgerTurn {
     return `row ${row} repeats ${describeSent(earlier)}; not sent. Give --allow-repeat if it really is due again`;
   }
 
-  /** The intent of a withdrawal, on disk before the request leaves. */
-  intent(row: number, attempt: number, at: number, payout: ValidPayout): void {
+  /** The intent of a withdrawal, on disk before the request leaves; `mono`: the same moment on the boot's monotonic clock. */
+  intent(row: number, attempt: number, at: number, payout: ValidPayout, mono?: { boot: string; atMono: number }): void {
     const { ckpt, input } = this.ledger.sourceOf();
-    this.ledger.append({ v: 1, t: 'intent', api: this.ledger.api, ckpt, input, row, attempt, at, currency: payout.currencyCode, address: payout.toAddress, amount: payout.amount });
+    this.ledger.append({ v: 1, t: 'intent', api: this.ledger.api, ckpt, input, row, attempt, at, currency: payout.currencyCode, address: payout.toAddress, amount: payout.amount, ...mono });
   }
 
-  /** What the withdrawal came to. */
-  outcome(row: number, attempt: number, startedAt: number, endedAt: number, outcome: Outcome): void {
+  /** What the withdrawal came to; `mono`: its start and end on the boot's monotonic clock. */
+  outcome(row: number, attempt: number, startedAt: number, endedAt: number, outcome: Outcome, mono?: { boot: string; startedMono: number; endedMono: number }): void {
     const { ckpt } = this.ledger.sourceOf();
-    this.ledger.append({ v: 1, t: 'outcome', api: this.ledger.api, ckpt, row, attempt, startedAt, endedAt, outcome });
+    this.ledger.append({ v: 1, t: 'outcome', api: this.ledger.api, ckpt, row, attempt, startedAt, endedAt, outcome, ...mono });
   }
 
   /** A request that moves no money (the balance query): its intent (`at` alone), then its times. */
@@ -269,6 +271,9 @@ export class LedgerTurn {
       at: times.intentAt,
       ...(times.startedAt !== undefined && { startedAt: times.startedAt }),
       ...(times.endedAt !== undefined && { endedAt: times.endedAt }),
+      ...(times.mono && { boot: times.mono.boot, atMono: times.mono.intentAt }),
+      ...(times.mono?.startedAt !== undefined && { startedMono: times.mono.startedAt }),
+      ...(times.mono?.endedAt !== undefined && { endedMono: times.mono.endedAt }),
     });
   }
 

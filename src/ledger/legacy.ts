@@ -81,7 +81,10 @@ function readClock(dir: string, api: string): RequestTimes | undefined {
     if (parsed.v !== 1 || !parsed.requests) return undefined;
     // Keyed by the URL as that version spelled it (a path kept its trailing slash): compared as identities.
     const times = Object.entries(parsed.requests).find(([url]) => apiScope(apiIdentity(url)) === apiScope(api))?.[1];
-    return times && typeof times.intentAt === 'number' ? times : undefined;
+    if (!times || typeof times.intentAt !== 'number') return undefined;
+    // That version kept wall times only: whatever else the file holds is not read as a monotonic time.
+    const { intentAt, startedAt, endedAt } = times;
+    return { intentAt, ...(typeof startedAt === 'number' && { startedAt }), ...(typeof endedAt === 'number' && { endedAt }) };
   } catch {
     return undefined;
   }

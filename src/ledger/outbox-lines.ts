@@ -9,6 +9,12 @@ import type { Outcome } from '../core/types.js';
 
 const epochMs = z.number().int().nonnegative();
 const row = z.number().int().positive();
+/**
+ * A moment on the monotonic clock of the boot `boot` (ms since that boot): another process of
+ * this boot measures the gap on it, whatever the wall clock did. Absent in lines of earlier versions.
+ */
+const monoMs = epochMs.optional();
+const boot = z.string().optional();
 
 export const outboxIntentSchema = z.object({
   v: z.literal(1),
@@ -25,6 +31,9 @@ export const outboxIntentSchema = z.object({
   /** As sent; compared normalised. */
   address: z.string(),
   amount: z.string(),
+  boot,
+  /** Taken once the checkpoint's intent is on disk: the request leaves after this line's own fsync. */
+  atMono: monoMs,
 });
 
 const outcomeSchema = z
@@ -41,6 +50,9 @@ export const outboxOutcomeSchema = z.object({
   startedAt: epochMs,
   endedAt: epochMs,
   outcome: outcomeSchema,
+  boot,
+  startedMono: monoMs,
+  endedMono: monoMs,
 });
 
 /** A request that moves no money (the balance query): kept for the gap. */
@@ -51,6 +63,10 @@ export const outboxRequestSchema = z.object({
   at: epochMs,
   startedAt: epochMs.optional(),
   endedAt: epochMs.optional(),
+  boot,
+  atMono: monoMs,
+  startedMono: monoMs,
+  endedMono: monoMs,
 });
 
 /** The operator settled an unknown row (`payout resolve`). */

@@ -5,7 +5,7 @@
  * checkpoint that is behind. Pure: lines in, answers out.
  */
 import { apiScope } from '../api/identity.js';
-import type { RequestTimes, ValidPayout } from '../core/types.js';
+import type { MonoTimes, RequestTimes, ValidPayout } from '../core/types.js';
 import { normalAddress } from '../validate/duplicates.js';
 import type { OutboxIntent, OutboxLine } from './outbox-lines.js';
 
@@ -40,6 +40,8 @@ export class PaymentIndex {
   private readonly byKey = new Map<string, SentPayment[]>();
   private readonly byAttempt = new Map<string, SentPayment>();
   private readonly last = new Map<string, RequestTimes>();
+  /** The monotonic time of each intent still waiting for its outcome line. */
+  private readonly intentMono = new Map<string, MonoTimes>();
   /** The checkpoint's own lines, in order (for the behind check and recover). */
   readonly ownLines: OutboxLine[] = [];
   private readonly ownLatest = new Map<number, SentPayment>();
@@ -57,7 +59,9 @@ export class PaymentIndex {
   apply(line: OutboxLine): void {
     switch (line.t) {
       case 'intent': {
-        this.last.set(apiScope(line.api), { intentAt: line.at });
+        const mono = line.boot !== undefined && line.atMono !== undefined ? { boot: line.boot, intentAt: line.atMono } : undefined;
+        this.last.set(apiScope(line.api), mono ? { intentAt: line.at, mono } : { intentAt: line.at });
+        if (mono) this.intentMono.set(attemptKey(line.ckpt, line.row, line.attempt), mono);
         const isOwn = line.ckpt === this.own;
         if (isOwn) this.ownLines.push(line);
         if (!isOwn && line.at < this.since) return;
@@ -68,21 +72,39 @@ export class PaymentIndex {
         return;
       }
       case 'outcome': {
-        const sent = this.byAttempt.get(attemptKey(line.ckpt, line.row, line.attempt));
-        this.last.set(apiScope(line.api), { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt });
+        const key = attemptKey(line.ckpt, line.row, line.attempt);
+        const sent = this.byAttempt.get(key);
+        const last: RequestTimes = { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt };
+        if (line.boot !== undefined && line.startedMono !== undefined && line.endedMono !== undefined) {
+          const intent = this.intentMono.get(key);
+          last.mono = { boot: line.boot, intentAt: intent?.boot === line.boot ? intent.intentAt : line.startedMono, startedAt: line.startedMono, endedAt: line.endedMono };
+        }
+        this.intentMono.delete(key);
+        this.last.set(apiScope(line.api), last);
         if (line.ckpt === this.own) this.ownLines.push(line);
         if (!sent) return;
         const kind = line.outcome.kind;
         sent.state = kind === 'accepted' ? 'paid' : kind === 'unknown' ? 'unknown' : 'not paid';
         return;
       }
-      case 'request':
+      case 'request': {
+        const mono: MonoTimes | undefined =
+          line.boot !== undefined && line.atMono !== undefined
+            ? {
+                boot: line.boot,
+                intentAt: line.atMono,
+                ...(line.startedMono !== undefined && { startedAt: line.startedMono }),
+                ...(line.endedMono !== undefined && { endedAt: line.endedMono }),
+              }
+            : undefined;
         this.last.set(apiScope(line.api), {
           intentAt: line.at,
           ...(line.startedAt !== undefined && { startedAt: line.startedAt }),
           ...(line.endedAt !== undefined && { endedAt: line.endedAt }),
+          ...(mono && { mono }),
         });
         return;
+      }
       case 'resolve': {
         if (line.ckpt === this.own) this.ownLines.push(line);
         const sent = this.byAttempt.get(attemptKey(line.ckpt, line.row, line.attempt));

@@ -176,3 +176,20 @@ describe('choosing the form', () => {
     expect(term.text()).not.toMatch(/\x1b\[\d+m/);
   });
 });
+
+describe('a long wait says what it waits for', () => {
+  it('on the status line, while it lasts', () => {
+    const state = { total: 8, paid: 4, failed: 0, unknown: 0, current: 5, waitingUntil: 11_000, waitingFor: "the API's pace" };
+    expect(renderBar(state, 120, false, 0)).toContain("row 5 · waiting 11s (the API's pace)");
+    expect(renderBar(state, 120, false, 11_000)).not.toContain('waiting');
+  });
+
+  it('in the plain lines when it is not the ordinary pace', () => {
+    const lines: string[] = [];
+    const logger = { info: (message: string, meta?: { fileOnly?: boolean }) => meta?.fileOnly || lines.push(message) };
+    const progress = new LineProgress(logger as never);
+    progress.waiting(3, { ms: 12_000, why: "the API's pace", ordinary: true });
+    progress.waiting(4, { ms: 4000, why: 'the API, which asked to slow down', ordinary: false });
+    expect(lines).toEqual(['row 4: waiting 4s for the API, which asked to slow down']);
+  });
+});

@@ -47,6 +47,24 @@ describe('parseCommonLine', () => {
     expect(parseCommonLine(b)).toBeDefined();
   });
 
+  it('reads the lines with the boot and monotonic times, as the schema does', () => {
+    const a = JSON.stringify({ type: 'intent', row: 7, attempt: 1, at: 1_700_000_000_000, currency_code: 'BTC', to_address: 'bc1q', amount: '1', boot: 'b7a3-9c', atMono: 123_456 });
+    const b = JSON.stringify({ type: 'outcome', row: 7, attempt: 1, startedAt: 1, endedAt: 2, outcome: { kind: 'accepted', invoiceId: 'INV-1' }, boot: 'b7a3-9c', startedMono: 123_457, endedMono: 123_490 });
+    expect(parseCommonLine(a)).toStrictEqual(bySchema(a));
+    expect(parseCommonLine(b)).toStrictEqual(bySchema(b));
+    expect(parseCommonLine(a)).toMatchObject({ boot: 'b7a3-9c', atMono: 123_456 });
+    expect(parseCommonLine(b)).toMatchObject({ boot: 'b7a3-9c', startedMono: 123_457, endedMono: 123_490 });
+    // An old line after a new one carries no boot over.
+    const old = intent(8, 1, 5, 'BTC', 'bc1q', '1');
+    expect(parseCommonLine(old)).toStrictEqual(bySchema(old));
+    expect(parseCommonLine(old)).not.toHaveProperty('boot');
+    // Half of the pair, a fraction, or another order: the schema decides.
+    for (const text of [a.replace(',"atMono":123456', ''), a.replace('123456', '123456.5'), b.replace(',"endedMono":123490', ''), b.replace('"boot":"b7a3-9c","startedMono"', '"startedMono":1,"boot":"b7a3-9c","x"')]) {
+      expectAgrees(text);
+      expect(parseCommonLine(text)).toBeUndefined();
+    }
+  });
+
   it.each([
     ['an escape in a string', intent(1, 1, 5, 'BTC', 'bc1q\\"x', '1')],
     ['a unicode escape', '{"type":"intent","row":1,"attempt":1,"at":5,"currency_code":"\\u0042TC","to_address":"a","amount":"1"}'],

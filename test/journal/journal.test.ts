@@ -117,6 +117,19 @@ describe('journal file', () => {
     expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 7000, startedAt: 7001, endedAt: 7050 });
   });
 
+  it('reads the monotonic times with the wall times, and lines without them (earlier versions) as wall times only', async () => {
+    const path = join(dir, 'c.jsonl');
+    const writer = JournalWriter.create(path, header);
+    writer.append({ type: 'intent', row: 1, attempt: 1, at: 1000, currency_code: 'USDT_TRC20', to_address: 'T', amount: '1', boot: 'boot-a', atMono: 50 });
+    writer.append({ type: 'outcome', row: 1, attempt: 1, startedAt: 1002, endedAt: 1040, outcome: { kind: 'accepted', invoiceId: 'INV-A' }, boot: 'boot-a', startedMono: 52, endedMono: 90 });
+    writer.close();
+    expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 1000, startedAt: 1002, endedAt: 1040, mono: { boot: 'boot-a', intentAt: 50, startedAt: 52, endedAt: 90 } });
+    const again = JournalWriter.reopen(path, (await loadJournal(path))!);
+    again.append({ type: 'intent', row: 2, attempt: 1, at: 2000, currency_code: 'USDT_TRC20', to_address: 'T', amount: '2' });
+    again.close();
+    expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 2000 });
+  });
+
   it('replaces a journal whole, owner-only, and appends after the carried lines', async () => {
     const path = join(dir, 'c.jsonl');
     JournalWriter.create(path, header).close();

@@ -335,6 +335,28 @@ describe('PaymentIndex.lastRequest', () => {
   });
 });
 
+describe('PaymentIndex.lastRequest with the monotonic times', () => {
+  const T = NOW - 60_000;
+  it('carries the boot and monotonic times of intent, outcome and request lines', () => {
+    const index = indexOf([]);
+    const sent = { ...intent({ at: T }), boot: 'boot-a', atMono: 500 };
+    index.apply(sent);
+    expect(index.lastRequest(API)).toEqual({ intentAt: T, mono: { boot: 'boot-a', intentAt: 500 } });
+    index.apply({ ...outcome(sent, 'accepted', { startedAt: T + 2, endedAt: T + 40 }), boot: 'boot-a', startedMono: 502, endedMono: 540 });
+    expect(index.lastRequest(API)).toEqual({ intentAt: T, startedAt: T + 2, endedAt: T + 40, mono: { boot: 'boot-a', intentAt: 500, startedAt: 502, endedAt: 540 } });
+    index.apply({ v: 1, t: 'request', api: API, at: T + 6000, startedAt: T + 6001, endedAt: T + 6030, boot: 'boot-a', atMono: 6500, startedMono: 6501, endedMono: 6530 });
+    expect(index.lastRequest(API)).toEqual({ intentAt: T + 6000, startedAt: T + 6001, endedAt: T + 6030, mono: { boot: 'boot-a', intentAt: 6500, startedAt: 6501, endedAt: 6530 } });
+  });
+
+  it('reads the lines of an earlier version as wall times only', () => {
+    const index = indexOf([]);
+    const sent = intent({ at: T });
+    index.apply(sent);
+    index.apply(outcome(sent, 'accepted', { startedAt: T + 2, endedAt: T + 40 }));
+    expect(index.lastRequest(API)).not.toHaveProperty('mono');
+  });
+});
+
 describe('PaymentIndex.addLegacy', () => {
   it('adds a payment of the old history as a repeat, with its state', () => {
     const index = indexOf([]);

@@ -1,5 +1,28 @@
 import { describe, expect, it } from '@jest/globals';
-import { latestArrival, Pacer, UNKNOWN_START_SLACK_MS } from '../../src/schedule/pacer.js';
+import type { ClockReading } from '../../src/schedule/clock.js';
+import { monoOfCall } from '../../src/schedule/clock.js';
+import { latestArrival, nextStartAfter, Pacer, SAY_WAIT_MS, UNKNOWN_START_SLACK_MS, type PaceWait } from '../../src/schedule/pacer.js';
+
+/** A clock whose wall time can step while its monotonic time only moves forward. */
+function fakeClock(start: ClockReading = { wallMs: 1_800_000_000_000, monoMs: 50_000, boot: 'boot-a' }) {
+  const reading = { ...start };
+  return {
+    now: () => ({ ...reading }),
+    /** Both clocks move on by `ms`. */
+    pass(ms: number) {
+      reading.wallMs += ms;
+      reading.monoMs += ms;
+    },
+    /** Only the wall clock moves (NTP, a resumed VM, an operator fixing the date). */
+    stepWall(ms: number) {
+      reading.wallMs += ms;
+    },
+    reading,
+  };
+}
+
+const HOUR = 3_600_000;
+const options = { intervalMs: 100, marginMs: 30 };
 
 describe('latestArrival', () => {
   it.each([
@@ -12,49 +35,165 @@ describe('latestArrival', () => {
   });
 });
 
-describe('Pacer', () => {
-  const options = { intervalMs: 100, marginMs: 30 };
-
-  it('lets the first request go at once with no history', () => {
-    expect(new Pacer(options).nextStartAt()).toBe(0);
+describe('nextStartAfter: a request recorded by another process or an earlier run', () => {
+  const now: ClockReading = { wallMs: 1_800_000_010_000, monoMs: 60_000, boot: 'boot-a' };
+  const wall = { intentAt: 1_800_000_009_950, startedAt: 1_800_000_009_960, endedAt: 1_800_000_009_970 };
+  const mono = { boot: 'boot-a', intentAt: 59_950, startedAt: 59_960, endedAt: 59_970 };
+  // [name, record, expected start on now's monotonic clock, ordinary]
+  it.each([
+    ['same boot: measured on the monotonic clock', { ...wall, mono }, 59_970 + 100, true],
+    ['same boot, the wall clock since set back 1 h: still the monotonic gap', { ...wall, intentAt: wall.intentAt + HOUR, startedAt: wall.startedAt + HOUR, endedAt: wall.endedAt + HOUR, mono }, 59_970 + 100, true],
+    ['same boot, the wall clock since set forward 1 h: still the monotonic gap', { ...wall, intentAt: wall.intentAt - HOUR, startedAt: wall.startedAt - HOUR, endedAt: wall.endedAt - HOUR, mono }, 59_970 + 100, true],
+    ['same boot, intent alone (killed mid-request): slack and margin from the intent', { intentAt: wall.intentAt, mono: { boot: 'boot-a', intentAt: 59_950 } }, 59_950 + UNKNOWN_START_SLACK_MS + 30 + 100, true],
+    ['another boot: the wall times, mapped onto this clock', { ...wall, mono: { ...mono, boot: 'boot-b' } }, 60_000 - 30 + 100, true],
+    ['an earlier version (wall times only)', wall, 60_000 - 30 + 100, true],
+    ['wall only, recorded 1 h in the future: just now, one interval', { intentAt: now.wallMs + HOUR, startedAt: now.wallMs + HOUR, endedAt: now.wallMs + HOUR }, 60_000 + 100, false],
+    ['wall only, an intent 1 h in the future: just now, slack and margin', { intentAt: now.wallMs + HOUR }, 60_000 + UNKNOWN_START_SLACK_MS + 30 + 100, false],
+    ['an unknown boot on both sides is not the same boot', { ...wall, mono: { ...mono, boot: 'unknown' } }, 60_000 - 30 + 100, true],
+  ])('%s', (_name, record, expected, ordinary) => {
+    const next = nextStartAfter(record, (record as { mono?: { boot: string } }).mono?.boot === 'unknown' ? { ...now, boot: 'unknown' } : now, options);
+    expect(next.at).toBe(expected);
+    expect(next.ordinary).toBe(ordinary);
   });
 
-  it('keeps the gap from the previous process (journal) request', () => {
-    const pacer = new Pacer(options, { intentAt: 5000, startedAt: 5002, endedAt: 5010 });
-    expect(pacer.nextStartAt()).toBe(5110);
+  it('says why it waits for a record from a clock set back', () => {
+    const next = nextStartAfter({ intentAt: now.wallMs + HOUR }, now, options);
+    expect(next.why).toMatch(/later than this machine's clock now .*counted as made just now/);
+  });
+
+  it('a monotonic record ahead of this clock (impossible on one boot) waits at most one interval plus slack', () => {
+    const next = nextStartAfter({ intentAt: now.wallMs, mono: { boot: 'boot-a', intentAt: now.monoMs + HOUR } }, now, options);
+    expect(next.at).toBe(now.monoMs + UNKNOWN_START_SLACK_MS + 30 + 100);
+  });
+
+  it('never waits more than one interval plus margin and slack from a record, whatever its times', () => {
+    const cases = [-HOUR, -1, 0, 1, HOUR, 1000 * HOUR];
+    for (const shift of cases) {
+      for (const record of [{ intentAt: now.wallMs + shift }, { intentAt: now.wallMs + shift, startedAt: now.wallMs + shift, endedAt: now.wallMs + shift + 5 }]) {
+        const wait = nextStartAfter(record, now, options).at - now.monoMs;
+        expect(wait).toBeLessThanOrEqual(options.intervalMs + options.marginMs + UNKNOWN_START_SLACK_MS);
+      }
+    }
+  });
+});
+
+describe('Pacer on an injected clock', () => {
+  it('lets the first request go at once with no history', () => {
+    const clock = fakeClock();
+    expect(new Pacer(options, undefined, clock).waitMs()).toBe(0);
+  });
+
+  it('keeps the gap from the previous process (journal) request, on the monotonic clock', () => {
+    const clock = fakeClock();
+    const { wallMs, monoMs } = clock.reading;
+    const pacer = new Pacer(options, { intentAt: wallMs - 20, startedAt: wallMs - 18, endedAt: wallMs - 10, mono: { boot: 'boot-a', intentAt: monoMs - 20, startedAt: monoMs - 18, endedAt: monoMs - 10 } }, clock);
+    expect(pacer.waitMs()).toBe(90);
   });
 
   it('spaces by the earlier of answer and start + margin', () => {
-    const pacer = new Pacer(options);
-    pacer.record(1000, 1005);
-    expect(pacer.nextStartAt()).toBe(1105);
-    pacer.record(2000, 2500);
-    expect(pacer.nextStartAt()).toBe(2130);
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    const t = clock.reading.monoMs;
+    pacer.record(t, t + 5);
+    expect(pacer.nextStartAt()).toBe(t + 105);
+    pacer.record(t + 1000, t + 1500);
+    expect(pacer.nextStartAt()).toBe(t + 1130);
+  });
+
+  it.each([
+    ['back 1 h', -HOUR],
+    ['forward 1 h', HOUR],
+  ])('a wall clock that steps %s mid-run moves no wait', (_name, step) => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    const t = clock.reading.monoMs;
+    pacer.record(t, t + 5);
+    clock.pass(10);
+    clock.stepWall(step);
+    expect(pacer.waitMs()).toBe(95);
   });
 
   it('never moves earlier than a restart bound or a back-off', () => {
-    const pacer = new Pacer(options, { intentAt: 10_000 });
-    pacer.record(9000, 9001); // clock oddity: a record before the restart bound
-    expect(pacer.nextStartAt()).toBe(10_000 + UNKNOWN_START_SLACK_MS + 30 + 100);
-    pacer.backOffFromAnswer(20_000);
-    expect(pacer.nextStartAt()).toBe(20_100);
+    const clock = fakeClock();
+    const t = clock.reading.monoMs;
+    const pacer = new Pacer(options, { intentAt: clock.reading.wallMs, mono: { boot: 'boot-a', intentAt: t } }, clock);
+    pacer.record(t - 1000, t - 999); // a record before the restart bound
+    expect(pacer.nextStartAt()).toBe(t + UNKNOWN_START_SLACK_MS + 30 + 100);
+    pacer.backOffFromAnswer(t + 10_000);
+    expect(pacer.nextStartAt()).toBe(t + 10_100);
+    expect(pacer.nextStart().ordinary).toBe(false);
   });
 
-  it('waits in real time until the turn', async () => {
+  it('a retry delay counts from now on the monotonic clock', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.delayNext(5000);
+    clock.stepWall(-HOUR);
+    expect(pacer.waitMs()).toBe(5000);
+  });
+});
+
+describe('Pacer in real time', () => {
+  it('waits until the turn', async () => {
     const pacer = new Pacer({ intervalMs: 80, marginMs: 20 });
-    const start = Date.now();
+    const start = pacer.now();
     pacer.record(start, start + 5);
     await pacer.waitTurn();
-    const waited = Date.now() - start;
+    const waited = pacer.now() - start;
     expect(waited).toBeGreaterThanOrEqual(85);
     expect(waited).toBeLessThan(200);
   });
 
   it('stops waiting when aborted', async () => {
     const pacer = new Pacer({ intervalMs: 10_000, marginMs: 0 });
-    pacer.record(Date.now(), Date.now());
+    pacer.record(pacer.now(), pacer.now());
     const stop = new AbortController();
     setTimeout(() => stop.abort(new Error('SIGINT')), 20);
     await expect(pacer.waitTurn(stop.signal)).rejects.toThrow('SIGINT');
+  });
+
+  it('says a wait of a few seconds or more, with what it waits for; not a short one', async () => {
+    const said: PaceWait[] = [];
+    const long = new Pacer({ intervalMs: SAY_WAIT_MS + 500, marginMs: 0 });
+    long.record(long.now(), long.now());
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('stop')), 20);
+    await expect(long.waitTurn(stop.signal, (wait) => said.push(wait))).rejects.toThrow('stop');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ why: "the API's pace", ordinary: true });
+    expect(said[0]?.ms).toBeGreaterThan(SAY_WAIT_MS);
+    const short = new Pacer({ intervalMs: 50, marginMs: 0 });
+    short.record(short.now(), short.now());
+    await short.waitTurn(undefined, (wait) => said.push(wait));
+    expect(said).toHaveLength(1);
+  });
+});
+
+describe("monoOfCall: a client's wall times on the monotonic clock", () => {
+  const before: ClockReading = { wallMs: 1_000_000, monoMs: 500.25, boot: 'b' };
+  it('maps them by their distance from the reading before, rounding the start up', () => {
+    const after = { wallMs: 1_000_040, monoMs: 540.3, boot: 'b' };
+    const mono = monoOfCall({ startedAt: 1_000_001 }, before, after);
+    expect(mono.startedAt).toBeGreaterThan(500.25 + 1);
+    expect(mono.startedAt).toBeLessThanOrEqual(500.25 + 3);
+    expect(mono.endedAt).toBe(540.3);
+  });
+  it.each([
+    ['back', -HOUR],
+    ['forward', HOUR],
+  ])('the wall clock stepped %s during the call: the start maps from the side of the step it was taken on', (_name, step) => {
+    const after = { wallMs: 1_000_040 + step, monoMs: 540.3, boot: 'b' };
+    const early = monoOfCall({ startedAt: 1_000_001 }, before, after);
+    expect(early.startedAt).toBeGreaterThan(501.25);
+    expect(early.startedAt).toBeLessThanOrEqual(503.25);
+    const late = monoOfCall({ startedAt: 1_000_030 + step }, before, after);
+    expect(late.startedAt).toBeGreaterThan(530.3);
+    expect(late.startedAt).toBeLessThanOrEqual(532.3);
+    expect(late.endedAt).toBe(540.3);
+  });
+
+  it('a start that fits neither side is taken as the reading after (the latest it can be)', () => {
+    const after = { wallMs: 1_000_040, monoMs: 540.3, boot: 'b' };
+    expect(monoOfCall({ startedAt: 5_000_000 }, before, after)).toEqual({ startedAt: 540.3, endedAt: 540.3 });
   });
 });
