@@ -5,6 +5,7 @@
  * an intent (the checkpoint's intent is taken back). And the other files: the outbox, the output
  * CSV, the manifest, the log.
  */
+import { recordedMs, systemClock } from '../../src/schedule/clock.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,10 +65,11 @@ function headerLeaving(room: number): JournalHeader {
   return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
 }
 
-/** The length of the intent line the loop writes for `row` (its time has 13 digits until 2286). */
+/** The length of the intent line the loop writes for `row`, with its wall and monotonic times (their digits do not change within a test). */
 function intentLength(row: RowToSend): number {
   const { currencyCode, toAddress, amount } = row.payout;
-  const entry = { type: 'intent', row: row.rowNumber, attempt: 1, at: Date.now(), currency_code: currencyCode, to_address: toAddress, amount };
+  const now = systemClock.now();
+  const entry = { type: 'intent', row: row.rowNumber, attempt: 1, at: now.wallMs, currency_code: currencyCode, to_address: toAddress, amount, boot: now.boot, atMono: recordedMs(now.monoMs) };
   return Buffer.byteLength(`${JSON.stringify(entry)}\n`);
 }
 
