@@ -4,7 +4,8 @@
  * key pasted into a URL comes back as the URL parser wrote it. The echo need not be the key as
  * typed: inside a JSON string a character may be escaped (`\/`, `\"`, `\u0041`), inside a URL
  * percent-encoded (`%2F`, `%2f`, twice: `%252F`), in HTML an entity (`&#47;`), in a host name in
- * small letters, and a header echoed as a blob is base64. Every such spelling is caught, in any
+ * small letters, a header echoed as a blob is base64 (of the key as typed or in small letters), a
+ * debugging dump is hex or `\xHH` escapes. Every such spelling is caught, in any
  * mix, character by character; a key cut in half can no longer be recognised, so every text is
  * redacted before anything shortens it.
  */
@@ -32,7 +33,7 @@ export function createRedactor(secrets: string | readonly string[]): Redactor {
   // Longest first, so a secret that contains another is removed whole, not around the shorter one.
   const alternatives = list
     .sort((a, b) => b.length - a.length)
-    .flatMap((secret) => [spelledAnyWay(secret), ...base64Cores(secret).map(escapeRegExp)]);
+    .flatMap((secret) => [spelledAnyWay(secret), ...[...new Set([...base64Cores(secret), ...base64Cores(secret.toLowerCase())])].map(escapeRegExp)]);
   const pattern = new RegExp(alternatives.join('|'), 'gi');
   return (text) => text.replace(pattern, REDACTED);
 }
@@ -70,6 +71,10 @@ function spellingsOf(char: string): string[] {
     // HTML: a numeric character reference, decimal or hex, with or without leading zeros.
     `&#0*${codePoint};`,
     `&#x0*${codePoint.toString(16)};`,
+    // A dump in hex (the key's UTF-8 bytes, any case), and the escapes of JavaScript, Python and C.
+    utf8.join(''),
+    utf8.map((byte) => `\\\\x${byte}`).join(''),
+    `\\\\u\\{0*${codePoint.toString(16)}\\}`,
   ];
   return spellings;
 }

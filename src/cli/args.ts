@@ -44,16 +44,22 @@ export const SWITCHES = [
  * and words after `--` (`run p.csv -- --dry-run` would pay, ignoring them).
  */
 export function checkSwitches(argv: readonly string[]): void {
+  const given = new Map<string, boolean>();
   for (const token of argv) {
     if (token === '--') {
       throw new UsageError('payout takes nothing after `--`: give every option before it (a file whose name starts with - can be written ./-name)');
     }
-    const match = /^--(?:no-)?([a-zA-Z-]+)=(.*)$/s.exec(token);
+    const match = /^--(no-)?([a-zA-Z-]+)(?:=(.*))?$/s.exec(token);
     // The parser also takes a camel-case spelling (--dryRun).
-    const name = match?.[1]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const name = match?.[2]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (!match || !name || !(SWITCHES as readonly string[]).includes(name)) continue;
-    if (!/^(true|false)$/.test(match[2] ?? '')) {
+    const value = match[3];
+    if (value !== undefined && !/^(true|false)$/.test(value)) {
       throw new UsageError(`--${name} is on or off: give --${name} or --no-${name} (or =true, =false), not \`${token}\``);
     }
+    // The parser lets the last one win: `--dry-run … --no-dry-run` (an alias adding one) would pay.
+    const on = (value ?? 'true') === 'true' ? match[1] === undefined : match[1] !== undefined;
+    if (given.has(name) && given.get(name) !== on) throw new UsageError(`--${name} is given both on and off; give it once`);
+    given.set(name, on);
   }
 }

@@ -11,6 +11,7 @@ import { InputError } from '../core/errors.js';
 import type { Outcome, RequestTimes, ValidPayout } from '../core/types.js';
 import { describeOwner, fromAnotherBoot, howToFree, tryLockFile, type CheckpointLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
+import { systemClock, type ClockReading } from '../schedule/clock.js';
 import { sleep, type Pacer, type PaceWait } from '../schedule/pacer.js';
 import { OutboxFile } from './outbox-file.js';
 import type { OutboxLine, OutboxResolve } from './outbox-lines.js';
@@ -22,6 +23,8 @@ export { REPEAT_WINDOW_DAYS, type SentPayment } from './payment-index.js';
 const LOCK_FILE = 'outbox.lock';
 /** How often a waiting sender looks at the lock again. */
 const LOCK_POLL_MS = 5;
+/** How long before its turn a sender takes the lock (taking it, and reading what others appended, takes a few ms). */
+const LOCK_LEAD_MS = 50;
 /** After this long waiting for the lock, the wait is said. */
 const SAY_WAIT_MS = 3000;
 
@@ -48,8 +51,8 @@ export class ApiLedger {
   }
 
   /** Reads the outbox of `dir` (and what earlier versions kept there) for `api`; `own` is the checkpoint being resumed. */
-  static open(dir: string, api: string, own: string | undefined, writable: boolean, now = Date.now()): ApiLedger {
-    const index = new PaymentIndex(own, now);
+  static open(dir: string, api: string, own: string | undefined, writable: boolean, now: ClockReading = systemClock.now()): ApiLedger {
+    const index = new PaymentIndex(own, now.wallMs, now);
     const legacy = importLegacy(dir, api, index);
     const file = OutboxFile.open(dir, writable);
     file?.readNew((line) => index.apply(line));
@@ -123,16 +126,21 @@ export class ApiLedger {
     for (;;) {
       this.readNew();
       this.observe(pacer);
-      await pacer.waitTurn(signal, onPaceWait);
+      // The lock is taken a little before the turn, so that taking it costs none of the gap.
+      await pacer.waitTurn(signal, onPaceWait, LOCK_LEAD_MS);
       const lock = await this.lock(signal, onWait);
       try {
         this.file?.catchUp((line) => this.index.apply(line));
         this.observe(pacer);
+        if (pacer.waitMs() <= LOCK_LEAD_MS) {
+          // Holding the lock, no other process sends: the rest of the gap is waited here.
+          await pacer.waitTurn(signal);
+          return new LedgerTurn(this, lock);
+        }
       } catch (error) {
         lock.release();
         throw error;
       }
-      if (pacer.waitMs() <= 0) return new LedgerTurn(this, lock);
       // Another process sent meanwhile: wait for the gap after its request.
       lock.release();
     }

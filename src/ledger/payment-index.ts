@@ -29,6 +29,8 @@ export interface SentPayment {
   address: string;
   amount: string;
   state: SentState;
+  /** When it was sent on its boot's monotonic clock (absent in records of earlier versions). */
+  mono?: { boot: string; atMono: number };
 }
 
 /** The key two payments share when they pay the same amount of the same currency to the same recipient. */
@@ -51,8 +53,21 @@ export class PaymentIndex {
     /** The checkpoint this run resumes: its requests are its own, not repeats. */
     public own: string | undefined,
     now: number,
+    /** This moment on the monotonic clock: a payment of this boot is in the window by its age on it, whatever the wall clock did. */
+    private readonly nowMono?: { boot: string; monoMs: number },
   ) {
     this.since = now - REPEAT_WINDOW_DAYS * DAY_MS;
+  }
+
+  /**
+   * Whether a payment sent at wall time `at` may be repeated by mistake: within the window by the
+   * wall clock (a time in the future is in it), or, on this boot, by the monotonic clock, so that
+   * a wall clock stepped forward (or one that was behind when it paid) never ages a payment out.
+   */
+  private inWindow(at: number, mono: SentPayment['mono']): boolean {
+    if (at >= this.since) return true;
+    const now = this.nowMono;
+    return mono !== undefined && now !== undefined && mono.boot === now.boot && now.monoMs - mono.atMono < REPEAT_WINDOW_DAYS * DAY_MS;
   }
 
   /** Folds one outbox line in. */
@@ -64,8 +79,8 @@ export class PaymentIndex {
         if (mono) this.intentMono.set(attemptKey(line.ckpt, line.row, line.attempt), mono);
         const isOwn = line.ckpt === this.own;
         if (isOwn) this.ownLines.push(line);
-        if (!isOwn && line.at < this.since) return;
         const sent = sentOf(line);
+        if (!isOwn && !this.inWindow(sent.at, sent.mono)) return;
         this.add(sent);
         this.byAttempt.set(attemptKey(line.ckpt, line.row, line.attempt), sent);
         if (isOwn) this.ownLatest.set(line.row, sent);
@@ -116,7 +131,7 @@ export class PaymentIndex {
 
   /** A payment imported from the old history (paid, or unknown when it had no id). */
   addLegacy(sent: SentPayment): void {
-    if (sent.ckpt === this.own || sent.at < this.since) return;
+    if (sent.ckpt === this.own || !this.inWindow(sent.at, sent.mono)) return;
     this.add(sent);
   }
 
@@ -133,7 +148,7 @@ export class PaymentIndex {
   repeatOf(api: string, payout: ValidPayout): SentPayment | undefined {
     const found = this.byKey.get(paymentKey(payout.currencyCode, payout.toAddress, payout.amount));
     const scope = apiScope(api);
-    return found?.find((sent) => apiScope(sent.api) === scope && sent.ckpt !== this.own && sent.state !== 'not paid' && sent.at >= this.since);
+    return found?.find((sent) => apiScope(sent.api) === scope && sent.ckpt !== this.own && sent.state !== 'not paid' && this.inWindow(sent.at, sent.mono));
   }
 
   /** The latest request of this checkpoint's row, as the outbox knows it. */
@@ -175,5 +190,6 @@ function sentOf(line: OutboxIntent): SentPayment {
     address: line.address,
     amount: line.amount,
     state: 'in flight',
+    ...(line.boot !== undefined && line.atMono !== undefined && { mono: { boot: line.boot, atMono: line.atMono } }),
   };
 }

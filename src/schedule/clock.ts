@@ -9,6 +9,7 @@
  * time, so neither crosses a process. CLOCK_MONOTONIC stands still during a suspend: a gap
  * measured across one comes out shorter than it was, and the wait longer, never shorter.
  */
+import { readlinkSync } from 'node:fs';
 import { readBootId } from '../core/boot-id.js';
 
 /** One reading of both clocks. */
@@ -31,9 +32,30 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+let clockId: string | undefined;
+
+/**
+ * Whose monotonic clock this is: the boot, and the time namespace (a container can run with its
+ * monotonic clock shifted, under the same boot id). `unknown` where the kernel does not say: then
+ * no record of another process is comparable on it.
+ */
+export function monotonicClockId(): string {
+  if (clockId === undefined) {
+    const boot = readBootId();
+    let namespace = '';
+    try {
+      namespace = readlinkSync('/proc/self/ns/time');
+    } catch {
+      // A kernel without time namespaces: every process shares the boot's clock.
+    }
+    clockId = boot === 'unknown' ? boot : namespace ? `${boot} ${namespace}` : boot;
+  }
+  return clockId;
+}
+
 /** The machine's clocks. */
 export const systemClock: Clock = {
-  now: () => ({ wallMs: Date.now(), monoMs: monotonicMs(), boot: readBootId() }),
+  now: () => ({ wallMs: Date.now(), monoMs: monotonicMs(), boot: monotonicClockId() }),
 };
 
 /**

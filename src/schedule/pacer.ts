@@ -69,8 +69,9 @@ export function nextStartAfter(previous: RequestTimes, now: ClockReading, option
     // The same boot: the gap measured on the monotonic clock, whatever the wall clocks said.
     return { at: latestArrival(notAfter(mono, now.monoMs), marginMs) + intervalMs, why: PACE, ordinary: true };
   }
-  // Another boot, or a record of an earlier version: wall times only.
-  const wall = notAfter(previous, now.wallMs);
+  // Another boot, or a record of an earlier version: wall times only. Where this machine cannot
+  // name its boot, no record can be proven older than it reads: each counts as made just now.
+  const wall = now.boot === 'unknown' ? madeJustNow(previous, now.wallMs) : notAfter(previous, now.wallMs);
   const at = now.monoMs + (latestArrival(wall, marginMs) + intervalMs - now.wallMs);
   const latest = Math.max(previous.intentAt, previous.startedAt ?? 0, previous.endedAt ?? 0);
   if (latest <= now.wallMs) return { at, why: PACE, ordinary: true };
@@ -89,6 +90,11 @@ function notAfter<T extends Moments | MonoTimes>(times: T, limit: number): T {
   const startedAt = cap(times.startedAt);
   const endedAt = cap(times.endedAt);
   return { ...times, intentAt: Math.min(times.intentAt, limit), ...(startedAt !== undefined && { startedAt }), ...(endedAt !== undefined && { endedAt }) };
+}
+
+/** `times` with every moment taken as `now`: a request of unknown age, counted as just made. */
+function madeJustNow(times: Moments, now: number): Moments {
+  return { intentAt: now, ...(times.startedAt !== undefined && { startedAt: now }), ...(times.endedAt !== undefined && { endedAt: now }) };
 }
 
 function clockText(wallMs: number): string {
@@ -131,15 +137,16 @@ export class Pacer {
   }
 
   /**
-   * Resolves when the next request may start; rejects with the signal's reason if aborted first.
-   * A wait of {@link SAY_WAIT_MS} or more is told to `onWait` first, with what it waits for.
+   * Resolves when the next request may start (`leadMs` before that, for a caller with work to do
+   * first); rejects with the signal's reason if aborted first. A wait of {@link SAY_WAIT_MS} or
+   * more is told to `onWait` first, with what it waits for.
    */
-  async waitTurn(signal?: AbortSignal, onWait?: (wait: PaceWait) => void): Promise<void> {
+  async waitTurn(signal?: AbortSignal, onWait?: (wait: PaceWait) => void, leadMs = 0): Promise<void> {
     const first = this.next();
     const ms = first.at - this.now();
     if (ms >= SAY_WAIT_MS) onWait?.({ ms, why: first.why, ordinary: first.ordinary });
     // A timer may fire a little before the clock reaches the target, and one timer runs at most ~24.8 days: check again.
-    for (let wait = this.nextStartAt() - this.now(); wait > 0; wait = this.nextStartAt() - this.now()) {
+    for (let wait = this.nextStartAt() - leadMs - this.now(); wait > 0; wait = this.nextStartAt() - leadMs - this.now()) {
       await sleep(Math.min(Math.ceil(wait), MAX_TIMER_MS), signal);
     }
     signal?.throwIfAborted();

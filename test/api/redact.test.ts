@@ -56,6 +56,11 @@ describe('the key in every spelling it can come back in', () => {
     ['in base64 (a header echoed as a blob)', Buffer.from(`Token ${KEY}`).toString('base64')],
     ['in base64, at another offset', Buffer.from(`Authorization: Token ${KEY}`).toString('base64')],
     ['in URL-safe base64', Buffer.from(`xx${KEY}`).toString('base64url')],
+    ['in base64 of the key in small letters', Buffer.from(`Token ${KEY.toLowerCase()}`).toString('base64')],
+    ['in hex (a dump)', Buffer.from(KEY).toString('hex')],
+    ['in hex with capital digits', Buffer.from(KEY).toString('hex').toUpperCase()],
+    ['as \\xHH escapes', [...Buffer.from(KEY)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')],
+    ['as \\u{HH} escapes', [...KEY].map((c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`).join('')],
   ])('%s', (_how, spelling) => {
     const text = `{"detail":"echo of ${spelling} here"}`;
     const redacted = redact(text);

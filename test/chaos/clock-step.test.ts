@@ -169,3 +169,22 @@ describeWithFaketime('the wall clock steps, then a restart right after a kill -9
     await expectPaidOnceWithTheGap(input);
   }, 60_000);
 });
+
+describeWithFaketime('the wall clock and the repeat window', () => {
+  it.each([
+    ['stepped 60 days forward before the copy is run', '+0', '+60d'],
+    ['60 days behind when the first payroll paid', '-60d', '+0'],
+  ])('a copy of a payroll just paid is still a repeat with the clock %s (same boot: its age is on the monotonic clock)', async (_name, first, second) => {
+    const input = writePayroll(mkdtempSync(join(dir, 'first-')), 2);
+    setOffset(first);
+    const paid = await runCliProcess(CLI, runArgs(input), env);
+    expect({ code: paid.code, stderr: paid.stderr }).toMatchObject({ code: 0 });
+    setOffset(second);
+    const copy = writePayroll(mkdtempSync(join(dir, 'copy-')), 2);
+    const refused = await runCliProcess(CLI, runArgs(copy), env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/2 row\(s\) match payments made on .* from payroll\.csv/);
+    expect(doublePayments(sandbox.ledger())).toEqual([]);
+    expect(sandbox.ledger()).toHaveLength(2);
+  }, 60_000);
+});

@@ -15,13 +15,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
 
 describe('payout run', () => {
-  it.each([['--dry-run=1'], ['--dry-run=yes'], ['--dryRun=on'], ['--sandbox=1'], ['--no-dry-run=0']])(
-    '%s is refused (exit 2), never read as "off": a dry run that pays',
-    async (flag) => {
+  it.each([['--dry-run=1'], ['--dry-run=yes'], ['--dryRun=on'], ['--sandbox=1'], ['--no-dry-run=0'], ['--dry-run', '--no-dry-run'], ['--dry-run=true', '--dry-run=false']])(
+    '%s %s is refused (exit 2), never read as "off": a dry run that pays',
+    async (...flags) => {
       const input = writePayroll(dir, 1);
-      const result = await runCli(['run', input, flag, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
+      const result = await runCli(['run', input, ...flags, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/is on or off: give --(dry-run|sandbox) or --no-/);
+      expect(result.stderr).toMatch(/is on or off: give --(dry-run|sandbox) or --no-|--dry-run is given both on and off/);
       expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
       noStack(result.stderr);
     },

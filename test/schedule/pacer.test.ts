@@ -49,7 +49,8 @@ describe('nextStartAfter: a request recorded by another process or an earlier ru
     ['an earlier version (wall times only)', wall, 60_000 - 30 + 100, true],
     ['wall only, recorded 1 h in the future: just now, one interval', { intentAt: now.wallMs + HOUR, startedAt: now.wallMs + HOUR, endedAt: now.wallMs + HOUR }, 60_000 + 100, false],
     ['wall only, an intent 1 h in the future: just now, slack and margin', { intentAt: now.wallMs + HOUR }, 60_000 + UNKNOWN_START_SLACK_MS + 30 + 100, false],
-    ['an unknown boot on both sides is not the same boot', { ...wall, mono: { ...mono, boot: 'unknown' } }, 60_000 - 30 + 100, true],
+    ['an unknown boot on both sides is not the same boot: counted as made just now', { ...wall, mono: { ...mono, boot: 'unknown' } }, 60_000 + 100, true],
+    ['an unknown boot, the wall clock since set forward 1 h: still counted as made just now', { intentAt: wall.intentAt - HOUR, startedAt: wall.startedAt - HOUR, endedAt: wall.endedAt - HOUR, mono: { ...mono, boot: 'unknown' } }, 60_000 + 100, true],
   ])('%s', (_name, record, expected, ordinary) => {
     const next = nextStartAfter(record, (record as { mono?: { boot: string } }).mono?.boot === 'unknown' ? { ...now, boot: 'unknown' } : now, options);
     expect(next.at).toBe(expected);
