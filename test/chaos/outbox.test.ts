@@ -190,7 +190,7 @@ describe('4. --columns changed between runs', () => {
     const exited = finished(child);
     await until('row 1 is paid in the checkpoint', () => readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1));
     child.kill('SIGINT');
-    expectExit(await exited, 3, /SIGINT: stopping after the request in flight is recorded.*\n.*Stopped as asked; the request in flight was recorded/);
+    expectExit(await exited, 3, /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/);
 
     const without = await payout(runArgs(input, 300));
     expectExit(without, 2, /--columns/);

@@ -45,7 +45,7 @@ async function payFirstRowOnly(input: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !readJournalText(input).includes('"type":"outcome"')) await sleep(2);
   child.kill('SIGINT');
-  expectExit(await exit, 3, /SIGINT: stopping after the request in flight is recorded.*\n.*Stopped as asked; the request in flight was recorded/);
+  expectExit(await exit, 3, /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/);
   const types = lines(checkpointOf(input)).map((l) => (JSON.parse(l) as { type: string }).type);
   expect(types[0]).toBe('header');
   expect(types.filter((t) => t === 'intent' || t === 'outcome')).toEqual(['intent', 'outcome']);
