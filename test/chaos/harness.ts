@@ -447,6 +447,11 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
         report.problems.push(`${tag}: run exited ${result.code}: ${lastLines(result.stderr)}`);
         break;
       }
+      // Exit 3 is also the internal-error code: a run that crashed is a problem, not a row to settle.
+      if (/internal error/i.test(result.stderr)) {
+        report.problems.push(`${tag}: run exited 3 as an internal error: ${lastLines(result.stderr)}`);
+        break;
+      }
       // Exit 3: settle each unknown row from the sandbox's truth, as an operator would from the dashboard.
       await sandbox.settle();
       const ledger = sandbox.ledger();

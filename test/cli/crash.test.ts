@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { amountOfRow, CLI, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+import { expectExit } from '../helpers/exit.js';
 
 const KEY = 'crash-test-key-91b2';
 const INTERVAL = 80;
@@ -35,9 +36,11 @@ function runArgs(input: string): string[] {
 }
 
 /** Starts a run and kills it with `signal` as soon as the sandbox has seen `arrivals` requests in all. */
-async function runUntilArrivals(input: string, arrivals: number, signal: NodeJS.Signals): Promise<number | null> {
-  const child = spawn(process.execPath, [CLI, ...runArgs(input)], { env: { ...process.env, ...runEnv() }, stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+async function runUntilArrivals(input: string, arrivals: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...runArgs(input)], { env: { ...process.env, ...runEnv() }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
   let done = false;
   void exited.then(() => (done = true));
   while (!done && sandbox.ledger().length < arrivals) await new Promise((r) => setTimeout(r, 2));
@@ -68,7 +71,7 @@ describe('kill -9 in the middle of a request', () => {
     const input = writePayroll(dir, rows);
     // Kill right after the 2nd and the 4th arrivals: each time a request is in flight.
     for (const arrivals of [2, 4]) {
-      const code = await runUntilArrivals(input, arrivals, 'SIGKILL');
+      const { code } = await runUntilArrivals(input, arrivals, 'SIGKILL');
       expect(code).toBeNull();
       const status = await runCli(['status', input]);
       expect(status.code).toBe(0);
@@ -89,8 +92,8 @@ describe('kill -9 in the middle of a request', () => {
 describe('SIGINT', () => {
   it('lets the request in flight finish, records it, and exits 3', async () => {
     const input = writePayroll(dir, 4);
-    const code = await runUntilArrivals(input, 2, 'SIGINT');
-    expect(code).toBe(3);
+    const stopped = await runUntilArrivals(input, 2, 'SIGINT');
+    expectExit(stopped, 3, /SIGINT: stopping after the request in flight is recorded/);
     const statuses = outputStatuses(input);
     expect(statuses.slice(0, 2)).toEqual(['paid', 'paid']);
     expect(statuses).not.toContain('unknown');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { finished, killAllChildren, readResults, sleep, spawnCli } from '../chaos/harness.js';
 import { ADDRESS, amountOfRow, CLI, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+import { expectExit } from '../helpers/exit.js';
 
 const KEY = 'journal-damage-key-1c5d';
 const INTERVAL = 50;
@@ -44,7 +45,7 @@ async function payFirstRowOnly(input: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !readJournalText(input).includes('"type":"outcome"')) await sleep(2);
   child.kill('SIGINT');
-  expect((await exit).code).toBe(3);
+  expectExit(await exit, 3, /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/);
   const types = lines(checkpointOf(input)).map((l) => (JSON.parse(l) as { type: string }).type);
   expect(types[0]).toBe('header');
   expect(types.filter((t) => t === 'intent' || t === 'outcome')).toEqual(['intent', 'outcome']);
@@ -90,8 +91,7 @@ describe('a torn last line', () => {
     truncateSync(checkpointOf(input), lastStart + Math.floor((text.length - lastStart) / 2));
 
     const again = await runCli(runArgs(input), { env });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/records requests for row\(s\) 2 that the checkpoint does not.*Run payout recover /);
+    expectExit(again, 2, /records requests for row\(s\) 2 that the checkpoint does not.*Run payout recover /);
     expect(sandbox.ledger()).toHaveLength(2);
 
     const recovered = await runCli(['recover', input], { env });
@@ -137,8 +137,7 @@ describe('a damaged line in the middle', () => {
 
     for (const args of [runArgs(input), ['status', input], ['resolve', input, '--row', '1', '--not-paid']]) {
       const result = await runCli(args, { env });
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(message);
+      expectExit(result, 2, message);
       expect(result.stderr).toMatch(/damaged/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+import { expectExit } from '../helpers/exit.js';
 
 const KEY = 'cli-plan-key-6d1f0b';
 let dir: string;
@@ -26,8 +27,7 @@ describe('option values', () => {
   ])('%j is exit 2 with a plain message', async (extra, message) => {
     const input = writePayroll(dir, 1);
     const result = await runCli(['run', input, '--dry-run', ...extra]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
+    expectExit(result, 2, message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -42,8 +42,7 @@ describe('option values', () => {
   it('a real run that breaches a control total is refused (exit 2), even with --yes', async () => {
     const input = writePayroll(dir, 2);
     const result = await runCli(['run', input, '--sandbox', '--interval', '50', '--yes', '--expect-count', '3']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/the run is refused; nothing was sent: the file has 2 valid row\(s\), but --expect-count says 3/);
+    expectExit(result, 2, /the run is refused; nothing was sent: the file has 2 valid row\(s\), but --expect-count says 3/);
     expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
   });
 });
@@ -71,8 +70,7 @@ describe('history and balance through the CLI', () => {
 
     const nov = writePayroll(dir, 3, 'nov.csv');
     const refused = await runCli(args(nov, '--history-dir', historyDir), { env });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, paid\)\. Give --allow-repeat/);
+    expectExit(refused, 2, /2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, paid\)\. Give --allow-repeat/);
     expect(sandbox.ledger()).toHaveLength(2);
 
     // Elsewhere (the helper's own fresh state folder) there is no such history.

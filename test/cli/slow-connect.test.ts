@@ -10,6 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runCli, tempDir, writePayroll } from '../helpers/payroll.js';
+import { expectExit } from '../helpers/exit.js';
 import { makeCertificate, startTlsFront, type Certificate, type TlsFront } from '../helpers/tls-front.js';
 
 const KEY = 'slow-connect-key-8e1f3a6c2b';
@@ -68,8 +69,7 @@ describe('a connection slower to open than the margin', () => {
     front = await startTlsFront(certificate, Number(new URL(sandbox.url).port), () => SLOW_HANDSHAKE);
     const input = writePayroll(dir, 1);
     const result = await runThroughFront(input, ['--timeout', '200']);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('no connection to the API within 200 ms; nothing was sent');
+    expectExit(result, 3, 'no connection to the API within 200 ms; nothing was sent');
     expect(statuses(input)).toEqual(['pending']);
     // The last handshake is let go after the run gave up on it.
     await new Promise((resolve) => setTimeout(resolve, SLOW_HANDSHAKE + 300));

@@ -10,7 +10,7 @@ import { run, type Connect } from '../../src/commands/run.js';
 import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { amountOfRow, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
 import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'test-key-7f3a9c1e5b';
@@ -166,7 +166,23 @@ describe('paying', () => {
     await run(options(input), deps(), connect);
     const before = readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8');
     writeFileSync(input, readFileSync(input, 'utf8').replace('1.000002', '1.000003'));
-    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    const notTheFile = /payroll\.csv is not the file its checkpoint was made from .*Nothing was sent/;
+    // Refused for the input's bytes, not because the output's manifest records another input (a
+    // refusal that would also come with exit 2, but for the wrong reason).
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
+      name: 'InputChangedError',
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(notTheFile),
+    });
+    // And what the operator reads on stderr says the same: not an internal error, not the output's ownership.
+    const cli = await runCli(
+      ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--history-dir', join(dir, 'history'), '--yes'],
+      { env: { CRYPTOCLOUD_API_KEY: KEY } },
+    );
+    expect(cli.code).toBe(EXIT.usage);
+    expect(cli.stderr).toMatch(notTheFile);
+    expect(cli.stderr).not.toMatch(/internal error/);
+    expect(cli.stderr).not.toMatch(/output of another input|manifest|may not be replaced/);
     expect(sandbox.ledger()).toHaveLength(2);
     expect(readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8')).toBe(before);
   });
