@@ -367,6 +367,8 @@ async function checkBalance(
     const at = intent.wallMs;
     const intentMono = { boot: intent.boot, atMono: recordedMs(intent.monoMs) };
     record({ type: 'request', what: 'balance', at, ...intentMono });
+    // The turn comes a few ms early, for the fsyncs above: the rest of the gap is waited now.
+    await pacer.waitTurn();
     const before = systemClock.now();
     attempt = await reader.fetchBalances();
     // A query not seen leaving has only its end to bound its arrival.

@@ -202,6 +202,9 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
   intentInOutboxOrTakeBack(ctx, row.rowNumber, () =>
     turn?.intent(row.rowNumber, attempt, durable.wallMs, row.payout, { boot: durable.boot, atMono: recordedMs(durable.monoMs) }),
   );
+  // The turn came a few ms early so that the intent's fsyncs cost none of the gap: the rest is
+  // waited now. Not stopped by a signal: the intent is on disk, so the request goes and is recorded.
+  await ctx.pacer.waitTurn();
   ctx.onChange?.();
   const before = clock.now();
   const result = await ctx.sender.sendWithdrawal(row.payout);

@@ -23,7 +23,10 @@ export { REPEAT_WINDOW_DAYS, type SentPayment } from './payment-index.js';
 const LOCK_FILE = 'outbox.lock';
 /** How often a waiting sender looks at the lock again. */
 const LOCK_POLL_MS = 5;
-/** How long before its turn a sender takes the lock (taking it, and reading what others appended, takes a few ms). */
+/**
+ * How long before its turn a sender takes the lock: taking it, reading what others appended and
+ * writing the intent (two fsyncs) then cost none of the gap.
+ */
 const LOCK_LEAD_MS = 50;
 /** After this long waiting for the lock, the wait is said. */
 const SAY_WAIT_MS = 3000;
@@ -118,9 +121,11 @@ export class ApiLedger {
 
   /**
    * Waits for this machine's turn to send to the API: the gap after the last request any process
-   * recorded (read anew each time), and the send lock. Resolves holding the lock; the caller must
-   * `release` the turn. Rejects with the signal's reason if stopped first. A long wait for the
-   * gap is told to `onPaceWait`, one for the lock to `onWait`.
+   * recorded (read anew each time), and the send lock. Resolves holding the lock, up to
+   * LOCK_LEAD_MS before the gap ends: the caller writes its intent, then waits the rest with
+   * `pacer.waitTurn()` before the request leaves, and must `release` the turn. Rejects with the
+   * signal's reason if stopped first. A long wait for the gap is told to `onPaceWait`, one for
+   * the lock to `onWait`.
    */
   async takeTurn(pacer: Pacer, signal: AbortSignal, onWait?: (why: string) => void, onPaceWait?: (wait: PaceWait) => void): Promise<LedgerTurn> {
     for (;;) {
@@ -132,11 +137,9 @@ export class ApiLedger {
       try {
         this.file?.catchUp((line) => this.index.apply(line));
         this.observe(pacer);
-        if (pacer.waitMs() <= LOCK_LEAD_MS) {
-          // Holding the lock, no other process sends: the rest of the gap is waited here.
-          await pacer.waitTurn(signal);
-          return new LedgerTurn(this, lock);
-        }
+        // Holding the lock, no other process sends: the caller writes its intent, then waits out
+        // the rest of the gap (pacer.waitTurn) before its request leaves.
+        if (pacer.waitMs() <= LOCK_LEAD_MS) return new LedgerTurn(this, lock);
       } catch (error) {
         lock.release();
         throw error;

@@ -57,9 +57,11 @@ describe('ApiLedger', () => {
     return ledger;
   }
 
+  /** A turn as a sender takes it: the lock (handed over a few ms early, for the intent's fsyncs), then the rest of the gap. */
   async function turnOf(ledger: ApiLedger, p: Pacer = pacer()): Promise<LedgerTurn> {
     const turn = await ledger.takeTurn(p, signal());
     turns.push(turn);
+    await p.waitTurn();
     return turn;
   }
 
@@ -296,7 +298,8 @@ describe('ApiLedger', () => {
       const first = open(A);
       const second = open(B);
       const turn = await turnOf(first);
-      const waiting = second.takeTurn(pacer(interval), signal());
+      const secondPacer = pacer(interval);
+      const waiting = second.takeTurn(secondPacer, signal());
       await sleep(10);
       // The first sends while the second waits for the lock: the second reads it under the lock.
       const at = Date.now();
@@ -305,6 +308,7 @@ describe('ApiLedger', () => {
       turn.release();
       const secondTurn = await waiting;
       turns.push(secondTurn);
+      await secondPacer.waitTurn();
       // The request's latest arrival is `at` (it ended then): the next may start `interval` after it.
       expect(Date.now()).toBeGreaterThanOrEqual(at + interval);
       expect(second.lastRequest()).toEqual({ intentAt: at, startedAt: at, endedAt: at });
