@@ -30,7 +30,17 @@ export type Fault =
   /** Processed; HTTP 200 with a success body cut in half. */
   | { kind: 'broken_json' }
   /** Processed; HTTP 200 `{"status":"success"}` body without any id. */
-  | { kind: 'no_id' };
+  | { kind: 'no_id' }
+  /**
+   * HTTP 400 `validate_error` whose message echoes the request's Authorization header, as some
+   * APIs and proxies do, spelled one way (inside the JSON text), after `pad` characters of other
+   * text (past any cut of a message); not processed.
+   */
+  | { kind: 'echo_key'; spelling: EchoSpelling; pad?: number };
+
+/** How an echoed key is spelled in the answer's JSON text. */
+export const ECHO_SPELLINGS = ['raw', 'json_escaped', 'url_encoded', 'hex', 'base64'] as const;
+export type EchoSpelling = (typeof ECHO_SPELLINGS)[number];
 
 const when = z.enum(['before', 'after']);
 
@@ -45,6 +55,7 @@ export const faultSchema: z.ZodType<Fault> = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('http_5xx'), status: z.number().int().min(500).max(599).optional(), when }),
   z.strictObject({ kind: z.literal('broken_json') }),
   z.strictObject({ kind: z.literal('no_id') }),
+  z.strictObject({ kind: z.literal('echo_key'), spelling: z.enum(ECHO_SPELLINGS), pad: z.number().int().min(0).max(10_000).optional() }),
 ]);
 
 /** The body of `POST /_sandbox/faults`. */
@@ -75,6 +86,8 @@ export function faultLabel(fault: Fault): string {
       return `${fault.kind}:${fault.when}`;
     case 'http_5xx':
       return `http_5xx:${fault.status ?? DEFAULT_5XX_STATUS}:${fault.when}`;
+    case 'echo_key':
+      return `echo_key:${fault.spelling}`;
     default:
       return fault.kind;
   }
@@ -108,4 +121,32 @@ export class FaultQueue {
   get size(): number {
     return this.#queue.length;
   }
+}
+
+/**
+ * The JSON text of a `validate_error` answer echoing `header` spelled as asked. A JSON-escaped
+ * spelling (`\/`, `\u00XX`) reads back as the key itself once parsed; the others stay encoded.
+ */
+export function echoBody(header: string, spelling: EchoSpelling, pad = 0): string {
+  const before = `the request was refused: ${'x'.repeat(pad)} header Authorization: `;
+  const quoted = (text: string): string => JSON.stringify(text).slice(1, -1);
+  let echoed: string;
+  switch (spelling) {
+    case 'raw':
+      echoed = quoted(header);
+      break;
+    case 'json_escaped':
+      echoed = [...header].map((c, i) => (c === '/' ? '\\/' : i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : quoted(c))).join('');
+      break;
+    case 'url_encoded':
+      echoed = encodeURIComponent(header);
+      break;
+    case 'hex':
+      echoed = Buffer.from(header).toString('hex');
+      break;
+    case 'base64':
+      echoed = Buffer.from(header).toString('base64');
+      break;
+  }
+  return `{"status":"error","result":{"validate_error":"${quoted(before)}${echoed}"}}`;
 }

@@ -24,6 +24,7 @@ import {
 } from './bodies.js';
 import {
   DEFAULT_5XX_STATUS,
+  echoBody,
   FaultQueue,
   faultLabel,
   faultProcesses,
@@ -197,6 +198,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'no_id':
         ledger.record({ ...asFault, httpStatus: 200 });
         return reply(res, 200, 'application/json', successBodyWithoutId(request));
+      case 'echo_key':
+        ledger.record({ ...seen, fault: label, response: 'rejected', processed: false, httpStatus: 400, message: 'validate_error: echoed the key' });
+        return reply(res, 400, 'application/json', echoBody(req.headers.authorization ?? '', fault.spelling, fault.pad));
     }
   }
 
