@@ -131,6 +131,38 @@ function readApiKey(file: string | undefined): string | undefined {
   return fromEnv || undefined;
 }
 
+/** What `resolve` and `recover` are given alike: the payroll, its checkpoint and output, how it is read, the state directory. */
+interface CheckpointCommandArgs {
+  input: string;
+  checkpoint?: string | undefined;
+  out?: string | undefined;
+  columns?: string | undefined;
+  decimalComma: boolean;
+  historyDir?: string | undefined;
+}
+
+/** The shared options of `resolve` and `recover`, and the log file their lines go to. */
+async function checkpointCommandOf(args: CheckpointCommandArgs) {
+  const [{ resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
+    import('../commands/paths.js'),
+    import('../csv/read.js'),
+    import('../commands/history.js'),
+  ]);
+  const given = { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) };
+  return {
+    options: {
+      input: args.input,
+      ...given,
+      historyDir: args.historyDir ?? defaultHistoryDir(process.env),
+      scan: {
+        ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
+        validate: { decimalComma: args.decimalComma },
+      },
+    },
+    logFile: resolvePaths(args.input, given).log,
+  };
+}
+
 /** Makes the commands' deps; a run on a terminal also gets its status line and progress bar. */
 type DepsFactory = (logger: Logger, terminal?: { statusLine?: TerminalStatusLine; progress?: CommandDeps['progress'] }) => CommandDeps;
 
@@ -270,28 +302,8 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
       (args) => {
         result = (async () => {
           if ((args.paid === undefined) === (args.notPaid !== true)) throw new UsageError('say what the dashboard shows: --paid INV-XXXXXXXX or --not-paid');
-          const [{ resolve }, { resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
-            import('../commands/resolve.js'),
-            import('../commands/paths.js'),
-            import('../csv/read.js'),
-            import('../commands/history.js'),
-          ]);
-          const paths = resolvePaths(args.input, { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) });
-          await resolve(
-            {
-              input: args.input,
-              ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
-              ...(args.out !== undefined && { out: args.out }),
-              row: args.row,
-              invoiceId: args.paid ?? null,
-              historyDir: args.historyDir ?? defaultHistoryDir(process.env),
-              scan: {
-                ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
-                validate: { decimalComma: args.decimalComma },
-              },
-            },
-            makeDeps(await createLogger({ logFile: paths.log })),
-          );
+          const [{ resolve }, common] = await Promise.all([import('../commands/resolve.js'), checkpointCommandOf(args)]);
+          await resolve({ ...common.options, row: args.row, invoiceId: args.paid ?? null }, makeDeps(await createLogger({ logFile: common.logFile })));
           return EXIT.ok;
         })();
       },
@@ -310,26 +322,8 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .example('$0 recover payroll.csv', 'after restoring payroll.checkpoint.jsonl from a backup'),
       (args) => {
         result = (async () => {
-          const [{ recover }, { resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
-            import('../commands/recover.js'),
-            import('../commands/paths.js'),
-            import('../csv/read.js'),
-            import('../commands/history.js'),
-          ]);
-          const paths = resolvePaths(args.input, { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) });
-          await recover(
-            {
-              input: args.input,
-              ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
-              ...(args.out !== undefined && { out: args.out }),
-              historyDir: args.historyDir ?? defaultHistoryDir(process.env),
-              scan: {
-                ...(args.columns !== undefined && { read: { columnNames: parseColumnsOption(args.columns) } }),
-                validate: { decimalComma: args.decimalComma },
-              },
-            },
-            makeDeps(await createLogger({ logFile: paths.log })),
-          );
+          const [{ recover }, common] = await Promise.all([import('../commands/recover.js'), checkpointCommandOf(args)]);
+          await recover(common.options, makeDeps(await createLogger({ logFile: common.logFile })));
           return EXIT.ok;
         })();
       },

@@ -44,9 +44,20 @@ export function checkApi(state: JournalState, now: string, checkpoint: string): 
   // A checkpoint of an earlier version did not record its API.
   if (recorded === undefined || recorded === now) return;
   // Nothing ever reached that API (every attempt was never sent: a wrong URL, a refused certificate): no row is bound to it.
-  if (![...state.rows.values()].some((row) => row.status !== 'pending' || row.inFlight)) return;
+  if (!reachedTheApi(state)) return;
   throw new InputError(
     `the checkpoint ${checkpoint} records requests to ${recorded}, and this run would pay through ${now}: its paid rows were paid there only. ` +
       'Nothing was sent. Give the same --base-url (or --sandbox) to carry on there, or --checkpoint and --out of their own to pay this file through the other API',
   );
+}
+
+function reachedTheApi(state: JournalState): boolean {
+  for (const row of state.rows.values()) if (row.status !== 'pending' || row.inFlight) return true;
+  return false;
+}
+
+/** Both bindings of a resumed checkpoint: how the payroll is read, and the API it pays through. */
+export function checkBinding(state: JournalState, reading: Reading, api: string, checkpoint: string): void {
+  checkReading(state.header.reading, reading, checkpoint);
+  checkApi(state, api, checkpoint);
 }

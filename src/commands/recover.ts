@@ -16,7 +16,7 @@ import type { CommandDeps } from './options.js';
 import { OutputOwner } from './output-owner.js';
 import { resolvePaths } from './paths.js';
 import { resultsFrom } from './rules.js';
-import { writeResults, type ScanOptions } from './scan.js';
+import { mismatchMessage, scanPayroll, writeResults, type ScanOptions } from './scan.js';
 
 export interface RecoverOptions {
   input: string;
@@ -40,18 +40,20 @@ export async function recover(options: RecoverOptions, deps: CommandDeps): Promi
     ledger.close();
     const commit = new OutputOwner({ paths, command: 'resolve', logger: deps.logger }).committer(state);
     // The input must be this checkpoint's before anything is added to it.
+    if ((await scanPayroll(paths.input, options.scan ?? {}, () => {})).sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
+    if (missing.length > 0) {
+      const writer = JournalWriter.reopen(paths.checkpoint, loaded);
+      try {
+        for (const entry of missing) writer.append(entry);
+      } finally {
+        writer.close();
+      }
+    }
     await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
     if (missing.length === 0) {
       deps.print(`The checkpoint ${paths.checkpoint} already holds every request this machine's outbox records for it: nothing to add.`);
       return 0;
     }
-    const writer = JournalWriter.reopen(paths.checkpoint, loaded);
-    try {
-      for (const entry of missing) writer.append(entry);
-    } finally {
-      writer.close();
-    }
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
     const rows = [...new Set(missing.map((entry) => ('row' in entry ? entry.row : 0)))];
     const unknown = rows.filter((row) => state.rows.get(row)?.status === 'unknown');
     deps.print(

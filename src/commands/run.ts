@@ -30,7 +30,7 @@ import {
 import { openChosenRows } from './segmented-scan.js';
 import { sendRows, type RowToSend } from './send-loop.js';
 import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
-import { checkApi, checkReading, readingOf } from './reading.js';
+import { checkBinding, readingOf } from './reading.js';
 import { OutputRefresher } from './refresh.js';
 import { CurrencyTotals } from './totals.js';
 import { OutputOwner } from './output-owner.js';
@@ -138,8 +138,7 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   printScan(deps, summary, paths);
   if (state) {
     deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
-    warnIfRefused(() => checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint));
-    warnIfRefused(() => checkApi(state, checkpointApiOf(options), paths.checkpoint));
+    warnIfRefused(() => checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint));
   }
   const refused = reportDryRunChecks(options, deps, facts, summary) || bindingRefused;
   deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
@@ -198,8 +197,7 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     });
     if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
     if (state) {
-      checkReading(state.header.reading, readingOf(summary.header, options.decimalComma), paths.checkpoint);
-      checkApi(state, checkpointApiOf(options), paths.checkpoint);
+      checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint);
     }
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
