@@ -65,7 +65,10 @@ const merged = reports.reduce((all, r) => ({
   resolvedPaid: all.resolvedPaid + r.resolvedPaid,
   resolvedNotPaid: all.resolvedNotPaid + r.resolvedNotPaid,
   phases: Object.fromEntries(
-    [...new Set([...Object.keys(all.phases), ...Object.keys(r.phases)])].map((k) => [k, (all.phases[k] ?? 0) + (r.phases[k] ?? 0)]),
+    [...new Set([...Object.keys(all.phases), ...Object.keys(r.phases)])].map((k) => [
+      k,
+      (all.phases[k] ?? 0) + (r.phases[k] ?? 0),
+    ]),
   ),
   doublePayments: [...all.doublePayments, ...r.doublePayments],
   gapViolations: [...all.gapViolations, ...r.gapViolations],
@@ -75,7 +78,10 @@ const merged = reports.reduce((all, r) => ({
   measuredArrivals: all.measuredArrivals + r.measuredArrivals,
   balanceRequests: all.balanceRequests + r.balanceRequests,
   leftovers: Object.fromEntries(
-    [...new Set([...Object.keys(all.leftovers), ...Object.keys(r.leftovers)])].map((k) => [k, (all.leftovers[k] ?? 0) + (r.leftovers[k] ?? 0)]),
+    [...new Set([...Object.keys(all.leftovers), ...Object.keys(r.leftovers)])].map((k) => [
+      k,
+      (all.leftovers[k] ?? 0) + (r.leftovers[k] ?? 0),
+    ]),
   ),
 }));
 merged.seed = jobs > 1 ? `${seed}..${seed + jobs - 1}` : seed;

@@ -45,7 +45,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     silent: options.silent ?? false,
     format: winston.format.combine(
       winston.format((info) => (info.fileOnly ? false : info))(),
-      winston.format.printf(({ level, message }) => (level === 'info' || level === 'debug' ? String(message) : `${level}: ${String(message)}`)),
+      winston.format.printf(({ level, message }) =>
+        level === 'info' || level === 'debug' ? String(message) : `${level}: ${String(message)}`,
+      ),
     ),
   };
   const transports: winston.transport[] = [
@@ -111,7 +113,7 @@ function logFileStream(path: string, warn: (text: string) => void): Writable {
       if (failed || fd < 0) return callback();
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       try {
-        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+        for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
       } catch (error) {
         failed = true;
         const disk = diskProblemOf(error);

@@ -9,7 +9,16 @@
 // Writes the table as Markdown to bench-out/latest.md (and the profiles there with --profile).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,7 +78,8 @@ function childEnv(extra = {}) {
 
 const say = (line) => process.stderr.write(`bench: ${line}\n`);
 const mb = (kb) => kb / 1024;
-const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtMs = (ms) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 const fmtInt = (n) => n.toLocaleString('en-US');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -134,7 +144,9 @@ async function checkGenerator() {
     const verdict = validateRow({ currency_code: f.code, to_address: f.address, amount: f.amount });
     if (!verdict.ok) throw new Error(`the generator made an invalid row ${row}: ${JSON.stringify(verdict.problems)}`);
     if (verdict.payout.toAddress !== f.address || verdict.payout.amount !== f.amount) {
-      throw new Error(`row ${row}: the validator canonicalises ${f.address} ${f.amount} differently; the journal would not match`);
+      throw new Error(
+        `row ${row}: the validator canonicalises ${f.address} ${f.amount} differently; the journal would not match`,
+      );
     }
   }
 }
@@ -147,10 +159,14 @@ async function benchSchedule(input, marginMs, startSandbox) {
   const sandbox = await startSandbox({ intervalMs: SCHEDULE.intervalMs, latencyMs: SCHEDULE.latencyMs, apiKey });
   try {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [CLI, 'run', input, '--base-url', sandbox.url, '--interval', String(SCHEDULE.intervalMs), '--yes'], {
-      env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', input, '--base-url', sandbox.url, '--interval', String(SCHEDULE.intervalMs), '--yes'],
+      {
+        env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const output = [];
     child.stdout.on('data', (c) => output.push(c));
     child.stderr.on('data', (c) => output.push(c));
@@ -159,11 +175,14 @@ async function benchSchedule(input, marginMs, startSandbox) {
       child.once('exit', (code, signal) => resolve(code ?? signal));
     });
     const endedAt = Date.now();
-    if (status !== 0) throw new Error(`the 20-row run exited ${status}:\n${Buffer.concat(output).toString('utf8').slice(-2000)}`);
+    if (status !== 0)
+      throw new Error(`the 20-row run exited ${status}:\n${Buffer.concat(output).toString('utf8').slice(-2000)}`);
 
     const ledger = sandbox.ledger();
     if (ledger.length !== SCHEDULE.rows || ledger.some((e) => e.response !== 'accepted')) {
-      throw new Error(`the sandbox saw ${ledger.length} requests (${ledger.map((e) => e.response).join(', ')}), expected ${SCHEDULE.rows} accepted`);
+      throw new Error(
+        `the sandbox saw ${ledger.length} requests (${ledger.map((e) => e.response).join(', ')}), expected ${SCHEDULE.rows} accepted`,
+      );
     }
     const arrivals = ledger.map((e) => e.arrivedAt);
     const outcomes = readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8')
@@ -172,7 +191,8 @@ async function benchSchedule(input, marginMs, startSandbox) {
       .map((line) => JSON.parse(line))
       .filter((entry) => entry.type === 'outcome')
       .sort((a, b) => a.startedAt - b.startedAt);
-    if (outcomes.length !== SCHEDULE.rows) throw new Error(`the checkpoint has ${outcomes.length} outcomes, expected ${SCHEDULE.rows}`);
+    if (outcomes.length !== SCHEDULE.rows)
+      throw new Error(`the checkpoint has ${outcomes.length} outcomes, expected ${SCHEDULE.rows}`);
 
     const gaps = SCHEDULE.rows - 1;
     const interval = SCHEDULE.intervalMs;
@@ -221,17 +241,22 @@ async function benchTwoAtOnce(dir, startSandbox) {
     const inputs = [7, 8].map((whole) => {
       const path = join(dir, `two-${whole}.csv`);
       const lines = ['currency_code,to_address,amount'];
-      for (let i = 1; i <= TWO.rows; i++) lines.push(`USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,${whole}.${String(i).padStart(6, '0')}`);
+      for (let i = 1; i <= TWO.rows; i++)
+        lines.push(`USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,${whole}.${String(i).padStart(6, '0')}`);
       writeFileSync(path, `${lines.join('\n')}\n`);
       return path;
     });
     const startedAt = Date.now();
     const statuses = await Promise.all(
       inputs.map((input) => {
-        const child = spawn(process.execPath, [CLI, 'run', input, '--base-url', sandbox.url, '--interval', String(TWO.intervalMs), '--yes'], {
-          env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey, PAYOUT_STATE_DIR: state }),
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          [CLI, 'run', input, '--base-url', sandbox.url, '--interval', String(TWO.intervalMs), '--yes'],
+          {
+            env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey, PAYOUT_STATE_DIR: state }),
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
         let stderr = '';
         child.stderr.on('data', (c) => (stderr += c));
         return new Promise((resolve, reject) => {
@@ -241,12 +266,17 @@ async function benchTwoAtOnce(dir, startSandbox) {
       }),
     );
     const wallMs = Date.now() - startedAt;
-    for (const { code, stderr } of statuses) if (code !== 0) throw new Error(`a run of two at once exited ${code}:\n${stderr.slice(-2000)}`);
+    for (const { code, stderr } of statuses)
+      if (code !== 0) throw new Error(`a run of two at once exited ${code}:\n${stderr.slice(-2000)}`);
     const creates = sandbox.ledger();
     if (creates.length !== 2 * TWO.rows || creates.some((e) => e.response !== 'accepted')) {
-      throw new Error(`two at once: the sandbox saw ${creates.length} requests (${creates.map((e) => e.response).join(', ')}), expected ${2 * TWO.rows} accepted`);
+      throw new Error(
+        `two at once: the sandbox saw ${creates.length} requests (${creates.map((e) => e.response).join(', ')}), expected ${2 * TWO.rows} accepted`,
+      );
     }
-    const arrivals = [...creates.map((e) => e.arrivedAt), ...sandbox.balanceLedger().map((e) => e.arrivedAt)].sort((a, b) => a - b);
+    const arrivals = [...creates.map((e) => e.arrivedAt), ...sandbox.balanceLedger().map((e) => e.arrivedAt)].sort(
+      (a, b) => a - b,
+    );
     const gaps = arrivals.slice(1).map((a, i) => a - arrivals[i]);
     return { requests: arrivals.length, minGapMs: Math.min(...gaps), beyondMs: mean(gaps) - TWO.intervalMs, wallMs };
   } finally {
@@ -273,7 +303,10 @@ function benchStartup() {
 }
 
 function benchValidation() {
-  const result = spawnSync(process.execPath, [VALIDATE_COST, String(VALIDATION_ROWS)], { encoding: 'utf8', env: childEnv() });
+  const result = spawnSync(process.execPath, [VALIDATE_COST, String(VALIDATION_ROWS)], {
+    encoding: 'utf8',
+    env: childEnv(),
+  });
   if (result.status !== 0) throw new Error(`validate-cost exited ${result.status}: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop());
 }
@@ -287,13 +320,17 @@ async function benchDryRun(paths, scratch) {
     dry.push(d);
     const b = await runNodeMeasured([BARE, paths.big], { env: childEnv(), scratch });
     expectStatus(b, 0, 'the bare csv-parse pass');
-    if (b.stdout.trim() !== `${BIG_ROWS + 1}`) throw new Error(`the bare pass read ${b.stdout.trim()} records, expected ${BIG_ROWS} rows + the header`);
+    if (b.stdout.trim() !== `${BIG_ROWS + 1}`)
+      throw new Error(`the bare pass read ${b.stdout.trim()} records, expected ${BIG_ROWS} rows + the header`);
     bare.push(b);
   }
   // The same dry run kept on one thread (no worker), for the trade the worker makes: time against memory.
   const single = [];
   for (let i = 0; i < 2; i++) {
-    const o = await runNodeMeasured([CLI, 'run', paths.big, '--dry-run'], { env: childEnv({ PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) }), scratch });
+    const o = await runNodeMeasured([CLI, 'run', paths.big, '--dry-run'], {
+      env: childEnv({ PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) }),
+      scratch,
+    });
     expectStatus(o, 0, 'the 1M-row dry run on one thread');
     single.push(o);
   }
@@ -332,7 +369,8 @@ async function startResume(inputs, sandbox, apiKey, extraNodeArgs = []) {
   const out = join(inputs.resumeDir, 'big.results.csv');
   // Each run starts from the same state: only the pristine checkpoint (no output, lock or log of an earlier run).
   for (const name of readdirSync(inputs.resumeDir)) {
-    if (join(inputs.resumeDir, name) !== inputs.pristine) rmSync(join(inputs.resumeDir, name), { recursive: true, force: true });
+    if (join(inputs.resumeDir, name) !== inputs.pristine)
+      rmSync(join(inputs.resumeDir, name), { recursive: true, force: true });
   }
   copyFileSync(inputs.pristine, checkpoint);
   // And a state directory of its own: the outbox remembers the last run's payout, and the
@@ -343,7 +381,21 @@ async function startResume(inputs, sandbox, apiKey, extraNodeArgs = []) {
   const startedAt = Date.now();
   const child = spawn(
     process.execPath,
-    [...extraNodeArgs, CLI, 'run', inputs.paths.big, '--checkpoint', checkpoint, '--out', out, '--base-url', sandbox.url, '--interval', String(SCHEDULE.intervalMs), '--yes'],
+    [
+      ...extraNodeArgs,
+      CLI,
+      'run',
+      inputs.paths.big,
+      '--checkpoint',
+      checkpoint,
+      '--out',
+      out,
+      '--base-url',
+      sandbox.url,
+      '--interval',
+      String(SCHEDULE.intervalMs),
+      '--yes',
+    ],
     { env: childEnv({ CRYPTOCLOUD_API_KEY: apiKey, PAYOUT_STATE_DIR: state }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = [];
@@ -359,18 +411,28 @@ async function startResume(inputs, sandbox, apiKey, extraNodeArgs = []) {
       const ledger = sandbox.ledger();
       if (ledger.length > before) {
         clearInterval(timer);
-        resolve({ entry: ledger[before], balance: sandbox.balanceLedger()[balancesBefore], hwmKb: readVmHwmKb(child.pid) });
+        resolve({
+          entry: ledger[before],
+          balance: sandbox.balanceLedger()[balancesBefore],
+          hwmKb: readVmHwmKb(child.pid),
+        });
       }
     }, 10);
     exited.then((status) => {
       clearInterval(timer);
-      reject(new Error(`the resume exited ${status} before sending:\n${Buffer.concat(output).toString('utf8').slice(-2000)}`));
+      reject(
+        new Error(
+          `the resume exited ${status} before sending:\n${Buffer.concat(output).toString('utf8').slice(-2000)}`,
+        ),
+      );
     });
   });
   const { entry } = arrival;
   if (entry.to_address !== inputs.firstPending.address || entry.response !== 'accepted') {
     child.kill('SIGKILL');
-    throw new Error(`the resume's first request was ${entry.response} for ${entry.to_address}; expected row ${inputs.paidRows + 1} (${inputs.firstPending.address})`);
+    throw new Error(
+      `the resume's first request was ${entry.response} for ${entry.to_address}; expected row ${inputs.paidRows + 1} (${inputs.firstPending.address})`,
+    );
   }
   const firstLine = Buffer.concat(output).toString('utf8').split('\n')[0];
   // The first request is the balance query of the plan (a real run asks for the balances first); the first payout follows one interval after it.
@@ -405,7 +467,8 @@ async function benchResume(inputs, startSandbox) {
   const load = await runNodeMeasured([LOAD_JOURNAL, inputs.pristine], { env: childEnv(), scratch: inputs.scratch });
   expectStatus(load, 0, 'loadJournal');
   const loaded = JSON.parse(load.stdout.trim());
-  if (loaded.rows !== inputs.paidRows) throw new Error(`loadJournal replayed ${loaded.rows} rows, expected ${inputs.paidRows}`);
+  if (loaded.rows !== inputs.paidRows)
+    throw new Error(`loadJournal replayed ${loaded.rows} rows, expected ${inputs.paidRows}`);
   return {
     ms: median(runs.map((r) => r.ms)),
     all: runs.map((r) => r.ms),
@@ -443,7 +506,10 @@ async function profileMisses(misses, inputs, scratch, startSandbox) {
     const dir = join(profDir, 'dry-run');
     mkdirSync(dir);
     say(`profiling the ${fmtInt(BIG_ROWS)}-row dry run…`);
-    const r = await runNodeMeasured(['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', inputs.paths.big, '--dry-run'], { env: childEnv(), scratch });
+    const r = await runNodeMeasured(
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', inputs.paths.big, '--dry-run'],
+      { env: childEnv(), scratch },
+    );
     expectStatus(r, 0, 'the profiled dry run');
     summarise(`dry run, ${fmtInt(BIG_ROWS)} rows (${fmtMs(r.ms)} under the profiler)`, newestProfile(dir));
   }
@@ -458,7 +524,11 @@ async function profileMisses(misses, inputs, scratch, startSandbox) {
       // SIGINT lets it write the profile; its samples are cut at the first request's arrival.
       run.child.kill('SIGINT');
       await run.exited;
-      summarise(`resume, ${fmtInt(inputs.paidRows)} of ${fmtInt(BIG_ROWS)} rows done, up to the first request (${fmtMs(run.ms)} under the profiler)`, newestProfile(dir), run.ms);
+      summarise(
+        `resume, ${fmtInt(inputs.paidRows)} of ${fmtInt(BIG_ROWS)} rows done, up to the first request (${fmtMs(run.ms)} under the profiler)`,
+        newestProfile(dir),
+        run.ms,
+      );
     } finally {
       await sandbox.close();
     }
@@ -466,7 +536,10 @@ async function profileMisses(misses, inputs, scratch, startSandbox) {
   if (misses.has('startup')) {
     const dir = join(profDir, 'startup');
     mkdirSync(dir);
-    spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, '--help'], { env: childEnv(), stdio: 'ignore' });
+    spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, '--help'], {
+      env: childEnv(),
+      stdio: 'ignore',
+    });
     summarise('start-up (--help)', newestProfile(dir));
   }
   return sections;
@@ -484,11 +557,21 @@ function buildTable(m) {
   const section = (title) => rows.push({ section: title });
   const line = (measure, target, measured, result = 'info') => rows.push({ measure, target, measured, result });
   const s = m.schedule;
-  section(`Schedule efficiency: ${SCHEDULE.rows} rows, interval ${fmtInt(SCHEDULE.intervalMs)} ms, sandbox latency ${SCHEDULE.latencyMs.join('-')} ms`);
+  section(
+    `Schedule efficiency: ${SCHEDULE.rows} rows, interval ${fmtInt(SCHEDULE.intervalMs)} ms, sandbox latency ${SCHEDULE.latencyMs.join('-')} ms`,
+  );
   line('safety margin configured (`--margin` default)', '', `${s.marginMs} ms`);
   line("effective margin, pacer's rule min(margin, answer time), mean", '', `${s.effRule.toFixed(1)} ms`);
-  line("mean gap beyond the interval, on the sandbox's arrivals", '', `${s.effArrivals.toFixed(1)} ms (smallest gap ${fmtInt(Math.round(s.minGapMs))} ms)`);
-  line('wall time · start-up to 1st arrival · last response', '', `${fmtMs(s.wallMs)} · ${fmtMs(s.startupMs)} · ${fmtMs(s.lastResponseMs)}`);
+  line(
+    "mean gap beyond the interval, on the sandbox's arrivals",
+    '',
+    `${s.effArrivals.toFixed(1)} ms (smallest gap ${fmtInt(Math.round(s.minGapMs))} ms)`,
+  );
+  line(
+    'wall time · start-up to 1st arrival · last response',
+    '',
+    `${fmtMs(s.wallMs)} · ${fmtMs(s.startupMs)} · ${fmtMs(s.lastResponseMs)}`,
+  );
   line(
     `waste beyond the margin: wall − start-up − ${SCHEDULE.rows - 1}×(interval + effective margin) − last response`,
     `≤ ${TARGETS.wastePct} % of wall`,
@@ -504,19 +587,48 @@ function buildTable(m) {
   line('↳ same, answers slower than the margin (margin fully used)', '', `${s.worstOverheadPct.toFixed(2)} %`);
 
   const t = m.two;
-  section(`Two payrolls paying at once: ${TWO.rows} rows each, one state directory, interval ${fmtInt(TWO.intervalMs)} ms, sandbox latency ${TWO.latencyMs.join('-')} ms`);
-  line(`smallest gap between any two of the ${t.requests} arrivals (payouts and balance queries of both)`, `≥ ${fmtInt(TWO.intervalMs)} ms`, `${fmtInt(t.minGapMs)} ms`, t.minGapMs >= TWO.intervalMs ? 'PASS' : 'MISS');
+  section(
+    `Two payrolls paying at once: ${TWO.rows} rows each, one state directory, interval ${fmtInt(TWO.intervalMs)} ms, sandbox latency ${TWO.latencyMs.join('-')} ms`,
+  );
+  line(
+    `smallest gap between any two of the ${t.requests} arrivals (payouts and balance queries of both)`,
+    `≥ ${fmtInt(TWO.intervalMs)} ms`,
+    `${fmtInt(t.minGapMs)} ms`,
+    t.minGapMs >= TWO.intervalMs ? 'PASS' : 'MISS',
+  );
   line('mean gap beyond the interval · wall time of both', '', `${t.beyondMs.toFixed(1)} ms · ${fmtMs(t.wallMs)}`);
 
   const d = m.dry;
-  section(`Dry run at scale: ${fmtInt(BIG_ROWS)} unique checksummed rows (${(m.bigBytes / 1e6).toFixed(1)} MB, ⅔ EIP-55 EVM, ⅓ Tron)`);
+  section(
+    `Dry run at scale: ${fmtInt(BIG_ROWS)} unique checksummed rows (${(m.bigBytes / 1e6).toFixed(1)} MB, ⅔ EIP-55 EVM, ⅓ Tron)`,
+  );
   line('`payout run big.csv --dry-run`, median', '', `${fmtMs(d.dryMs)} (runs: ${d.dryAll.map(fmtMs).join(', ')})`);
   line('↳ of which: last line on stdout → process exit', '', fmtMs(d.dryTailMs));
   line('bare csv-parse stream (arrays), median', '', `${fmtMs(d.bareMs)} (runs: ${d.bareAll.map(fmtMs).join(', ')})`);
-  line('dry run / bare parse', `≤ ${TARGETS.dryRatio.toFixed(1)}`, `${d.ratio.toFixed(2)}`, verdict(d.ratio, TARGETS.dryRatio));
-  line(`peak RSS, dry run ${fmtInt(MID_ROWS)} rows`, `≤ ${TARGETS.rssMb} MB`, `${d.rssMidMb.toFixed(0)} MB`, verdict(d.rssMidMb, TARGETS.rssMb));
-  line(`peak RSS, dry run ${fmtInt(BIG_ROWS)} rows`, `≤ ${TARGETS.rssMb} MB`, `${d.rssBigMb.toFixed(0)} MB`, verdict(d.rssBigMb, TARGETS.rssMb));
-  line(`RSS growth ${fmtInt(MID_ROWS)} → ${fmtInt(BIG_ROWS)} rows (flat)`, `≤ ${TARGETS.rssGrowth}×`, `${(d.rssBigMb / d.rssMidMb).toFixed(2)}×`, verdict(d.rssBigMb / d.rssMidMb, TARGETS.rssGrowth));
+  line(
+    'dry run / bare parse',
+    `≤ ${TARGETS.dryRatio.toFixed(1)}`,
+    `${d.ratio.toFixed(2)}`,
+    verdict(d.ratio, TARGETS.dryRatio),
+  );
+  line(
+    `peak RSS, dry run ${fmtInt(MID_ROWS)} rows`,
+    `≤ ${TARGETS.rssMb} MB`,
+    `${d.rssMidMb.toFixed(0)} MB`,
+    verdict(d.rssMidMb, TARGETS.rssMb),
+  );
+  line(
+    `peak RSS, dry run ${fmtInt(BIG_ROWS)} rows`,
+    `≤ ${TARGETS.rssMb} MB`,
+    `${d.rssBigMb.toFixed(0)} MB`,
+    verdict(d.rssBigMb, TARGETS.rssMb),
+  );
+  line(
+    `RSS growth ${fmtInt(MID_ROWS)} → ${fmtInt(BIG_ROWS)} rows (flat)`,
+    `≤ ${TARGETS.rssGrowth}×`,
+    `${(d.rssBigMb / d.rssMidMb).toFixed(2)}×`,
+    verdict(d.rssBigMb / d.rssMidMb, TARGETS.rssGrowth),
+  );
   line('peak RSS, bare parse (reference)', '', `${d.rssBareMb.toFixed(0)} MB`);
   line(
     '↳ the same dry run on one thread (`PAYOUT_PARALLEL_FROM_BYTES` above the file size)',
@@ -526,24 +638,54 @@ function buildTable(m) {
 
   const u = m.startup;
   section(`Start-up: median of ${STARTUP_RUNS}`);
-  line('`payout --help` / `node -e 0`', `≤ ${TARGETS.startupRatio}`, `${(u.helpMs / u.nodeMs).toFixed(2)} (${fmtMs(u.helpMs)} / ${fmtMs(u.nodeMs)})`, verdict(u.helpMs / u.nodeMs, TARGETS.startupRatio));
+  line(
+    '`payout --help` / `node -e 0`',
+    `≤ ${TARGETS.startupRatio}`,
+    `${(u.helpMs / u.nodeMs).toFixed(2)} (${fmtMs(u.helpMs)} / ${fmtMs(u.nodeMs)})`,
+    verdict(u.helpMs / u.nodeMs, TARGETS.startupRatio),
+  );
 
   const r = m.resume;
-  section(`Resume planning: checkpoint of ${fmtInt(BIG_ROWS - PENDING_ROWS)} paid rows (${r.journalMb.toFixed(0)} MB), last ${PENDING_ROWS} pending`);
-  line('start → first request arrives at the sandbox (the plan\'s balance query), median', '', `${fmtMs(r.ms)} (runs: ${r.all.map(fmtMs).join(', ')})`);
-  line('resume to first request / dry run', `≤ ${TARGETS.resumeRatio}`, `${(r.ms / d.dryMs).toFixed(2)}`, verdict(r.ms / d.dryMs, TARGETS.resumeRatio));
-  line('↳ of which: start → first line on stdout (journal replay + pass 1)', '', `${fmtMs(r.firstOutputMs)} ("${r.firstLine.slice(0, 32)}…")`);
-  line('↳ of which: first line on stdout → first request (plan: history, balance query)', '', `${fmtMs(r.ms - r.firstOutputMs)}`);
+  section(
+    `Resume planning: checkpoint of ${fmtInt(BIG_ROWS - PENDING_ROWS)} paid rows (${r.journalMb.toFixed(0)} MB), last ${PENDING_ROWS} pending`,
+  );
+  line(
+    "start → first request arrives at the sandbox (the plan's balance query), median",
+    '',
+    `${fmtMs(r.ms)} (runs: ${r.all.map(fmtMs).join(', ')})`,
+  );
+  line(
+    'resume to first request / dry run',
+    `≤ ${TARGETS.resumeRatio}`,
+    `${(r.ms / d.dryMs).toFixed(2)}`,
+    verdict(r.ms / d.dryMs, TARGETS.resumeRatio),
+  );
+  line(
+    '↳ of which: start → first line on stdout (journal replay + pass 1)',
+    '',
+    `${fmtMs(r.firstOutputMs)} ("${r.firstLine.slice(0, 32)}…")`,
+  );
+  line(
+    '↳ of which: first line on stdout → first request (plan: history, balance query)',
+    '',
+    `${fmtMs(r.ms - r.firstOutputMs)}`,
+  );
   line(
     `↳ then → first payout arrives (one ${fmtInt(SCHEDULE.intervalMs)} ms interval after the balance query; pass 2 runs inside it)`,
     '',
     `${fmtMs(r.payoutMs - r.ms)} (start → first payout ${fmtMs(r.payoutMs)})`,
   );
-  line('↳ loadJournal alone, in its own process (replay of the checkpoint)', '', `${fmtMs(r.loadMs)}, peak RSS ${r.loadRssMb.toFixed(0)} MB`);
+  line(
+    '↳ loadJournal alone, in its own process (replay of the checkpoint)',
+    '',
+    `${fmtMs(r.loadMs)}, peak RSS ${r.loadRssMb.toFixed(0)} MB`,
+  );
   line('peak RSS up to the first request', '', `${r.hwmMb.toFixed(0)} MB`);
 
   const v = m.validation;
-  section(`Validation cost: built validateRow after prepareValidation(), ${fmtInt(VALIDATION_ROWS)} rows each, median of 5`);
+  section(
+    `Validation cost: built validateRow after prepareValidation(), ${fmtInt(VALIDATION_ROWS)} rows each, median of 5`,
+  );
   line('EVM, EIP-55 mixed case (keccak-256)', '', `${v.evm_eip55.toFixed(2)} µs/row`);
   line('Tron, base58check (double SHA-256)', '', `${v.tron.toFixed(2)} µs/row`);
   line('EVM, all small letters (no checksum; reference)', '', `${v.evm_lowercase.toFixed(2)} µs/row`);
@@ -553,8 +695,13 @@ function buildTable(m) {
 function renderText(rows, header) {
   const w = [0, 0, 0, 0];
   const cells = rows.filter((r) => !r.section).map((r) => [r.measure, r.target, r.measured, r.result]);
-  for (const c of [['measure', 'target', 'measured', 'result'], ...cells]) c.forEach((x, i) => (w[i] = Math.max(w[i], x.length)));
-  const fmt = (c) => c.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd();
+  for (const c of [['measure', 'target', 'measured', 'result'], ...cells])
+    c.forEach((x, i) => (w[i] = Math.max(w[i], x.length)));
+  const fmt = (c) =>
+    c
+      .map((x, i) => x.padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
   const out = [...header, '', fmt(['measure', 'target', 'measured', 'result']), w.map((n) => '-'.repeat(n)).join('  ')];
   for (const r of rows) out.push(r.section ? `\n${r.section}` : fmt([r.measure, r.target, r.measured, r.result]));
   return out.join('\n');
@@ -562,9 +709,18 @@ function renderText(rows, header) {
 
 function renderMarkdown(rows, header) {
   const esc = (x) => x.replace(/\|/g, '\\|');
-  const out = [...header.map((h) => `${h}  `), '', '| measure | target | measured | result |', '| --- | --- | --- | --- |'];
+  const out = [
+    ...header.map((h) => `${h}  `),
+    '',
+    '| measure | target | measured | result |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
-    out.push(r.section ? `| **${esc(r.section)}** | | | |` : `| ${esc(r.measure)} | ${esc(r.target)} | ${esc(r.measured)} | ${r.result === 'info' ? '' : `**${r.result}**`} |`);
+    out.push(
+      r.section
+        ? `| **${esc(r.section)}** | | | |`
+        : `| ${esc(r.measure)} | ${esc(r.target)} | ${esc(r.measured)} | ${r.result === 'info' ? '' : `**${r.result}**`} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -580,7 +736,8 @@ async function main() {
     const { startSandbox } = await import(`${DIST}sandbox/index.js`);
     const host = machine();
     const loadAtStart = loadavg()[0];
-    if (loadAtStart > host.cores) say(`the load average is ${loadAtStart.toFixed(1)} on ${host.cores} cores: other work competes with this run`);
+    if (loadAtStart > host.cores)
+      say(`the load average is ${loadAtStart.toFixed(1)} on ${host.cores} cores: other work competes with this run`);
     const marginMs = defaultMarginMs();
 
     say(`generating ${fmtInt(BIG_ROWS)}-row payroll and its checkpoint in ${dir}…`);
@@ -588,9 +745,13 @@ async function main() {
     const inputs = await makeInputs(dir);
     const genMs = performance.now() - genStart;
 
-    say(`schedule: ${SCHEDULE.rows} rows at ${SCHEDULE.intervalMs} ms (~${Math.round(((SCHEDULE.rows - 1) * SCHEDULE.intervalMs) / 1000)} s)…`);
+    say(
+      `schedule: ${SCHEDULE.rows} rows at ${SCHEDULE.intervalMs} ms (~${Math.round(((SCHEDULE.rows - 1) * SCHEDULE.intervalMs) / 1000)} s)…`,
+    );
     const schedule = await benchSchedule(inputs.paths.small, marginMs, startSandbox);
-    say(`two payrolls at once: 2×${TWO.rows} rows at ${TWO.intervalMs} ms (~${Math.round((2 * TWO.rows * TWO.intervalMs) / 1000)} s)…`);
+    say(
+      `two payrolls at once: 2×${TWO.rows} rows at ${TWO.intervalMs} ms (~${Math.round((2 * TWO.rows * TWO.intervalMs) / 1000)} s)…`,
+    );
     const two = await benchTwoAtOnce(scratch, startSandbox);
     say('start-up…');
     const startup = benchStartup();
@@ -601,7 +762,15 @@ async function main() {
     say(`resume to first request, ${RESUME_RUNS} runs…`);
     const resume = await benchResume(inputs, startSandbox);
 
-    const measured = { schedule, two, startup, validation, dry, resume, bigBytes: inputs.digests[inputs.paths.big].bytes };
+    const measured = {
+      schedule,
+      two,
+      startup,
+      validation,
+      dry,
+      resume,
+      bigBytes: inputs.digests[inputs.paths.big].bytes,
+    };
     const rows = buildTable(measured);
     const benchMs = performance.now() - began;
     const header = [
@@ -610,13 +779,16 @@ async function main() {
       `one run: ${fmtMs(benchMs)} in all (input generation ${fmtMs(genMs)}) · load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`,
     ];
     const misses = rows.filter((r) => r.result === 'MISS');
-    process.stdout.write(`${renderText(rows, header)}\n\n${misses.length === 0 ? 'Every target met.' : `${misses.length} target(s) missed.`}\n`);
+    process.stdout.write(
+      `${renderText(rows, header)}\n\n${misses.length === 0 ? 'Every target met.' : `${misses.length} target(s) missed.`}\n`,
+    );
     mkdirSync(OUT_DIR, { recursive: true });
     let markdown = renderMarkdown(rows, header);
 
     if (PROFILE && misses.length > 0) {
       const which = new Set();
-      if (dry.ratio > TARGETS.dryRatio || dry.rssBigMb > TARGETS.rssMb || dry.rssMidMb > TARGETS.rssMb) which.add('dry');
+      if (dry.ratio > TARGETS.dryRatio || dry.rssBigMb > TARGETS.rssMb || dry.rssMidMb > TARGETS.rssMb)
+        which.add('dry');
       if (resume.ms / dry.dryMs > TARGETS.resumeRatio) which.add('resume');
       if (startup.helpMs / startup.nodeMs > TARGETS.startupRatio) which.add('startup');
       const sections = await profileMisses(which, inputs, scratch, startSandbox);

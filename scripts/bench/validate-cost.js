@@ -10,9 +10,21 @@ await prepareValidation();
 
 const maker = await createAddressMaker();
 const sets = {
-  evm_eip55: Array.from({ length: ROWS }, (_, i) => ({ currency_code: 'USDT_ERC20', to_address: maker.evm(i + 1), amount: '125.5' })),
-  tron: Array.from({ length: ROWS }, (_, i) => ({ currency_code: 'USDT_TRC20', to_address: maker.tron(i + 1), amount: '125.5' })),
-  evm_lowercase: Array.from({ length: ROWS }, (_, i) => ({ currency_code: 'USDT_ERC20', to_address: maker.evmLower(i + 1), amount: '125.5' })),
+  evm_eip55: Array.from({ length: ROWS }, (_, i) => ({
+    currency_code: 'USDT_ERC20',
+    to_address: maker.evm(i + 1),
+    amount: '125.5',
+  })),
+  tron: Array.from({ length: ROWS }, (_, i) => ({
+    currency_code: 'USDT_TRC20',
+    to_address: maker.tron(i + 1),
+    amount: '125.5',
+  })),
+  evm_lowercase: Array.from({ length: ROWS }, (_, i) => ({
+    currency_code: 'USDT_ERC20',
+    to_address: maker.evmLower(i + 1),
+    amount: '125.5',
+  })),
 };
 
 /** One pass over a set; returns µs per row. Throws if any row is not valid (the bench must measure the valid path). */
@@ -29,4 +41,6 @@ const times = Object.fromEntries(Object.keys(sets).map((kind) => [kind, []]));
 for (const rows of Object.values(sets)) pass(rows); // warm-up: JIT, WASM
 for (let p = 0; p < PASSES; p++) for (const [kind, rows] of Object.entries(sets)) times[kind].push(pass(rows));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)])))}\n`);
+process.stdout.write(
+  `${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)])))}\n`,
+);

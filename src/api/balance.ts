@@ -29,7 +29,9 @@ const lineSchema = z.looseObject({
   currency: z.looseObject({ code: z.string().optional(), fullcode: z.string().optional() }),
   available_balance: z.string().regex(NUMBER_TEXT),
 });
-const currencyOnlySchema = z.looseObject({ currency: z.looseObject({ code: z.string().optional(), fullcode: z.string().optional() }) });
+const currencyOnlySchema = z.looseObject({
+  currency: z.looseObject({ code: z.string().optional(), fullcode: z.string().optional() }),
+});
 
 /**
  * Reads an answer of the balance endpoint. A currency's amount is floored to its decimals (an
@@ -38,9 +40,13 @@ const currencyOnlySchema = z.looseObject({ currency: z.looseObject({ code: z.str
 export function readBalanceAnswer(httpStatus: number, bodyText: string): BalanceAnswer {
   if (httpStatus === 404) return { ok: false, reason: 'the API has no balance endpoint at this address (HTTP 404)' };
   if (httpStatus === 401 || httpStatus === 403) {
-    return { ok: false, reason: `the API refused the balance query (HTTP ${httpStatus}); this key may not be allowed to read balances` };
+    return {
+      ok: false,
+      reason: `the API refused the balance query (HTTP ${httpStatus}); this key may not be allowed to read balances`,
+    };
   }
-  if (httpStatus < 200 || httpStatus > 299) return { ok: false, reason: `the balance query was answered with HTTP ${httpStatus}` };
+  if (httpStatus < 200 || httpStatus > 299)
+    return { ok: false, reason: `the balance query was answered with HTTP ${httpStatus}` };
   let json: unknown;
   try {
     json = JSON.parse(numbersAsText(bodyText));
@@ -48,7 +54,8 @@ export function readBalanceAnswer(httpStatus: number, bodyText: string): Balance
     return { ok: false, reason: `the balance answer (HTTP ${httpStatus}) is not JSON` };
   }
   const body = bodySchema.safeParse(json);
-  if (!body.success) return { ok: false, reason: 'the balance answer has no "status":"success" with a list of balances' };
+  if (!body.success)
+    return { ok: false, reason: 'the balance answer has no "status":"success" with a list of balances' };
   const available = new Map<string, bigint>();
   const unclear = new Set<string>();
   for (const raw of body.data.result) {

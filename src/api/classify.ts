@@ -133,7 +133,10 @@ function classifyClientError(httpStatus: number, json: Parsed): Outcome {
   const detail = detailBodySchema.safeParse(json.value);
   if (detail.success && (httpStatus === 401 || httpStatus === 403)) {
     // The framework's own refusal of the token: nothing reached the withdrawal logic.
-    return { kind: 'auth_failed', message: withText(`the API refused the key (HTTP ${httpStatus})`, detail.data.detail) };
+    return {
+      kind: 'auth_failed',
+      message: withText(`the API refused the key (HTTP ${httpStatus})`, detail.data.detail),
+    };
   }
   if (detail.success) {
     // A bare `detail` on another status (409 "already exists", 400 "insufficient funds after
@@ -259,7 +262,8 @@ function isNeverSentLeaf(error: unknown): boolean {
 function neverSentMessage(leaf: unknown, redact: Redactor): string {
   const code = codeOf(leaf);
   if (code === 'ECONNREFUSED') return `the API host refused the connection (ECONNREFUSED); ${NOTHING_SENT}`;
-  if (code !== undefined && DNS_CODES.has(code)) return `the API host name could not be resolved (${code}); ${NOTHING_SENT}`;
+  if (code !== undefined && DNS_CODES.has(code))
+    return `the API host name could not be resolved (${code}); ${NOTHING_SENT}`;
   return `the API URL cannot be used (${clip(redact(describeError(leaf)))}); ${NOTHING_SENT}`;
 }
 
@@ -278,7 +282,8 @@ function notWrittenMessage(error: unknown, context: FetchErrorContext, redact: R
   if (codes.some((code) => code !== undefined && UNREACHABLE_CODES.has(code))) {
     return `the API's network or host cannot be reached${detail}; ${NOTHING_SENT}`;
   }
-  if (leaves.some(isTlsFailure)) return `the secure connection to the API failed: its certificate or the TLS handshake was refused${detail}; ${NOTHING_SENT}`;
+  if (leaves.some(isTlsFailure))
+    return `the secure connection to the API failed: its certificate or the TLS handshake was refused${detail}; ${NOTHING_SENT}`;
   return `the connection to the API could not be opened${detail}; ${NOTHING_SENT}`;
 }
 

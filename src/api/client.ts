@@ -83,7 +83,10 @@ export function createClient(options: ClientOptions): WithdrawalClient {
       }
       try {
         const exchange = await postJson(transport, CREATE_WITHDRAWAL_PATH, body);
-        return { ...timing(exchange), outcome: redactOutcome(withdrawalOutcome(exchange, transport.timeoutMs, redact), redact) };
+        return {
+          ...timing(exchange),
+          outcome: redactOutcome(withdrawalOutcome(exchange, transport.timeoutMs, redact), redact),
+        };
       } catch (error) {
         // Only a bug lands here, possibly after fetch started: money may have moved.
         const message = `unexpected error while sending (${errorText(error)}); the withdrawal may or may not have been created`;
@@ -96,7 +99,11 @@ export function createClient(options: ClientOptions): WithdrawalClient {
         const exchange = await postJson(transport, BALANCE_PATH, '{}');
         const answer = balanceAnswerOf(exchange, transport.timeoutMs);
         const { startedAt, endedAt } = timing(exchange);
-        return { ...(startedAt !== undefined && { startedAt }), endedAt, answer: answer.ok ? answer : { ok: false, reason: redact(answer.reason) } };
+        return {
+          ...(startedAt !== undefined && { startedAt }),
+          endedAt,
+          answer: answer.ok ? answer : { ok: false, reason: redact(answer.reason) },
+        };
       } catch (error) {
         return { endedAt: Date.now(), answer: { ok: false, reason: redact(`unexpected error (${errorText(error)})`) } };
       }
@@ -114,7 +121,12 @@ function balanceAnswerOf(exchange: Exchange, timeoutMs: number): BalanceAnswer {
     case 'no_headers':
     case 'broken_body': {
       const timedOut = collectNames(exchange.error).includes('TimeoutError');
-      return { ok: false, reason: timedOut ? `no answer to the balance query within ${timeoutMs} ms` : `the balance query failed (${errorText(exchange.error)}${causeText(exchange.error)})` };
+      return {
+        ok: false,
+        reason: timedOut
+          ? `no answer to the balance query within ${timeoutMs} ms`
+          : `the balance query failed (${errorText(exchange.error)}${causeText(exchange.error)})`,
+      };
     }
   }
 }
@@ -122,7 +134,11 @@ function balanceAnswerOf(exchange: Exchange, timeoutMs: number): BalanceAnswer {
 /** The names of an error and its causes (undici wraps the real error as `cause`). */
 function collectNames(error: unknown): string[] {
   const names: string[] = [];
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let e = error, depth = 0;
+    typeof e === 'object' && e !== null && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
     const name = (e as { name?: unknown }).name;
     if (typeof name === 'string') names.push(name);
   }
@@ -131,7 +147,8 @@ function collectNames(error: unknown): string[] {
 
 /** `: ECONNREFUSED` when fetch's generic error has a coded cause. */
 function causeText(error: unknown): string {
-  const cause = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
+  const cause =
+    typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
   return typeof cause?.code === 'string' ? `: ${cause.code}` : '';
 }
 
@@ -223,7 +240,11 @@ async function exchangeOnce(
 /** The timing fields of an attempt. */
 function timing(exchange: Exchange): Omit<Attempt, 'outcome'> {
   const { startedAt, endedAt } = exchange;
-  return { ...whenDefined('startedAt', startedAt), endedAt, ...('httpStatus' in exchange && { httpStatus: exchange.httpStatus }) };
+  return {
+    ...whenDefined('startedAt', startedAt),
+    endedAt,
+    ...('httpStatus' in exchange && { httpStatus: exchange.httpStatus }),
+  };
 }
 
 /** `{ [key]: value }`, or nothing when the value is undefined (optional fields stay absent). */
@@ -238,7 +259,10 @@ function withdrawalOutcome(exchange: Exchange, timeoutMs: number, redact: Redact
       // The key is taken out before classifying, so that no cut-off message can keep a piece of it.
       return classifyResponse(exchange.httpStatus, exchange.bodyText, redact);
     case 'not_built':
-      return { kind: 'never_sent', message: `the request could not be built (${errorText(exchange.error)}); nothing was sent` };
+      return {
+        kind: 'never_sent',
+        message: `the request could not be built (${errorText(exchange.error)}); nothing was sent`,
+      };
     case 'no_headers':
       return classifyFetchError(exchange.error, { timeoutMs, redact, ...whenDefined('written', exchange.written) });
     case 'broken_body': {
@@ -335,6 +359,8 @@ function checkApiKey(value: unknown): void {
 
 function checkTimeout(value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
-    throw new UsageError(`Expected the timeout to be a positive number of milliseconds, got \`${String(value)}\` (${typeof value})`);
+    throw new UsageError(
+      `Expected the timeout to be a positive number of milliseconds, got \`${String(value)}\` (${typeof value})`,
+    );
   }
 }

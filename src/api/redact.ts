@@ -33,7 +33,10 @@ export function createRedactor(secrets: string | readonly string[]): Redactor {
   // Longest first, so a secret that contains another is removed whole, not around the shorter one.
   const alternatives = list
     .sort((a, b) => b.length - a.length)
-    .flatMap((secret) => [spelledAnyWay(secret), ...[...new Set([...base64Cores(secret), ...base64Cores(secret.toLowerCase())])].map(escapeRegExp)]);
+    .flatMap((secret) => [
+      spelledAnyWay(secret),
+      ...[...new Set([...base64Cores(secret), ...base64Cores(secret.toLowerCase())])].map(escapeRegExp),
+    ]);
   const pattern = new RegExp(alternatives.join('|'), 'gi');
   return (text) => text.replace(pattern, REDACTED);
 }
@@ -58,7 +61,9 @@ function spelledAnyWay(secret: string): string {
 function spellingsOf(char: string): string[] {
   const codePoint = char.codePointAt(0) ?? 0;
   const utf8 = [...new TextEncoder().encode(char)].map(hex2);
-  const utf16 = [...char].flatMap((c) => Array.from({ length: c.length }, (_, i) => c.charCodeAt(i).toString(16).padStart(4, '0')));
+  const utf16 = [...char].flatMap((c) =>
+    Array.from({ length: c.length }, (_, i) => c.charCodeAt(i).toString(16).padStart(4, '0')),
+  );
   const spellings = [
     escapeRegExp(char),
     // JSON: any character as \uXXXX (a surrogate pair as two), and the three escaped by name.

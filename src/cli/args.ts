@@ -7,7 +7,9 @@ import { UsageError } from '../core/errors.js';
 export function parseMs(name: string, value: unknown, min: number): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`Expected --${name} to be a whole number of milliseconds >= ${min}, got \`${String(value)}\` (${typeof value})`);
+    throw new UsageError(
+      `Expected --${name} to be a whole number of milliseconds >= ${min}, got \`${String(value)}\` (${typeof value})`,
+    );
   }
   return n;
 }
@@ -16,8 +18,16 @@ export function parseMs(name: string, value: unknown, min: number): number {
 export function parseMsRange(name: string, value: unknown): [number, number] {
   const parts = String(value).split(',');
   const [low, high = low] = parts.map((part) => Number(part.trim()));
-  if (parts.length > 2 || !Number.isInteger(low) || !Number.isInteger(high) || (low ?? -1) < 0 || (high ?? -1) < (low ?? 0)) {
-    throw new UsageError(`Expected --${name} to be MIN,MAX whole milliseconds with 0 <= MIN <= MAX, got \`${String(value)}\` (${typeof value})`);
+  if (
+    parts.length > 2 ||
+    !Number.isInteger(low) ||
+    !Number.isInteger(high) ||
+    (low ?? -1) < 0 ||
+    (high ?? -1) < (low ?? 0)
+  ) {
+    throw new UsageError(
+      `Expected --${name} to be MIN,MAX whole milliseconds with 0 <= MIN <= MAX, got \`${String(value)}\` (${typeof value})`,
+    );
   }
   return [low ?? 0, high ?? 0];
 }
@@ -47,7 +57,9 @@ export function checkSwitches(argv: readonly string[]): void {
   const given = new Map<string, boolean>();
   for (const token of argv) {
     if (token === '--') {
-      throw new UsageError('payout takes nothing after `--`: give every option before it (a file whose name starts with - can be written ./-name)');
+      throw new UsageError(
+        'payout takes nothing after `--`: give every option before it (a file whose name starts with - can be written ./-name)',
+      );
     }
     const match = /^--(no-)?([a-zA-Z-]+)(?:=(.*))?$/s.exec(token);
     // The parser also takes a camel-case spelling (--dryRun).
@@ -55,11 +67,14 @@ export function checkSwitches(argv: readonly string[]): void {
     if (!match || !name || !(SWITCHES as readonly string[]).includes(name)) continue;
     const value = match[3];
     if (value !== undefined && !/^(true|false)$/.test(value)) {
-      throw new UsageError(`--${name} is on or off: give --${name} or --no-${name} (or =true, =false), not \`${token}\``);
+      throw new UsageError(
+        `--${name} is on or off: give --${name} or --no-${name} (or =true, =false), not \`${token}\``,
+      );
     }
     // The parser lets the last one win: `--dry-run … --no-dry-run` (an alias adding one) would pay.
     const on = (value ?? 'true') === 'true' ? match[1] === undefined : match[1] !== undefined;
-    if (given.has(name) && given.get(name) !== on) throw new UsageError(`--${name} is given both on and off; give it once`);
+    if (given.has(name) && given.get(name) !== on)
+      throw new UsageError(`--${name} is given both on and off; give it once`);
     given.set(name, on);
   }
 }

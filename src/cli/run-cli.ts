@@ -11,7 +11,6 @@ import type { Logger, LoggerOptions } from '../log.js';
 import { checkSwitches, parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
 
-
 /**
  * A reader that goes away (`payout run … | head`) must not end a run that may be paying: what it
  * would have read is lost, the run goes on to its end (the output CSV, the journal and the log
@@ -38,7 +37,9 @@ export async function runCli(argv: string[]): Promise<number> {
   const toStderr = (text: string): void => void (statusLine ? statusLine.write(text) : process.stderr.write(text));
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) {
-      toStderr(`\n${signal} again: stopping at once. The checkpoint is consistent; a request in flight shows as unknown.\n`);
+      toStderr(
+        `\n${signal} again: stopping at once. The checkpoint is consistent; a request in flight shows as unknown.\n`,
+      );
       process.exit(EXIT.incomplete);
     }
     toStderr(`\n${signal}: stopping after the request in flight is recorded (press Ctrl-C again to stop at once)…\n`);
@@ -83,7 +84,12 @@ function reportError(error: unknown, logger: Logger | undefined): number {
   // A full, read-only or failing disk that no layer worded is still the operator's problem, not a bug.
   // Where it struck is not known here, so it is not said that nothing was sent (exit 3, as before).
   const disk = error instanceof ExitError ? undefined : diskProblemOf(error);
-  if (disk) error = new DiskError({ what: 'the file', path: disk.path ?? '(unnamed)', problem: disk.problem, code: disk.code }, true, { cause: error });
+  if (disk)
+    error = new DiskError(
+      { what: 'the file', path: disk.path ?? '(unnamed)', problem: disk.problem, code: disk.code },
+      true,
+      { cause: error },
+    );
   if (error instanceof ExitError) {
     (logger ?? console).error(`${error.message}`);
     return error.exitCode;
@@ -91,7 +97,9 @@ function reportError(error: unknown, logger: Logger | undefined): number {
   // A bug, not a user mistake: say so plainly; the stack goes to the log file only.
   const message = error instanceof Error ? error.message : String(error);
   if (logger) {
-    logger.error(`internal error: ${message}. The checkpoint is consistent; run the same command again, and report this if it repeats.`);
+    logger.error(
+      `internal error: ${message}. The checkpoint is consistent; run the same command again, and report this if it repeats.`,
+    );
     logger.debug(error instanceof Error ? (error.stack ?? message) : message);
   } else {
     console.error(`payout: internal error: ${message}`);
@@ -148,7 +156,10 @@ async function checkpointCommandOf(args: CheckpointCommandArgs) {
     import('../csv/read.js'),
     import('../commands/history.js'),
   ]);
-  const given = { ...(args.out !== undefined && { out: args.out }), ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }) };
+  const given = {
+    ...(args.out !== undefined && { out: args.out }),
+    ...(args.checkpoint !== undefined && { checkpoint: args.checkpoint }),
+  };
   return {
     options: {
       input: args.input,
@@ -164,14 +175,19 @@ async function checkpointCommandOf(args: CheckpointCommandArgs) {
 }
 
 /** Makes the commands' deps; a run on a terminal also gets its status line and progress bar. */
-type DepsFactory = (logger: Logger, terminal?: { statusLine?: TerminalStatusLine; progress?: CommandDeps['progress'] }) => CommandDeps;
+type DepsFactory = (
+  logger: Logger,
+  terminal?: { statusLine?: TerminalStatusLine; progress?: CommandDeps['progress'] },
+) => CommandDeps;
 
 async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> {
   let result: Promise<number> | undefined;
   checkSwitches(argv);
   const parser = yargs(argv)
     .scriptName('payout')
-    .usage('$0 <command> [options]\n\nPays a crypto payroll CSV through the CryptoCloud withdrawal API, one request per interval, resumable, never twice.')
+    .usage(
+      '$0 <command> [options]\n\nPays a crypto payroll CSV through the CryptoCloud withdrawal API, one request per interval, resumable, never twice.',
+    )
     .command(
       'run <input>',
       'pay every valid row; resumes from its checkpoint by itself',
@@ -179,31 +195,103 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
         y
           .positional('input', { type: 'string', demandOption: true, describe: 'the payroll CSV' })
           .option('out', { type: 'string', describe: 'the output CSV [default: <input stem>.results.csv]' })
-          .option('checkpoint', { type: 'string', describe: 'the journal that makes resume possible [default: <input stem>.checkpoint.jsonl]' })
+          .option('checkpoint', {
+            type: 'string',
+            describe: 'the journal that makes resume possible [default: <input stem>.checkpoint.jsonl]',
+          })
           .option('dry-run', { type: 'boolean', default: false, describe: 'validate and report only; send nothing' })
           .option('yes', { type: 'boolean', default: false, describe: 'skip the confirmation prompt' })
-          .option('base-url', { type: 'string', describe: `the API [default: $CRYPTOCLOUD_BASE_URL or ${DEFAULT_BASE_URL}]` })
-          .option('interval', { type: 'string', default: '12000', describe: 'minimum ms between two requests reaching the API (below 12000 only on loopback)' })
-          .option('margin', { type: 'string', default: '500', describe: 'safety margin in ms: how late after it left a request may reach the API (at least 250 unless loopback or --sandbox)' })
-          .option('timeout', { type: 'string', default: '30000', describe: 'per-request timeout in ms; a timed-out request is unknown' })
-          .option('sandbox', { type: 'boolean', default: false, describe: 'pay against an in-process CryptoCloud emulator (no key needed)' })
-          .option('api-key-file', { type: 'string', describe: 'read the API key from this file [default: $CRYPTOCLOUD_API_KEY]' })
-          .option('skip-invalid', { type: 'boolean', default: false, describe: 'pay the valid rows even though some rows are invalid' })
+          .option('base-url', {
+            type: 'string',
+            describe: `the API [default: $CRYPTOCLOUD_BASE_URL or ${DEFAULT_BASE_URL}]`,
+          })
+          .option('interval', {
+            type: 'string',
+            default: '12000',
+            describe: 'minimum ms between two requests reaching the API (below 12000 only on loopback)',
+          })
+          .option('margin', {
+            type: 'string',
+            default: '500',
+            describe:
+              'safety margin in ms: how late after it left a request may reach the API (at least 250 unless loopback or --sandbox)',
+          })
+          .option('timeout', {
+            type: 'string',
+            default: '30000',
+            describe: 'per-request timeout in ms; a timed-out request is unknown',
+          })
+          .option('sandbox', {
+            type: 'boolean',
+            default: false,
+            describe: 'pay against an in-process CryptoCloud emulator (no key needed)',
+          })
+          .option('api-key-file', {
+            type: 'string',
+            describe: 'read the API key from this file [default: $CRYPTOCLOUD_API_KEY]',
+          })
+          .option('skip-invalid', {
+            type: 'boolean',
+            default: false,
+            describe: 'pay the valid rows even though some rows are invalid',
+          })
           .option('retry-failed', { type: 'boolean', default: false, describe: 'send again the rows the API rejected' })
-          .option('allow-duplicates', { type: 'boolean', default: false, describe: 'pay rows that repeat an earlier row (same currency, address, amount)' })
-          .option('columns', { type: 'string', describe: 'other header names: currency_code=Coin,to_address=Wallet,amount=Sum' })
-          .option('decimal-comma', { type: 'boolean', default: false, describe: 'amounts are written with a decimal comma (0,5)' })
-          .option('max-amount', { type: 'string', array: true, nargs: 1, describe: 'refuse the run if a row pays more than this: CUR=AMT (repeatable)' })
-          .option('max-total', { type: 'string', array: true, nargs: 1, describe: "refuse the run if a currency's valid rows total more: CUR=AMT (repeatable)" })
-          .option('expect-count', { type: 'string', describe: 'refuse the run unless the file has exactly N valid rows' })
-          .option('expect-total', { type: 'string', array: true, nargs: 1, describe: "refuse the run unless a currency's valid rows total exactly this: CUR=AMT (repeatable)" })
-          .option('allow-repeat', { type: 'boolean', default: false, describe: 'pay rows that repeat payments of the last 45 days from another payroll' })
-          .option('balance-check', { type: 'boolean', default: true, describe: 'read the balances first and refuse a run they cannot cover (--no-balance-check: skip)' })
-          .option('history-dir', { type: 'string', describe: 'where the payment history is kept [default: $PAYOUT_STATE_DIR, $XDG_STATE_HOME/payout or ~/.local/state/payout]' })
+          .option('allow-duplicates', {
+            type: 'boolean',
+            default: false,
+            describe: 'pay rows that repeat an earlier row (same currency, address, amount)',
+          })
+          .option('columns', {
+            type: 'string',
+            describe: 'other header names: currency_code=Coin,to_address=Wallet,amount=Sum',
+          })
+          .option('decimal-comma', {
+            type: 'boolean',
+            default: false,
+            describe: 'amounts are written with a decimal comma (0,5)',
+          })
+          .option('max-amount', {
+            type: 'string',
+            array: true,
+            nargs: 1,
+            describe: 'refuse the run if a row pays more than this: CUR=AMT (repeatable)',
+          })
+          .option('max-total', {
+            type: 'string',
+            array: true,
+            nargs: 1,
+            describe: "refuse the run if a currency's valid rows total more: CUR=AMT (repeatable)",
+          })
+          .option('expect-count', {
+            type: 'string',
+            describe: 'refuse the run unless the file has exactly N valid rows',
+          })
+          .option('expect-total', {
+            type: 'string',
+            array: true,
+            nargs: 1,
+            describe: "refuse the run unless a currency's valid rows total exactly this: CUR=AMT (repeatable)",
+          })
+          .option('allow-repeat', {
+            type: 'boolean',
+            default: false,
+            describe: 'pay rows that repeat payments of the last 45 days from another payroll',
+          })
+          .option('balance-check', {
+            type: 'boolean',
+            default: true,
+            describe: 'read the balances first and refuse a run they cannot cover (--no-balance-check: skip)',
+          })
+          .option('history-dir', {
+            type: 'string',
+            describe:
+              'where the payment history is kept [default: $PAYOUT_STATE_DIR, $XDG_STATE_HOME/payout or ~/.local/state/payout]',
+          })
           .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' }),
       (args) => {
         result = (async () => {
-          if (args.sandbox && args.baseUrl !== undefined) throw new UsageError('--sandbox runs its own emulator; leave out --base-url');
+          if (args.sandbox && args.baseUrl !== undefined)
+            throw new UsageError('--sandbox runs its own emulator; leave out --base-url');
           const options: RunOptions = {
             input: args.input,
             ...(args.out !== undefined && { out: args.out }),
@@ -223,7 +311,10 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             allowRepeat: args.allowRepeat,
             balanceCheck: args.balanceCheck,
           };
-          const [{ parseCurrencyAmounts, parseCount }, { defaultHistoryDir }] = await Promise.all([import('../commands/caps.js'), import('../commands/history.js')]);
+          const [{ parseCurrencyAmounts, parseCount }, { defaultHistoryDir }] = await Promise.all([
+            import('../commands/caps.js'),
+            import('../commands/history.js'),
+          ]);
           options.caps = {
             ...(args.maxAmount && { maxAmount: parseCurrencyAmounts('max-amount', args.maxAmount) }),
             ...(args.maxTotal && { maxTotal: parseCurrencyAmounts('max-total', args.maxTotal) }),
@@ -236,10 +327,20 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           const { resolvePaths } = await import('../commands/paths.js');
           const paths = resolvePaths(options.input, options);
           // On a terminal (stderr), a progress bar with the log lines above it; elsewhere one plain line per row.
-          const [{ openStatusLine }, { BarProgress, LineProgress }] = await Promise.all([import('./status-line.js'), import('../commands/progress.js')]);
+          const [{ openStatusLine }, { BarProgress, LineProgress }] = await Promise.all([
+            import('./status-line.js'),
+            import('../commands/progress.js'),
+          ]);
           const statusLine = openStatusLine(process.stderr, process.env);
-          const log = await createLogger({ logFile: paths.log, secrets: apiKey ? [apiKey] : [], verbose: args.verbose, ...(statusLine && { console: statusLine }) });
-          const progress = statusLine ? new BarProgress(log, statusLine, { color: statusLine.color }) : new LineProgress(log);
+          const log = await createLogger({
+            logFile: paths.log,
+            secrets: apiKey ? [apiKey] : [],
+            verbose: args.verbose,
+            ...(statusLine && { console: statusLine }),
+          });
+          const progress = statusLine
+            ? new BarProgress(log, statusLine, { color: statusLine.color })
+            : new LineProgress(log);
           const deps = makeDeps(log, { ...(statusLine && { statusLine }), progress });
           const [{ run }, { connect }] = await Promise.all([import('../commands/run.js'), import('./connect.js')]);
           const summary = await run(options, deps, connect);
@@ -254,11 +355,21 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
         y
           .positional('input', { type: 'string', demandOption: true })
           .option('checkpoint', { type: 'string', describe: 'the checkpoint [default: <input stem>.checkpoint.jsonl]' })
-          .option('out', { type: 'string', describe: 'the output CSV it brings up to date [default: <input stem>.results.csv]' })
+          .option('out', {
+            type: 'string',
+            describe: 'the output CSV it brings up to date [default: <input stem>.results.csv]',
+          })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
           .option('decimal-comma', { type: 'boolean', default: false })
-          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout (nothing else goes to stdout)' })
-          .option('history-dir', { type: 'string', describe: 'the state directory holding the outbox [default: as for run]' }),
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'print the report as JSON on stdout (nothing else goes to stdout)',
+          })
+          .option('history-dir', {
+            type: 'string',
+            describe: 'the state directory holding the outbox [default: as for run]',
+          }),
       (args) => {
         result = (async () => {
           const [{ status }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
@@ -297,13 +408,23 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('out', { type: 'string' })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
           .option('decimal-comma', { type: 'boolean', default: false })
-          .option('history-dir', { type: 'string', describe: "the state directory whose outbox learns the verdict [default: as for run]" })
+          .option('history-dir', {
+            type: 'string',
+            describe: 'the state directory whose outbox learns the verdict [default: as for run]',
+          })
           .conflicts('paid', 'not-paid'),
       (args) => {
         result = (async () => {
-          if ((args.paid === undefined) === (args.notPaid !== true)) throw new UsageError('say what the dashboard shows: --paid INV-XXXXXXXX or --not-paid');
-          const [{ resolve }, common] = await Promise.all([import('../commands/resolve.js'), checkpointCommandOf(args)]);
-          await resolve({ ...common.options, row: args.row, invoiceId: args.paid ?? null }, makeDeps(await createLogger({ logFile: common.logFile })));
+          if ((args.paid === undefined) === (args.notPaid !== true))
+            throw new UsageError('say what the dashboard shows: --paid INV-XXXXXXXX or --not-paid');
+          const [{ resolve }, common] = await Promise.all([
+            import('../commands/resolve.js'),
+            checkpointCommandOf(args),
+          ]);
+          await resolve(
+            { ...common.options, row: args.row, invoiceId: args.paid ?? null },
+            makeDeps(await createLogger({ logFile: common.logFile })),
+          );
           return EXIT.ok;
         })();
       },
@@ -318,11 +439,17 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('out', { type: 'string' })
           .option('columns', { type: 'string', describe: 'other header names, as given to run' })
           .option('decimal-comma', { type: 'boolean', default: false })
-          .option('history-dir', { type: 'string', describe: 'the state directory holding the outbox [default: as for run]' })
+          .option('history-dir', {
+            type: 'string',
+            describe: 'the state directory holding the outbox [default: as for run]',
+          })
           .example('$0 recover payroll.csv', 'after restoring payroll.checkpoint.jsonl from a backup'),
       (args) => {
         result = (async () => {
-          const [{ recover }, common] = await Promise.all([import('../commands/recover.js'), checkpointCommandOf(args)]);
+          const [{ recover }, common] = await Promise.all([
+            import('../commands/recover.js'),
+            checkpointCommandOf(args),
+          ]);
           await recover(common.options, makeDeps(await createLogger({ logFile: common.logFile })));
           return EXIT.ok;
         })();
@@ -334,11 +461,22 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
       (y) =>
         y
           .option('port', { type: 'number', default: 0, describe: 'port on 127.0.0.1 (0: any free port)' })
-          .option('interval', { type: 'string', default: '12000', describe: 'the gap it enforces between request arrivals, in ms' })
+          .option('interval', {
+            type: 'string',
+            default: '12000',
+            describe: 'the gap it enforces between request arrivals, in ms',
+          })
           .option('api-key-file', { type: 'string', describe: 'accept only this key [default: any non-empty key]' })
           .option('ledger', { type: 'string', describe: 'append every request it sees to this file (JSON lines)' })
-          .option('rate-limit-status', { choices: ['400', '429'] as const, default: '400' as const, describe: 'how a too-early request is answered' })
-          .option('latency', { type: 'string', describe: 'delay every answer by MIN,MAX ms (drawn per answer; for crash tests) [default: 0]' }),
+          .option('rate-limit-status', {
+            choices: ['400', '429'] as const,
+            default: '400' as const,
+            describe: 'how a too-early request is answered',
+          })
+          .option('latency', {
+            type: 'string',
+            describe: 'delay every answer by MIN,MAX ms (drawn per answer; for crash tests) [default: 0]',
+          }),
       (args) => {
         result = (async () => {
           const { serveSandbox } = await import('./serve-sandbox.js');

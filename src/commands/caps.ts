@@ -39,13 +39,20 @@ export function parseCurrencyAmounts(option: string, values: readonly string[], 
   for (const value of values) {
     const bad = (why: string): UsageError => new UsageError(`--${option} \`${value}\`: ${why}`);
     const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(value);
-    if (!match) throw bad('write it as CURRENCY=AMOUNT, e.g. USDT_TRC20=1000 (one per option; repeat the option for more currencies)');
+    if (!match)
+      throw bad(
+        'write it as CURRENCY=AMOUNT, e.g. USDT_TRC20=1000 (one per option; repeat the option for more currencies)',
+      );
     const [, rawCode = '', rawAmount = ''] = match;
     const currency = findCurrency(rawCode) ?? findCurrency(rawCode.toUpperCase());
     if (!currency) throw bad(`${rawCode} is not one of the API's currency codes (such as USDT_TRC20, BTC, ETH)`);
     const parts = parseDecimal(rawAmount);
-    if (!parts) throw bad(`${rawAmount} is not a plain decimal amount such as 1000 or 0.5 (no sign, exponent, spaces or thousands separators)`);
-    if (parts.fraction.length > currency.decimals) throw bad(`${currency.code} has ${currency.decimals} decimals; ${rawAmount} has more`);
+    if (!parts)
+      throw bad(
+        `${rawAmount} is not a plain decimal amount such as 1000 or 0.5 (no sign, exponent, spaces or thousands separators)`,
+      );
+    if (parts.fraction.length > currency.decimals)
+      throw bad(`${currency.code} has ${currency.decimals} decimals; ${rawAmount} has more`);
     if (!allowZero && toMinorUnits(parts, currency.decimals) === 0n) throw bad('the amount must be above zero');
     if (result[currency.code] !== undefined) throw bad(`${currency.code} is given twice`);
     result[currency.code] = fromMinorUnits(toMinorUnits(parts, currency.decimals), currency.decimals);
@@ -55,7 +62,12 @@ export function parseCurrencyAmounts(option: string, values: readonly string[], 
 
 /** Parses `--expect-count N`: a whole number >= 0. */
 export function parseCount(option: string, value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new UsageError(`Expected --${option} to be a whole number >= 0, got \`${String(value)}\` (${typeof value})`);
   }
@@ -64,7 +76,10 @@ export function parseCount(option: string, value: unknown): number {
 
 /** True when any cap or control total is set. */
 export function hasCaps(caps: Caps): boolean {
-  return caps.expectCount !== undefined || [caps.maxAmount, caps.maxTotal, caps.expectTotal].some((m) => m && Object.keys(m).length > 0);
+  return (
+    caps.expectCount !== undefined ||
+    [caps.maxAmount, caps.maxTotal, caps.expectTotal].some((m) => m && Object.keys(m).length > 0)
+  );
 }
 
 /** The caps as the operator gave them, for the plan: "--max-amount USDT_TRC20=1000, --expect-count 37". */
@@ -104,7 +119,9 @@ export class CapsCheck {
     const problems: string[] = [];
     for (const [code, { count, shown }] of [...this.overMax.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const more = count > shown.length ? `, and ${count - shown.length} more` : '';
-      problems.push(`${count} ${code} row(s) pay more than --max-amount ${code}=${this.caps.maxAmount?.[code] ?? '?'}: ${shown.join(', ')}${more}`);
+      problems.push(
+        `${count} ${code} row(s) pay more than --max-amount ${code}=${this.caps.maxAmount?.[code] ?? '?'}: ${shown.join(', ')}${more}`,
+      );
     }
     const totalOf = new Map(totals.entries().map((e) => [e.currency, e.total]));
     for (const [code, max] of Object.entries(this.caps.maxTotal ?? {})) {

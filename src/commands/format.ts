@@ -18,7 +18,10 @@ export function formatDuration(ms: number): string {
 export function formatTotals(totals: CurrencyTotals, indent = '  '): string[] {
   const entries = totals.entries();
   const width = Math.max(0, ...entries.map((e) => e.currency.length));
-  return entries.map((e) => `${indent}${e.currency.padEnd(width)}  ${String(e.count).padStart(6)} row${e.count === 1 ? ' ' : 's'}  ${e.total}`);
+  return entries.map(
+    (e) =>
+      `${indent}${e.currency.padEnd(width)}  ${String(e.count).padStart(6)} row${e.count === 1 ? ' ' : 's'}  ${e.total}`,
+  );
 }
 
 /** How long sending `rows` requests takes at the pace, at most. */

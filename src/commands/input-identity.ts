@@ -19,7 +19,9 @@ export function identityOf(path: string): FileIdentity {
     s = statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `cannot find ${path}` : `cannot read ${path}: ${code ?? 'error'}`, { cause: error });
+    throw new InputError(code === 'ENOENT' ? `cannot find ${path}` : `cannot read ${path}: ${code ?? 'error'}`, {
+      cause: error,
+    });
   }
   return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
 }

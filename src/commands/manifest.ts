@@ -107,7 +107,10 @@ export async function writeManifest(path: string, manifest: Manifest): Promise<v
     await rename(tempPath, path);
   } catch (error) {
     await unlink(tempPath).catch(() => {});
-    throw DiskError.from(error, 'the manifest', path) ?? new Error(`cannot write the manifest ${path}: ${(error as Error).message}`, { cause: error });
+    throw (
+      DiskError.from(error, 'the manifest', path) ??
+      new Error(`cannot write the manifest ${path}: ${(error as Error).message}`, { cause: error })
+    );
   }
   await syncDirectory(directory);
 }
@@ -146,8 +149,14 @@ let tool: { name: string; version: string } | undefined;
 export function toolInfo(): { name: string; version: string } {
   if (!tool) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
-      tool = { name: typeof pkg.name === 'string' ? pkg.name : 'payout', version: typeof pkg.version === 'string' ? pkg.version : 'unknown' };
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      tool = {
+        name: typeof pkg.name === 'string' ? pkg.name : 'payout',
+        version: typeof pkg.version === 'string' ? pkg.version : 'unknown',
+      };
     } catch {
       tool = { name: 'payout', version: 'unknown' };
     }

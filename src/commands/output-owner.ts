@@ -9,7 +9,15 @@ import { stat } from 'node:fs/promises';
 import { diskProblemOf, diskWords, EXIT, ExitError, type ExitCode } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';
 import type { Logger } from '../log.js';
-import { hashFile, MANIFEST_VERSION, readManifest, recordableUrl, toolInfo, writeManifest, type Manifest } from './manifest.js';
+import {
+  hashFile,
+  MANIFEST_VERSION,
+  readManifest,
+  recordableUrl,
+  toolInfo,
+  writeManifest,
+  type Manifest,
+} from './manifest.js';
 import type { OutputCommit } from './scan.js';
 
 /** An output CSV that payout will not replace (exit 2): it is not payout's own for this input. */
@@ -18,7 +26,10 @@ export class OutputNotOwnedError extends ExitError {
     readonly outPath: string,
     readonly reason: string,
   ) {
-    super(`${outPath} exists and was not written by payout for this input (${reason}); move it away or give --out FILE`, EXIT.usage);
+    super(
+      `${outPath} exists and was not written by payout for this input (${reason}); move it away or give --out FILE`,
+      EXIT.usage,
+    );
     this.name = 'OutputNotOwnedError';
   }
 }
@@ -83,7 +94,12 @@ export class OutputOwner {
           tool: toolInfo(),
           mode: run.mode,
           input: { path: this.options.paths.input, sha256: summary.sha256, bytes: summary.bytes },
-          output: { path: this.options.paths.out, sha256: written.sha256, bytes: written.bytes, previousSha256: found.currentSha256 },
+          output: {
+            path: this.options.paths.out,
+            sha256: written.sha256,
+            bytes: written.bytes,
+            previousSha256: found.currentSha256,
+          },
           checkpoint: { path: this.options.paths.checkpoint, createdAt: journalId },
           baseUrl: run.baseUrl,
           startedAt: run.startedAt,
@@ -91,7 +107,9 @@ export class OutputOwner {
           exitCode: run.exitCode,
           counts: { ...tally.counts },
           totals: tally.totals(),
-          ...(this.isLaterCommand() && { updatedBy: { command: this.options.command as 'status' | 'resolve', at: this.now().toISOString() } }),
+          ...(this.isLaterCommand() && {
+            updatedBy: { command: this.options.command as 'status' | 'resolve', at: this.now().toISOString() },
+          }),
         };
         // Before the rename: if a crash falls between the two, the old output is still accepted (previousSha256).
         await writeManifest(this.options.paths.manifest, manifest);
@@ -114,10 +132,16 @@ export class OutputOwner {
     if (!this.committed || this.isLaterCommand()) return;
     try {
       // The hash stays the one payout wrote: an output edited during the run is not blessed here.
-      await writeManifest(this.options.paths.manifest, { ...this.committed, endedAt: this.now().toISOString(), exitCode });
+      await writeManifest(this.options.paths.manifest, {
+        ...this.committed,
+        endedAt: this.now().toISOString(),
+        exitCode,
+      });
     } catch (error) {
       const disk = diskProblemOf(error);
-      const why = disk ? `${diskWords(disk.problem, disk.code)}; the checkpoint and the output CSV are the record of the payments` : (error as Error).message;
+      const why = disk
+        ? `${diskWords(disk.problem, disk.code)}; the checkpoint and the output CSV are the record of the payments`
+        : (error as Error).message;
       this.options.logger?.error(`could not record the end of the run in ${this.options.paths.manifest}: ${why}`);
     }
   }
@@ -140,16 +164,33 @@ export class OutputOwner {
   }
 
   /** The run's fields: this run's own, or for status and resolve, those of the run the manifest recorded. */
-  private runRecord(previous: Manifest | undefined, journalId: string | null): Pick<Manifest, 'mode' | 'baseUrl' | 'startedAt' | 'endedAt' | 'exitCode'> {
+  private runRecord(
+    previous: Manifest | undefined,
+    journalId: string | null,
+  ): Pick<Manifest, 'mode' | 'baseUrl' | 'startedAt' | 'endedAt' | 'exitCode'> {
     if (this.isLaterCommand()) {
       // A manifest from before the checkpoint recorded anything (a dry run) describes no run of it.
       const sameRun = previous !== undefined && previous.checkpoint.createdAt === journalId;
       return sameRun
-        ? { mode: previous.mode, baseUrl: previous.baseUrl, startedAt: previous.startedAt, endedAt: previous.endedAt, exitCode: previous.exitCode }
+        ? {
+            mode: previous.mode,
+            baseUrl: previous.baseUrl,
+            startedAt: previous.startedAt,
+            endedAt: previous.endedAt,
+            exitCode: previous.exitCode,
+          }
         : { mode: 'run', baseUrl: 'unknown', startedAt: null, endedAt: null, exitCode: null };
     }
-    const baseUrl = this.options.sandbox ? 'sandbox' : recordableUrl(this.options.baseUrl ?? 'unknown', this.options.secrets);
-    return { mode: this.options.command as 'run' | 'dry-run', baseUrl, startedAt: this.startedAt, endedAt: null, exitCode: null };
+    const baseUrl = this.options.sandbox
+      ? 'sandbox'
+      : recordableUrl(this.options.baseUrl ?? 'unknown', this.options.secrets);
+    return {
+      mode: this.options.command as 'run' | 'dry-run',
+      baseUrl,
+      startedAt: this.startedAt,
+      endedAt: null,
+      exitCode: null,
+    };
   }
 
   /**
@@ -178,15 +219,23 @@ export class OutputOwner {
   }
 
   /** What is at the output path now, and whether it may be replaced. */
-  private async inspect(inputSha256: string, journalId: string | null): Promise<{ refusal?: string; manifest?: Manifest; currentSha256: string | null }> {
+  private async inspect(
+    inputSha256: string,
+    journalId: string | null,
+  ): Promise<{ refusal?: string; manifest?: Manifest; currentSha256: string | null }> {
     const { out, manifest: manifestPath, input } = this.options.paths;
     if (!existsSync(out)) return { currentSha256: null };
     const manifest = await readManifest(manifestPath);
-    if (manifest === undefined) return { refusal: `there is no manifest ${manifestPath} beside it`, currentSha256: null };
-    if (manifest === 'unreadable') return { refusal: `its manifest ${manifestPath} cannot be read`, currentSha256: null };
+    if (manifest === undefined)
+      return { refusal: `there is no manifest ${manifestPath} beside it`, currentSha256: null };
+    if (manifest === 'unreadable')
+      return { refusal: `its manifest ${manifestPath} cannot be read`, currentSha256: null };
     // The same bytes, or the same file re-saved while no payment was recorded (fixing rows after a dry run).
-    const sameInput = manifest.input.sha256 === inputSha256 || (manifest.input.path === input && manifest.checkpoint.createdAt === null);
-    if (!sameInput) return { refusal: `it is the output of another input, ${manifest.input.path}`, manifest, currentSha256: null };
+    const sameInput =
+      manifest.input.sha256 === inputSha256 ||
+      (manifest.input.path === input && manifest.checkpoint.createdAt === null);
+    if (!sameInput)
+      return { refusal: `it is the output of another input, ${manifest.input.path}`, manifest, currentSha256: null };
     if (manifest.checkpoint.createdAt !== null && manifest.checkpoint.createdAt !== journalId) {
       return {
         refusal: `it records the payments of another checkpoint, created ${manifest.checkpoint.createdAt}, which this run would lose`,

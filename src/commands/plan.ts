@@ -12,7 +12,13 @@ import { EXIT, ExitError, InputError, UsageError } from '../core/errors.js';
 import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';
 import { randomBytes } from 'node:crypto';
 import { apiIdentity } from '../api/identity.js';
-import { checkpointIdOf, JOURNAL_VERSION, type JournalEntry, type JournalHeader, type RequestEntry } from '../journal/entries.js';
+import {
+  checkpointIdOf,
+  JOURNAL_VERSION,
+  type JournalEntry,
+  type JournalHeader,
+  type RequestEntry,
+} from '../journal/entries.js';
 import { ApiLedger, REPEAT_WINDOW_DAYS, type SentPayment } from '../ledger/ledger.js';
 import { JournalWriter, type LoadedJournal } from '../journal/file.js';
 import { applyEntry, emptyState, type JournalState, type LastRequest } from '../journal/replay.js';
@@ -71,7 +77,9 @@ export class PlanFacts {
    * that may pay (it appends there). `own` is the checkpoint being resumed: its requests are its own, not repeats.
    */
   static async open(options: RunOptions, own: JournalState | undefined, writable = false): Promise<PlanFacts> {
-    const ledger = options.sandbox ? undefined : ApiLedger.open(historyDirOf(options), apiOf(options), own && checkpointIdOf(own.header), writable);
+    const ledger = options.sandbox
+      ? undefined
+      : ApiLedger.open(historyDirOf(options), apiOf(options), own && checkpointIdOf(own.header), writable);
     return new PlanFacts(options, ledger);
   }
 
@@ -124,9 +132,13 @@ export class PlanFacts {
     const unreadable = ledger.unreadable > 0 ? ` (${ledger.unreadable} unreadable line(s) skipped)` : '';
     const repeats = this.repeats();
     if (repeats.length === 0) {
-      lines.push(`History: no row repeats a payment of the last ${REPEAT_WINDOW_DAYS} days through this API (${ledger.path}${unreadable}).`);
+      lines.push(
+        `History: no row repeats a payment of the last ${REPEAT_WINDOW_DAYS} days through this API (${ledger.path}${unreadable}).`,
+      );
     } else {
-      const consequence = this.options.allowRepeat ? 'paid anyway (--allow-repeat)' : 'a real run refuses them unless --allow-repeat';
+      const consequence = this.options.allowRepeat
+        ? 'paid anyway (--allow-repeat)'
+        : 'a real run refuses them unless --allow-repeat';
       lines.push(`History (${ledger.path}${unreadable}): ${describeRepeats(repeats)}; ${consequence}.`);
     }
     return lines;
@@ -206,14 +218,18 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
   const refusals = input.facts.capProblems(input.summary);
   const repeats = input.facts.repeats();
   if (repeats.length > 0 && !options.allowRepeat) {
-    refusals.push(`${describeRepeats(repeats)}. Give --allow-repeat if they really are due again (--yes alone is not enough)`);
+    refusals.push(
+      `${describeRepeats(repeats)}. Give --allow-repeat if they really are due again (--yes alone is not enough)`,
+    );
   }
   if (refusals.length > 0) {
     printPlan(input, { kind: 'skipped', why: 'not asked, since the run is refused' });
     throw new ExitError(`the run is refused; nothing was sent: ${refusals.join('; ')}`, EXIT.usage);
   }
   if (!options.yes && !deps.ask) {
-    throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
+    throw new UsageError(
+      'refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance',
+    );
   }
   const { ledger } = input.facts;
   let journal: JournalWriter | undefined;
@@ -227,7 +243,9 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
     printPlan(input, balance);
     const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
     if (short.length > 0) {
-      const figures = short.map((line) => `${line.currency}: this run pays ${line.toPay} but the available balance is ${line.available ?? '?'}`);
+      const figures = short.map(
+        (line) => `${line.currency}: this run pays ${line.toPay} but the available balance is ${line.available ?? '?'}`,
+      );
       throw new ExitError(`${figures.join('; ')}. Nothing was sent: top up the wallet, or pay fewer rows`, EXIT.usage);
     }
     await askToConfirm(options, deps, input.rowsToSend);
@@ -245,12 +263,18 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
  * never recorded an intent but was made from another version of the input (nothing was ever
  * sent with it, so nothing binds it; its request timing is carried over for the gap).
  */
-function openJournal({ paths, loaded, summary, deps, options }: PlanInput): { writer: JournalWriter; state: JournalState } {
+function openJournal({ paths, loaded, summary, deps, options }: PlanInput): {
+  writer: JournalWriter;
+  state: JournalState;
+} {
   const old = loaded?.state;
   const reading = readingOf(summary.header, options.decimalComma);
   const api = checkpointApiOf(options);
   // A checkpoint with intents was checked by pass 1 (its bytes, its reading, its API); one without binds nothing.
-  const differs = old && (old.rows.size === 0 || old.header.input.sha256 !== summary.sha256) ? unboundDifference(old, summary.sha256, reading, api) : undefined;
+  const differs =
+    old && (old.rows.size === 0 || old.header.input.sha256 !== summary.sha256)
+      ? unboundDifference(old, summary.sha256, reading, api)
+      : undefined;
   if (loaded && old && !differs) return { writer: JournalWriter.reopen(paths.checkpoint, loaded), state: old };
   const header: JournalHeader = {
     type: 'header',
@@ -261,11 +285,14 @@ function openJournal({ paths, loaded, summary, deps, options }: PlanInput): { wr
     reading,
     api,
   };
-  if (!old) return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
+  if (!old)
+    return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
   // Pass 1 refuses a changed input, reading or API once the checkpoint recorded an intent; this is a second guard.
   if (old.rows.size > 0) throw new InputError(mismatchMessage(paths.input));
   const carried: JournalEntry[] = old.lastRequest ? [requestEntryOf(old.lastRequest)] : [];
-  deps.print(`The checkpoint ${paths.checkpoint} was made ${differs ?? ''} and nothing was ever sent with it: replaced.`);
+  deps.print(
+    `The checkpoint ${paths.checkpoint} was made ${differs ?? ''} and nothing was ever sent with it: replaced.`,
+  );
   const state = emptyState(header);
   carried.forEach((entry) => applyEntry(state, entry, 0));
   return { writer: JournalWriter.replace(paths.checkpoint, header, carried), state };
@@ -281,10 +308,16 @@ export function checkpointApiOf(options: Pick<RunOptions, 'baseUrl' | 'apiKey' |
  * when it is this run's own. Only asked where the checkpoint may be replaced: one that recorded an
  * intent is never replaced (pass 1 refuses the run first).
  */
-function unboundDifference(old: JournalState, sha256: string, reading: ReturnType<typeof readingOf>, api: string): string | undefined {
+function unboundDifference(
+  old: JournalState,
+  sha256: string,
+  reading: ReturnType<typeof readingOf>,
+  api: string,
+): string | undefined {
   const { header } = old;
   if (header.input.sha256 !== sha256) return 'from another version of this file';
-  if (header.reading && JSON.stringify(header.reading) !== JSON.stringify(reading)) return 'reading the file otherwise (--columns, --decimal-comma)';
+  if (header.reading && JSON.stringify(header.reading) !== JSON.stringify(reading))
+    return 'reading the file otherwise (--columns, --decimal-comma)';
   if (header.api && header.api !== api) return `for another API (${header.api})`;
   return undefined;
 }
@@ -351,7 +384,9 @@ async function checkBalance(
   try {
     // Said once: up front for the pace; or when the outbox, read anew, asks for a longer wait.
     const onPaceWait = (wait: { ms: number; why: string }): void => sayWait(wait.ms, wait.why);
-    turn = ledger ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`), onPaceWait) : await pacer.waitTurn(deps.stop, onPaceWait);
+    turn = ledger
+      ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`), onPaceWait)
+      : await pacer.waitTurn(deps.stop, onPaceWait);
   } catch (error) {
     if (deps.stop.aborted) throw new ExitError('interrupted before anything was sent', EXIT.usage);
     throw error;
@@ -375,7 +410,16 @@ async function checkBalance(
     const startedAt = attempt.startedAt ?? attempt.endedAt;
     // The client reports wall times: put on the monotonic clock, as the pacer measures the gap.
     const mono = monoOfCall({ startedAt }, before, systemClock.now());
-    record({ type: 'request', what: 'balance', at, startedAt, endedAt: attempt.endedAt, ...intentMono, startedMono: recordedMs(mono.startedAt), endedMono: recordedMs(mono.endedAt) });
+    record({
+      type: 'request',
+      what: 'balance',
+      at,
+      startedAt,
+      endedAt: attempt.endedAt,
+      ...intentMono,
+      startedMono: recordedMs(mono.startedAt),
+      endedMono: recordedMs(mono.endedAt),
+    });
   } finally {
     turn?.release();
   }
@@ -396,7 +440,8 @@ async function checkBalance(
     };
   });
   const unlisted = lines.filter((line) => line.available === undefined).map((line) => line.currency);
-  if (unlisted.length > 0) deps.logger.warn(`The balance answer gives no clear balance for ${unlisted.join(', ')}; not checked.`);
+  if (unlisted.length > 0)
+    deps.logger.warn(`The balance answer gives no clear balance for ${unlisted.join(', ')}; not checked.`);
   return { kind: 'checked', lines };
 }
 
@@ -409,8 +454,12 @@ function printPlan(input: PlanInput, balance: BalanceCheck): void {
   const { options, deps, summary, counts, rowsToSend } = input;
   deps.print('');
   // Never the URL as typed: a key pasted into it must not reach the screen.
-  const through = options.sandbox ? 'the in-process sandbox' : recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []);
-  deps.print(`About to pay ${rowsToSend} row(s) to ${input.facts.distinctRecipients} distinct recipient(s) through ${through}:`);
+  const through = options.sandbox
+    ? 'the in-process sandbox'
+    : recordableUrl(options.baseUrl, options.apiKey ? [options.apiKey] : []);
+  deps.print(
+    `About to pay ${rowsToSend} row(s) to ${input.facts.distinctRecipients} distinct recipient(s) through ${through}:`,
+  );
   for (const line of formatTotals(input.toSend)) deps.print(line);
   const leftOut = [
     summary.invalid > 0 && `${summary.invalid} invalid (--skip-invalid)`,
@@ -419,13 +468,17 @@ function printPlan(input: PlanInput, balance: BalanceCheck): void {
     counts.failed > 0 && `${counts.failed} failed (sent again only with --retry-failed)`,
   ].filter((part): part is string => typeof part === 'string');
   if (leftOut.length > 0) deps.print(`Left out: ${leftOut.join(', ')}.`);
-  if (input.duplicatesToSend > 0) deps.print(`${input.duplicatesToSend} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
+  if (input.duplicatesToSend > 0)
+    deps.print(`${input.duplicatesToSend} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
   for (const line of input.facts.checkLines(summary)) deps.print(line);
   if (balance.kind === 'checked') {
     deps.print('Balance:');
     const width = Math.max(0, ...balance.lines.map((line) => line.currency.length));
     for (const { currency, toPay, available, short } of balance.lines) {
-      const figures = available === undefined ? 'balance not listed: not checked' : `${available} available${short ? ' (NOT ENOUGH)' : ''}`;
+      const figures =
+        available === undefined
+          ? 'balance not listed: not checked'
+          : `${available} available${short ? ' (NOT ENOUGH)' : ''}`;
       deps.print(`  ${currency.padEnd(width)}  ${toPay} to pay, ${figures}`);
     }
   } else {
@@ -433,13 +486,17 @@ function printPlan(input: PlanInput, balance: BalanceCheck): void {
   }
   // After a balance query the first payout waits one interval more.
   const requests = rowsToSend + (balance.kind === 'skipped' ? 0 : 1);
-  deps.print(`At one request every ${options.intervalMs / 1000}s this takes about ${formatDuration(estimateMs(requests, options.intervalMs, options.marginMs))}.`);
+  deps.print(
+    `At one request every ${options.intervalMs / 1000}s this takes about ${formatDuration(estimateMs(requests, options.intervalMs, options.marginMs))}.`,
+  );
 }
 
 async function askToConfirm(options: RunOptions, deps: CommandDeps, rows: number): Promise<void> {
   if (options.yes) return;
   if (!deps.ask) {
-    throw new UsageError('refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance');
+    throw new UsageError(
+      'refusing to pay without confirmation: standard input is not a terminal. Add --yes to confirm in advance',
+    );
   }
   const answer = (await deps.ask(`Type "yes" to pay ${rows} row(s): `)).trim().toLowerCase();
   if (answer !== 'yes') throw new ExitError('not confirmed; nothing was sent', EXIT.usage);
@@ -449,7 +506,12 @@ async function askToConfirm(options: RunOptions, deps: CommandDeps, rows: number
  * A dry run's report of the checks a real run would make before sending (no balance: a dry run
  * needs no key). Returns true when they would refuse a real run (the dry run then exits 1).
  */
-export function reportDryRunChecks(options: RunOptions, deps: CommandDeps, facts: PlanFacts, summary: ScanSummary): boolean {
+export function reportDryRunChecks(
+  options: RunOptions,
+  deps: CommandDeps,
+  facts: PlanFacts,
+  summary: ScanSummary,
+): boolean {
   for (const line of facts.checkLines(summary)) deps.print(line);
   const problems = facts.capProblems(summary);
   for (const problem of problems) deps.logger.warn(`A real run would refuse this: ${problem}.`);

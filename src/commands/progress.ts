@@ -43,7 +43,10 @@ export interface ProgressReporter {
 /** The plain line for a row: `[3/8] row 3: 150 USDT_TRC20 → TR7NHq…jLj6t: paid INV-… · ETA 1m12s`. */
 export function formatRowLine(event: RowEvent): string {
   const { amount, currencyCode, toAddress } = event.payout;
-  const what = event.outcome === 'paid' ? `paid ${event.detail}` : `${event.outcome === 'failed' ? 'FAILED' : 'UNKNOWN'}: ${event.detail}`;
+  const what =
+    event.outcome === 'paid'
+      ? `paid ${event.detail}`
+      : `${event.outcome === 'failed' ? 'FAILED' : 'UNKNOWN'}: ${event.detail}`;
   const eta = event.total - event.done > 0 ? ` · ETA ${formatDuration(event.etaMs)}` : '';
   return `[${event.done}/${event.total}] row ${event.rowNumber}: ${amount} ${currencyCode} → ${shortAddress(toAddress)}: ${what}${eta}`;
 }
@@ -163,7 +166,10 @@ export class BarProgress implements ProgressReporter {
     this.state.etaAt = this.now() + (event.total > event.done ? event.etaMs : 0);
     delete this.state.current;
     // A paid row is in the bar and the log file; a failed or unknown one also stays on screen, above the bar.
-    this.logger.log(levelOf(event.outcome), formatRowLine(event), { row: event.rowNumber, ...(event.outcome === 'paid' && FILE_ONLY) });
+    this.logger.log(levelOf(event.outcome), formatRowLine(event), {
+      row: event.rowNumber,
+      ...(event.outcome === 'paid' && FILE_ONLY),
+    });
     this.draw();
   }
 
@@ -197,14 +203,18 @@ export function renderBar(state: BarState, columns: number, color: boolean, nowM
   const tail: Segment[] = [];
   if (state.current !== undefined) tail.push({ text: ` · row ${state.current}` });
   if (state.waitingUntil !== undefined && state.waitingUntil > nowMs) {
-    tail.push({ text: ` · waiting ${formatDuration(state.waitingUntil - nowMs)}${state.waitingFor ? ` (${state.waitingFor})` : ''}` });
+    tail.push({
+      text: ` · waiting ${formatDuration(state.waitingUntil - nowMs)}${state.waitingFor ? ` (${state.waitingFor})` : ''}`,
+    });
   }
-  if (state.etaAt !== undefined && done < state.total) tail.push({ text: ` · ETA ${formatDuration(Math.max(0, state.etaAt - nowMs))}` });
+  if (state.etaAt !== undefined && done < state.total)
+    tail.push({ text: ` · ETA ${formatDuration(Math.max(0, state.etaAt - nowMs))}` });
   const bar: Segment = { text: `▕${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}▏` };
   const room = Math.max(1, columns - 1);
   // Narrow terminal: drop the bar graph before cutting the figures.
   const full = [bar, ...counts, ...tail];
-  const segments = visibleLength(full) <= room ? full : [{ text: counts[0]?.text.trimStart() ?? '' }, ...counts.slice(1), ...tail];
+  const segments =
+    visibleLength(full) <= room ? full : [{ text: counts[0]?.text.trimStart() ?? '' }, ...counts.slice(1), ...tail];
   return joinSegments(segments, room);
 }
 

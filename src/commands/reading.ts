@@ -14,8 +14,12 @@ export type Reading = NonNullable<JournalHeader['reading']>;
 
 /** The reading of a payroll with `header`, as this run does it. */
 export function readingOf(header: PayrollHeader, decimalComma: boolean): Reading {
-  const name = (column: (typeof REQUIRED_COLUMNS)[number]): string => (header.columns[header.index[column]] ?? '').trim();
-  return { columns: { currency_code: name('currency_code'), to_address: name('to_address'), amount: name('amount') }, decimalComma };
+  const name = (column: (typeof REQUIRED_COLUMNS)[number]): string =>
+    (header.columns[header.index[column]] ?? '').trim();
+  return {
+    columns: { currency_code: name('currency_code'), to_address: name('to_address'), amount: name('amount') },
+    decimalComma,
+  };
 }
 
 /** Throws InputError (exit 2, nothing sent) naming the option when `now` reads differently from the checkpoint's `recorded`. */
@@ -29,7 +33,10 @@ export function checkReading(recorded: Reading | undefined, now: Reading, checkp
     if (was !== is) differences.push(`${column} from the column "${was}" then, from "${is}" now`);
   }
   const columns = differences.length > 0 ? `--columns differs: it read ${differences.join('; ')}` : '';
-  const comma = recorded.decimalComma !== now.decimalComma ? `--decimal-comma was ${recorded.decimalComma ? 'given' : 'not given'} then and is ${now.decimalComma ? 'given' : 'not given'} now` : '';
+  const comma =
+    recorded.decimalComma !== now.decimalComma
+      ? `--decimal-comma was ${recorded.decimalComma ? 'given' : 'not given'} then and is ${now.decimalComma ? 'given' : 'not given'} now`
+      : '';
   const what = [columns, comma].filter(Boolean);
   if (what.length === 0) return;
   throw new InputError(

@@ -32,7 +32,8 @@ export async function recover(options: RecoverOptions, deps: CommandDeps): Promi
   const lock = acquireLock(paths.checkpoint);
   try {
     const loaded = await loadJournal(paths.checkpoint);
-    if (!loaded?.state) throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint})`);
+    if (!loaded?.state)
+      throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint})`);
     const state = loaded.state;
     // Any API: the checkpoint's id alone picks its lines.
     const ledger = ApiLedger.open(options.historyDir, '', checkpointIdOf(state.header), false);
@@ -40,7 +41,8 @@ export async function recover(options: RecoverOptions, deps: CommandDeps): Promi
     ledger.close();
     const commit = new OutputOwner({ paths, command: 'resolve', logger: deps.logger }).committer(state);
     // The input must be this checkpoint's before anything is added to it.
-    if ((await scanPayroll(paths.input, options.scan ?? {}, () => {})).sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
+    if ((await scanPayroll(paths.input, options.scan ?? {}, () => {})).sha256 !== state.header.input.sha256)
+      throw new InputError(mismatchMessage(paths.input));
     if (missing.length > 0) {
       const writer = JournalWriter.reopen(paths.checkpoint, loaded);
       try {
@@ -49,16 +51,25 @@ export async function recover(options: RecoverOptions, deps: CommandDeps): Promi
         writer.close();
       }
     }
-    await writeResults(paths.input, paths.out, { ...options.scan, expectSha256: state.header.input.sha256, commit }, resultsFrom(state, false));
+    await writeResults(
+      paths.input,
+      paths.out,
+      { ...options.scan, expectSha256: state.header.input.sha256, commit },
+      resultsFrom(state, false),
+    );
     if (missing.length === 0) {
-      deps.print(`The checkpoint ${paths.checkpoint} already holds every request this machine's outbox records for it: nothing to add.`);
+      deps.print(
+        `The checkpoint ${paths.checkpoint} already holds every request this machine's outbox records for it: nothing to add.`,
+      );
       return 0;
     }
     const rows = [...new Set(missing.map((entry) => ('row' in entry ? entry.row : 0)))];
     const unknown = rows.filter((row) => state.rows.get(row)?.status === 'unknown');
     deps.print(
       `Added ${missing.length} line(s) from the outbox to ${paths.checkpoint}, for row(s) ${rows.join(', ')}.` +
-        (unknown.length > 0 ? ` Row(s) ${unknown.join(', ')} are unknown: check them in the dashboard, then payout resolve.` : ''),
+        (unknown.length > 0
+          ? ` Row(s) ${unknown.join(', ')} are unknown: check them in the dashboard, then payout resolve.`
+          : ''),
     );
     return missing.length;
   } finally {
@@ -91,7 +102,9 @@ function entryFor(line: OutboxLine, state: JournalState): JournalEntry[] {
       startedAt: line.startedAt,
       endedAt: line.endedAt,
       outcome: line.outcome as Outcome,
-      ...(line.boot !== undefined && line.startedMono !== undefined && line.endedMono !== undefined && { boot: line.boot, startedMono: line.startedMono, endedMono: line.endedMono }),
+      ...(line.boot !== undefined &&
+        line.startedMono !== undefined &&
+        line.endedMono !== undefined && { boot: line.boot, startedMono: line.startedMono, endedMono: line.endedMono }),
     };
   } else if (line.t === 'resolve' && attempts === line.attempt && record?.status === 'unknown' && !record.inFlight) {
     entry = { type: 'resolve', row: line.row, at: line.at, invoiceId: line.invoiceId };

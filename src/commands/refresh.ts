@@ -32,7 +32,10 @@ export class OutputRefresher {
   async check(): Promise<void> {
     await this.running;
     if (this.diskFailure) {
-      throw this.diskFailure.with({ recorded: 'The checkpoint holds every request sent and its answer; the next run writes the output CSV again from it.' });
+      throw this.diskFailure.with({
+        recorded:
+          'The checkpoint holds every request sent and its answer; the next run writes the output CSV again from it.',
+      });
     }
   }
 

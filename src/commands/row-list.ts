@@ -9,7 +9,8 @@ export class AscendingRows {
 
   /** Appends a row number; it must be greater than the last one (rows are read in order). */
   push(rowNumber: number): void {
-    if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > 0xffffffff) throw new RangeError(`not a row number: ${rowNumber}`);
+    if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > 0xffffffff)
+      throw new RangeError(`not a row number: ${rowNumber}`);
     if (this.count > 0 && rowNumber <= (this.items[this.count - 1] ?? 0)) {
       throw new RangeError(`row ${rowNumber} does not follow row ${this.items[this.count - 1] ?? 0}`);
     }

@@ -14,10 +14,19 @@ export interface RowResult {
 }
 
 /** Turns a row's validation verdict and journal record into its output cells. */
-export function resultOf(verdict: RowVerdict, record: RowRecord | undefined, dryRun: boolean, duplicateOf?: number): RowResult {
+export function resultOf(
+  verdict: RowVerdict,
+  record: RowRecord | undefined,
+  dryRun: boolean,
+  duplicateOf?: number,
+): RowResult {
   if (record && record.status !== 'pending') {
     // What the journal knows wins: a paid row stays paid even if a newer validator disliked it.
-    return { status: record.status, ...(record.invoiceId && { invoiceId: record.invoiceId }), ...(record.error && { error: record.error }) };
+    return {
+      status: record.status,
+      ...(record.invoiceId && { invoiceId: record.invoiceId }),
+      ...(record.error && { error: record.error }),
+    };
   }
   if (!verdict.ok) return { status: 'invalid', error: describeProblems(verdict.problems) };
   const note = record?.error ?? (duplicateOf !== undefined ? duplicateNote(duplicateOf) : undefined);
@@ -42,7 +51,9 @@ export function describeProblems(problems: Array<{ column: string; value: string
 /** "amount: ..." or, when the reason does not quote the value itself, "to_address "0x5a…": ...". */
 export function describeProblem(problem: { column: string; value: string; reason: string }): string {
   const quoted = JSON.stringify(problem.value);
-  return problem.reason.includes(quoted) || problem.value === '' ? `${problem.column}: ${problem.reason}` : `${problem.column} ${quoted}: ${problem.reason}`;
+  return problem.reason.includes(quoted) || problem.value === ''
+    ? `${problem.column}: ${problem.reason}`
+    : `${problem.column} ${quoted}: ${problem.reason}`;
 }
 
 /** Whether a run sends this row: valid, not paid, not unknown, and failed only when asked. */

@@ -54,5 +54,6 @@ export function printFinal(deps: CommandDeps, tally: StatusTally, paths: RunPath
         `Check each in the CryptoCloud dashboard, then: payout resolve ${options.input} --row N (--paid INV-XXXXXXXX | --not-paid)`,
     );
   }
-  if (counts.pending > 0) deps.print(`${counts.pending} row(s) are not sent yet: run the same command again to carry on.`);
+  if (counts.pending > 0)
+    deps.print(`${counts.pending} row(s) are not sent yet: run the same command again to carry on.`);
 }

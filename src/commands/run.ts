@@ -3,7 +3,6 @@
  */
 import { basename } from 'node:path';
 import { DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
-import type { InputRow, RowVerdict } from '../core/types.js';
 import { openPayroll, parseColumnsOption } from '../csv/read.js';
 import { removeDeadTemps } from '../csv/write.js';
 import { loadJournal } from '../journal/file.js';
@@ -71,7 +70,9 @@ export async function run(options: RunOptions, deps: CommandDeps, connect: Conne
   // The old output's hash, for the ownership check at the end, is taken while the run scans.
   owner.hashCurrentEarly();
   // The owner checks every output write and keeps the manifest beside it; at the end it records the exit code.
-  return owner.around(() => (options.dryRun ? dryRun(options, paths, scan, deps, owner) : pay(options, paths, scan, deps, connect, owner)));
+  return owner.around(() =>
+    options.dryRun ? dryRun(options, paths, scan, deps, owner) : pay(options, paths, scan, deps, connect, owner),
+  );
 }
 
 function checkOptions(options: RunOptions): void {
@@ -94,7 +95,13 @@ function checkOptions(options: RunOptions): void {
   }
 }
 
-async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
+async function dryRun(
+  options: RunOptions,
+  paths: RunPaths,
+  scan: ScanOptions,
+  deps: CommandDeps,
+  owner: OutputOwner,
+): Promise<RunSummary> {
   // It writes the same output as a real run: never while one is going on.
   const lock = acquireLock(paths.checkpoint);
   try {
@@ -104,7 +111,13 @@ async function dryRun(options: RunOptions, paths: RunPaths, scan: ScanOptions, d
   }
 }
 
-async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, owner: OutputOwner): Promise<RunSummary> {
+async function dryRunLocked(
+  options: RunOptions,
+  paths: RunPaths,
+  scan: ScanOptions,
+  deps: CommandDeps,
+  owner: OutputOwner,
+): Promise<RunSummary> {
   // The payroll's worker reads ahead while the checkpoint and the history are read.
   const opened = openEarly(paths.input, scan);
   // If the payroll was already (partly) paid, show that instead of pretending every row is to do.
@@ -138,10 +151,14 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   printScan(deps, summary, paths);
   if (state) {
     deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
-    warnIfRefused(() => checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint));
+    warnIfRefused(() =>
+      checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint),
+    );
   }
   const refused = reportDryRunChecks(options, deps, facts, summary) || bindingRefused;
-  deps.print(`A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`);
+  deps.print(
+    `A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`,
+  );
   deps.print(`Dry run: nothing was sent. Output: ${paths.out}`);
   deps.print(`Manifest: ${paths.manifest}`);
   facts.close();
@@ -150,7 +167,14 @@ async function dryRunLocked(options: RunOptions, paths: RunPaths, scan: ScanOpti
   return refused && done.exitCode === EXIT.ok ? { ...done, exitCode: EXIT.someFailed } : done;
 }
 
-async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps: CommandDeps, connect: Connect, owner: OutputOwner): Promise<RunSummary> {
+async function pay(
+  options: RunOptions,
+  paths: RunPaths,
+  scan: ScanOptions,
+  deps: CommandDeps,
+  connect: Connect,
+  owner: OutputOwner,
+): Promise<RunSummary> {
   const lock = acquireLock(paths.checkpoint);
   let factsOpened: PlanFacts | undefined;
   try {
@@ -221,21 +245,42 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }
 
     // The plan, its checks (caps, history, balance) and the confirmation; then the journal is open.
-    const ready = await preparePlan({ options, deps, paths, loaded, summary, facts, rowsToSend, toSend, duplicatesToSend, counts, connect });
+    const ready = await preparePlan({
+      options,
+      deps,
+      paths,
+      loaded,
+      summary,
+      facts,
+      rowsToSend,
+      toSend,
+      duplicatesToSend,
+      counts,
+      connect,
+    });
     const { journal, connection, ledger } = ready;
     state = ready.state;
     const refresher = new OutputRefresher(async () => {
       const live = state;
-      await writeResults(paths.input, paths.out, { ...scan, expectSha256: summary.sha256, commit: owner.committer(live) }, resultsFrom(live, false));
+      await writeResults(
+        paths.input,
+        paths.out,
+        { ...scan, expectSha256: summary.sha256, commit: owner.committer(live) },
+        resultsFrom(live, false),
+      );
     }, deps.logger);
     let result;
     try {
       // An output that a full disk refused stops the run before its next send (checked once the refresh under way is over).
-      const rows = checkedBeforeEach(rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout), () => refresher.check());
+      const rows = checkedBeforeEach(
+        rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout),
+        () => refresher.check(),
+      );
       result = await sendRows(rows, {
         // Again right before each intent, after the pacing wait: the file may change during it.
         beforeSend: () => {
-          if (!sameIdentity(identity, identityOf(paths.input))) throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
+          if (!sameIdentity(identity, identityOf(paths.input)))
+            throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
         },
         journal: journal.writer,
         state,
@@ -262,11 +307,13 @@ async function pay(options: RunOptions, paths: RunPaths, scan: ScanOptions, deps
     }
 
     // The final output, from the journal's last word.
-    const final = await writeFinalOutput(paths, { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) }, state).catch(
-      (error: unknown) => {
-        throw afterSending(error, paths.input);
-      },
-    );
+    const final = await writeFinalOutput(
+      paths,
+      { ...scan, expectSha256: summary.sha256, commit: owner.committer(state) },
+      state,
+    ).catch((error: unknown) => {
+      throw afterSending(error, paths.input);
+    });
     if (result.stopReason === 'interrupted') deps.logger.info('Stopped as asked; the request in flight was recorded.');
     else if (result.stopReason) deps.logger.error(`Stopped: ${result.stopReason}.`);
     printFinal(deps, final.tally, paths, options);
@@ -359,7 +406,13 @@ async function* rowsOf(
   await prepareValidation();
   // After a two-thread pass 1, only the segments holding a row to send are parsed again.
   const payroll = layout
-    ? await openChosenRows(inputPath, scan, layout, (first, last) => chosen.anyBetween(first, last), () => new ExitError(changedDuringRun(inputPath), EXIT.incomplete))
+    ? await openChosenRows(
+        inputPath,
+        scan,
+        layout,
+        (first, last) => chosen.anyBetween(first, last),
+        () => new ExitError(changedDuringRun(inputPath), EXIT.incomplete),
+      )
     : await openPayroll(inputPath, scan.read);
   let next = 0;
   let wanted = chosen.at(next);
@@ -371,7 +424,8 @@ async function* rowsOf(
       const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
       if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
         // Checked after the row was read and before it is paid: a row from a changed file is never sent.
-        if (!sameIdentity(identity, identityOf(inputPath))) throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
+        if (!sameIdentity(identity, identityOf(inputPath)))
+          throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
         yield { rowNumber: row.rowNumber, payout: verdict.payout };
       }
     }
@@ -407,18 +461,26 @@ function boundState(state: JournalState | undefined): JournalState | undefined {
 /** Lists each invalid or repeated row as it is found (every one, at once, before anything is sent). */
 function reportProblems(deps: CommandDeps, { row, verdict, duplicateOf }: ScannedRow, options: RunOptions): void {
   if (!verdict.ok) {
-    for (const p of verdict.problems) deps.logger.warn(`row ${row.rowNumber}, ${describeProblem(p)}`, { row: row.rowNumber });
+    for (const p of verdict.problems)
+      deps.logger.warn(`row ${row.rowNumber}, ${describeProblem(p)}`, { row: row.rowNumber });
   } else if (duplicateOf !== undefined) {
     const { amount, currencyCode, toAddress } = verdict.payout;
-    const consequence = options.allowDuplicates ? 'both are paid (--allow-duplicates)' : 'a real run refuses this unless --allow-duplicates';
-    deps.logger.warn(`row ${row.rowNumber} repeats row ${duplicateOf}: ${amount} ${currencyCode} to ${shortAddress(toAddress)}; ${consequence}`, { row: row.rowNumber });
+    const consequence = options.allowDuplicates
+      ? 'both are paid (--allow-duplicates)'
+      : 'a real run refuses this unless --allow-duplicates';
+    deps.logger.warn(
+      `row ${row.rowNumber} repeats row ${duplicateOf}: ${amount} ${currencyCode} to ${shortAddress(toAddress)}; ${consequence}`,
+      { row: row.rowNumber },
+    );
   }
 }
 
 /** The scan's verdict; with the totals in a dry run (a real run shows the totals to pay in its plan). */
 function printScan(deps: CommandDeps, summary: ScanSummary, paths: RunPaths, withTotals = true): void {
   const repeats = summary.duplicates > 0 ? `, ${summary.duplicates} repeating an earlier row` : '';
-  deps.print(`${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid${repeats}.`);
+  deps.print(
+    `${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid${repeats}.`,
+  );
   if (withTotals && summary.totals.size > 0) {
     deps.print('Totals of the valid rows:');
     for (const line of formatTotals(summary.totals)) deps.print(line);

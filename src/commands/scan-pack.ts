@@ -32,7 +32,11 @@ export function payoutFieldsOf(row: InputRow, header: Pick<PayrollHeader, 'index
 }
 
 /** Packs rows and their verdicts (same length, same order). */
-export function packRows(rows: readonly InputRow[], verdicts: readonly RowVerdict[], header: Pick<PayrollHeader, 'index'>): PackedRows {
+export function packRows(
+  rows: readonly InputRow[],
+  verdicts: readonly RowVerdict[],
+  header: Pick<PayrollHeader, 'index'>,
+): PackedRows {
   let text = '';
   const lineNumbers = new Int32Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
@@ -67,11 +71,16 @@ export function unpackRows(
   const items = packed.text.split(SEPARATOR);
   const columns = header.columns.length;
   const stride = columns + 4;
-  if (items.length !== packed.rows * stride) throw new Error(`packed rows: ${items.length} items for ${packed.rows} rows of ${columns} columns`);
+  if (items.length !== packed.rows * stride)
+    throw new Error(`packed rows: ${items.length} items for ${packed.rows} rows of ${columns} columns`);
   for (let r = 0; r < packed.rows; r++) {
     const at = r * stride;
     const fields = items.slice(at, at + columns);
-    const row: InputRow = { rowNumber: rowsBefore + r + 1, lineNumber: linesBefore + (packed.lineNumbers[r] ?? 0), fields };
+    const row: InputRow = {
+      rowNumber: rowsBefore + r + 1,
+      lineNumber: linesBefore + (packed.lineNumbers[r] ?? 0),
+      fields,
+    };
     const tag = items[at + columns];
     if (tag === 'v') {
       const raw = payoutFieldsOf(row, header);

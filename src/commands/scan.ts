@@ -29,8 +29,6 @@ export interface ScanOptions {
   };
 }
 
-
-
 export interface ScanSummary {
   header: PayrollHeader;
   rows: number;
@@ -98,7 +96,8 @@ export async function openScan(path: string, options: ScanOptions): Promise<Scan
     (stats) => stats.size,
     () => 0,
   );
-  if (size >= (options.parallel?.fromBytes ?? parallelFromEnv() ?? PARALLEL_FROM_BYTES)) return openParallelScan(path, options, size);
+  if (size >= (options.parallel?.fromBytes ?? parallelFromEnv() ?? PARALLEL_FROM_BYTES))
+    return openParallelScan(path, options, size);
   const payroll = await openPayroll(path, options.read);
   const scanner = new RowScanner(payroll.header, options);
   let finished = false;
@@ -145,7 +144,11 @@ export function openEarly(path: string, options: ScanOptions): EarlyScan {
 }
 
 /** Reads and validates every row of `path`, calling `onRow` for each in input order. */
-export async function scanPayroll(path: string, options: ScanOptions, onRow: (scanned: ScannedRow) => void): Promise<ScanSummary> {
+export async function scanPayroll(
+  path: string,
+  options: ScanOptions,
+  onRow: (scanned: ScannedRow) => void,
+): Promise<ScanSummary> {
   const scan = await openScan(path, options);
   for await (const batch of scan.batches) {
     for (const scanned of batch) onRow(scanned);
@@ -159,7 +162,12 @@ export async function scanPayroll(path: string, options: ScanOptions, onRow: (sc
  */
 export interface OutputCommit {
   /** Sees the complete temp file before it replaces the output; throws to leave the output as it is. */
-  beforeRename(written: { tempPath: string; output: { sha256: string; bytes: number }; summary: ScanSummary; tally: StatusTally }): Promise<void>;
+  beforeRename(written: {
+    tempPath: string;
+    output: { sha256: string; bytes: number };
+    summary: ScanSummary;
+    tally: StatusTally;
+  }): Promise<void>;
   /** The output is in place. */
   afterRename(): void;
 }

@@ -34,7 +34,10 @@ const WORKER_YOUNG_MB = 8;
 
 export class SegmentWorker {
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (result: SegmentResult) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (result: SegmentResult) => void; reject: (error: Error) => void }
+  >();
   private failure: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
@@ -69,7 +72,10 @@ export class SegmentWorker {
       : new Promise<SegmentResult>((resolve, reject) => {
           const id = this.nextId++;
           this.waiting.set(id, { resolve, reject });
-          const request: SegmentRequest = { id, bytes: new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength) };
+          const request: SegmentRequest = {
+            id,
+            bytes: new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength),
+          };
           this.worker.postMessage(request);
         });
     // A scan that stops early never awaits the segments it had handed over: not an unhandled rejection.
@@ -97,5 +103,7 @@ export class SegmentWorker {
  */
 function workerFile(): URL {
   const here = new URL('./scan-worker.js', import.meta.url);
-  return fileURLToPath(import.meta.url).endsWith('.ts') ? new URL('../../dist/commands/scan-worker.js', import.meta.url) : here;
+  return fileURLToPath(import.meta.url).endsWith('.ts')
+    ? new URL('../../dist/commands/scan-worker.js', import.meta.url)
+    : here;
 }

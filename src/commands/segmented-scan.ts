@@ -74,7 +74,11 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
   const scanner = new RowScanner(header, options, expectedRows);
   let worker: SegmentWorker | undefined;
   try {
-    worker = SegmentWorker.start(header, options.validate, ...(options.parallel?.workerFile ? [options.parallel.workerFile] : []));
+    worker = SegmentWorker.start(
+      header,
+      options.validate,
+      ...(options.parallel?.workerFile ? [options.parallel.workerFile] : []),
+    );
   } catch {
     // No worker (a platform without threads): every segment is parsed here; slower, same rows.
   }
@@ -154,7 +158,9 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
           const result = next.remote && (await workerResult(next.remote));
           if (result) {
             lines = result.lines;
-            scanned = unpackRows(result.packed, header, rowsBefore, linesBefore).map(({ row, verdict }) => scanner.scan(row, verdict));
+            scanned = unpackRows(result.packed, header, rowsBefore, linesBefore).map(({ row, verdict }) =>
+              scanner.scan(row, verdict),
+            );
           } else {
             const parsed = parseSegment(segment.bytes, header);
             lines = parsed.lines;
@@ -187,7 +193,6 @@ export async function openParallelScan(path: string, options: ScanOptions, fileB
     },
   };
 }
-
 
 /** A row numbered within its segment, numbered in the file. */
 function shifted(row: InputRow, rowsBefore: number, linesBefore: number): InputRow {

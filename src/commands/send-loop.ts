@@ -116,7 +116,13 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
     let turn: LedgerTurn | undefined;
     const onPaceWait = (wait: PaceWait): void => ctx.progress.waiting?.(row.rowNumber, wait);
     try {
-      if (ctx.ledger) turn = await ctx.ledger.takeTurn(ctx.pacer, ctx.stop, (why) => ctx.logger.info(`row ${row.rowNumber}: ${why}`), onPaceWait);
+      if (ctx.ledger)
+        turn = await ctx.ledger.takeTurn(
+          ctx.pacer,
+          ctx.stop,
+          (why) => ctx.logger.info(`row ${row.rowNumber}: ${why}`),
+          onPaceWait,
+        );
       else await ctx.pacer.waitTurn(ctx.stop, onPaceWait);
     } catch (error) {
       if (ctx.stop.aborted) return; // Interrupted while waiting: nothing was sent for this row.
@@ -142,7 +148,13 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
       case 'rejected':
         run.unknownInARow = 0;
         run.done += 1;
-        reportRow(ctx, run, row, outcome.kind === 'accepted' ? 'paid' : 'failed', outcome.kind === 'accepted' ? outcome.invoiceId : outcome.message);
+        reportRow(
+          ctx,
+          run,
+          row,
+          outcome.kind === 'accepted' ? 'paid' : 'failed',
+          outcome.kind === 'accepted' ? outcome.invoiceId : outcome.message,
+        );
         return;
       case 'unknown':
         run.unknownInARow += 1;
@@ -162,7 +174,9 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
           run.stopReason = `the API answered "rate limit" ${rateLimited} times in a row for row ${row.rowNumber}; is another program using this key?`;
           return;
         }
-        ctx.logger.warn(`row ${row.rowNumber}: the API asked to slow down (${outcome.message}); sending it again after the interval`);
+        ctx.logger.warn(
+          `row ${row.rowNumber}: the API asked to slow down (${outcome.message}); sending it again after the interval`,
+        );
         continue;
       case 'never_sent':
         neverSent += 1;
@@ -171,7 +185,9 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
           return;
         }
         ctx.pacer.delayNext(ctx.intervalMs * 2 ** (neverSent - 1));
-        ctx.logger.warn(`row ${row.rowNumber}: could not connect (${outcome.message}); nothing was sent; trying again (${neverSent}/${NEVER_SENT_RETRIES})`);
+        ctx.logger.warn(
+          `row ${row.rowNumber}: could not connect (${outcome.message}); nothing was sent; trying again (${neverSent}/${NEVER_SENT_RETRIES})`,
+        );
         continue;
     }
   }
@@ -182,7 +198,12 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
  * (a crash between the two leaves the row unknown in the checkpoint, and nothing sent); the
  * outcome right after it is known, in the same order.
  */
-async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, turn: LedgerTurn | undefined): Promise<{ outcome: Outcome }> {
+async function sendOnce(
+  row: RowToSend,
+  attempt: number,
+  ctx: SendLoopContext,
+  turn: LedgerTurn | undefined,
+): Promise<{ outcome: Outcome }> {
   const clock = ctx.clock ?? systemClock;
   const intent = clock.now();
   record(ctx, {
@@ -200,7 +221,10 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
   // came is counted from here, so a slow fsync does not eat into it.
   const durable = clock.now();
   intentInOutboxOrTakeBack(ctx, row.rowNumber, () =>
-    turn?.intent(row.rowNumber, attempt, durable.wallMs, row.payout, { boot: durable.boot, atMono: recordedMs(durable.monoMs) }),
+    turn?.intent(row.rowNumber, attempt, durable.wallMs, row.payout, {
+      boot: durable.boot,
+      atMono: recordedMs(durable.monoMs),
+    }),
   );
   // The turn came a few ms early so that the intent's fsyncs cost none of the gap: the rest is
   // waited now. Not stopped by a signal: the intent is on disk, so the request goes and is recorded.
@@ -216,7 +240,15 @@ async function sendOnce(row: RowToSend, attempt: number, ctx: SendLoopContext, t
   ctx.pacer.record(mono.startedAt, mono.endedAt);
   if (result.outcome.kind === 'rate_limited') ctx.pacer.backOffFromAnswer(mono.endedAt);
   const monoFields = { boot: after.boot, startedMono: recordedMs(mono.startedAt), endedMono: recordedMs(mono.endedAt) };
-  recordOutcome(ctx, turn, { type: 'outcome', row: row.rowNumber, attempt, startedAt, endedAt: result.endedAt, outcome: result.outcome, ...monoFields });
+  recordOutcome(ctx, turn, {
+    type: 'outcome',
+    row: row.rowNumber,
+    attempt,
+    startedAt,
+    endedAt: result.endedAt,
+    outcome: result.outcome,
+    ...monoFields,
+  });
   ctx.onChange?.();
   return result;
 }
@@ -242,7 +274,9 @@ function intentInOutboxOrTakeBack(ctx: SendLoopContext, rowNumber: number, write
     const takenBack = ctx.journal.takeBackLast();
     if (!(error instanceof DiskError)) throw error;
     throw takenBack
-      ? error.with({ recorded: `${error.failure.recorded ?? ''} Its intent was taken back from the checkpoint too: row ${rowNumber} is still to be sent.` })
+      ? error.with({
+          recorded: `${error.failure.recorded ?? ''} Its intent was taken back from the checkpoint too: row ${rowNumber} is still to be sent.`,
+        })
       : error.with({
           recorded: `${error.failure.recorded ?? ''} The checkpoint still records its intent (it could not be taken back): the next run shows row ${rowNumber} as unknown, but it was not paid.`,
           next: { command: 'resolve', row: rowNumber, verdict: '--not-paid' },
@@ -256,8 +290,12 @@ function intentInOutboxOrTakeBack(ctx: SendLoopContext, rowNumber: number, write
  * brings it back; if neither can, the message says what the answer was, to settle the row by hand.
  */
 function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry: OutcomeEntry): void {
-  const mono = entry.boot !== undefined && entry.startedMono !== undefined && entry.endedMono !== undefined ? { boot: entry.boot, startedMono: entry.startedMono, endedMono: entry.endedMono } : undefined;
-  const inOutbox = (): void => turn?.outcome(entry.row, entry.attempt, entry.startedAt, entry.endedAt, entry.outcome, mono);
+  const mono =
+    entry.boot !== undefined && entry.startedMono !== undefined && entry.endedMono !== undefined
+      ? { boot: entry.boot, startedMono: entry.startedMono, endedMono: entry.endedMono }
+      : undefined;
+  const inOutbox = (): void =>
+    turn?.outcome(entry.row, entry.attempt, entry.startedAt, entry.endedAt, entry.outcome, mono);
   try {
     record(ctx, entry);
   } catch (error) {
@@ -270,7 +308,11 @@ function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry
     }
     if (!(error instanceof DiskError)) throw error;
     const said = error.failure.recorded ?? '';
-    if (kept) throw error.with({ recorded: `${said} This machine's outbox recorded it: payout recover copies it into the checkpoint.`, next: { command: 'recover' } });
+    if (kept)
+      throw error.with({
+        recorded: `${said} This machine's outbox recorded it: payout recover copies it into the checkpoint.`,
+        next: { command: 'recover' },
+      });
     const next = settlementOf(entry);
     throw error.with({
       recorded: `${said} ${turn ? "Nor could this machine's outbox: t" : 'T'}he next run shows row ${entry.row} as unknown${next ? '' : ': check it in the CryptoCloud dashboard, then settle it with payout resolve'}.`,
@@ -283,7 +325,11 @@ function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry
 /** How to settle by hand a row whose answer is known but could not be recorded; none when the answer itself is unclear. */
 function settlementOf(entry: OutcomeEntry): DiskNextStep | undefined {
   if (entry.outcome.kind === 'unknown') return undefined;
-  return { command: 'resolve', row: entry.row, verdict: entry.outcome.kind === 'accepted' ? `--paid ${entry.outcome.invoiceId}` : '--not-paid' };
+  return {
+    command: 'resolve',
+    row: entry.row,
+    verdict: entry.outcome.kind === 'accepted' ? `--paid ${entry.outcome.invoiceId}` : '--not-paid',
+  };
 }
 
 function reportRow(ctx: LoopContext, run: RunProgress, row: RowToSend, outcome: RowOutcome, detail: string): void {

@@ -10,7 +10,14 @@ import type { CommandDeps } from './options.js';
 import { OutputOwner } from './output-owner.js';
 import { resolvePaths } from './paths.js';
 import { resultsFrom, type StatusCounts } from './rules.js';
-import { mismatchMessage, scanPayroll, writeResults, type ScannedRow, type ScanOptions, type ScanSummary } from './scan.js';
+import {
+  mismatchMessage,
+  scanPayroll,
+  writeResults,
+  type ScannedRow,
+  type ScanOptions,
+  type ScanSummary,
+} from './scan.js';
 import type { RowStatus } from '../core/types.js';
 import { acquireLock, type CheckpointLock } from '../journal/lock.js';
 import { StatusTally, type StatusTotals } from './tally.js';
@@ -56,11 +63,16 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   try {
     const loaded = await loadJournal(paths.checkpoint);
     if (!loaded?.state) {
-      throw new InputError(`there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`);
+      throw new InputError(
+        `there is no checkpoint for ${options.input} (looked for ${paths.checkpoint}); it was never run, or --checkpoint names another file`,
+      );
     }
     state = loaded.state;
     if (options.historyDir) warnIfBehind(options.historyDir, state, paths.checkpoint, paths.input, deps);
-    const scan: ScanOptions = { ...(options.columns && { read: options.columns }), validate: { decimalComma: options.decimalComma ?? false } };
+    const scan: ScanOptions = {
+      ...(options.columns && { read: options.columns }),
+      validate: { decimalComma: options.decimalComma ?? false },
+    };
     const count = ({ row, verdict }: ScannedRow, rowStatus: RowStatus): void => {
       tally.add(rowStatus, verdict);
       if (rowStatus === 'unknown') unknownRows.push(row.rowNumber);
@@ -70,7 +82,10 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
     const locked = lock !== undefined;
     // A status only reports: over an output that is not payout's own for this input, it says so and leaves it alone.
     const refusal = locked ? await owner.refusal(state.header.input.sha256, state) : undefined;
-    if (refusal !== undefined) deps.logger.warn(`not bringing ${paths.out} up to date: it was not written by payout for this input (${refusal})`);
+    if (refusal !== undefined)
+      deps.logger.warn(
+        `not bringing ${paths.out} up to date: it was not written by payout for this input (${refusal})`,
+      );
     if (!locked || refusal !== undefined) {
       summary = await scanPayroll(paths.input, scan, (scanned) => count(scanned, resultFor(scanned).status));
     } else {
@@ -108,14 +123,22 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   }
   if (unknownRows.length > 0) {
     const shown = unknownRows.slice(0, 20).join(', ');
-    deps.print(`Unknown rows: ${shown}${unknownRows.length > 20 ? `, … (${unknownRows.length} in all)` : ''}. Check them in the dashboard, then payout resolve.`);
+    deps.print(
+      `Unknown rows: ${shown}${unknownRows.length > 20 ? `, … (${unknownRows.length} in all)` : ''}. Check them in the dashboard, then payout resolve.`,
+    );
   }
   return report;
 }
 
 /** The checkpoint's lock if no other command holds it (then the status only reads). */
 /** Says when the outbox holds requests of this checkpoint that it lacks (restored from a backup): the rows shown as pending may be paid. */
-function warnIfBehind(historyDir: string, state: JournalState, checkpoint: string, input: string, deps: CommandDeps): void {
+function warnIfBehind(
+  historyDir: string,
+  state: JournalState,
+  checkpoint: string,
+  input: string,
+  deps: CommandDeps,
+): void {
   let ledger: ApiLedger | undefined;
   try {
     ledger = ApiLedger.open(historyDir, '', checkpointIdOf(state.header), false);

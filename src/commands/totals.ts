@@ -38,7 +38,14 @@ export class CurrencyTotals {
       const currency = findCurrency(currencyCode);
       if (!currency) throw new RangeError(`not a validated amount: ${currencyCode} ${amount}`);
       const scale = Math.min(currency.decimals, SMALL_SCALE);
-      entry = { count: 0, sum: 0n, pending: 0, scale, decimals: currency.decimals, factor: 10n ** BigInt(currency.decimals - scale) };
+      entry = {
+        count: 0,
+        sum: 0n,
+        pending: 0,
+        scale,
+        decimals: currency.decimals,
+        factor: 10n ** BigInt(currency.decimals - scale),
+      };
     }
     // The common amount, as an exact number of 10^-scale units without a BigInt per row.
     const small = smallMinorUnits(amount, entry.scale);

@@ -3,7 +3,13 @@
  */
 
 /** The error keys that mean "rejected before processing": certainly not paid. */
-export const REJECT_KEYS = ['required_parameter', 'currency_code', 'network', 'uncorrected_amount', 'validate_error'] as const;
+export const REJECT_KEYS = [
+  'required_parameter',
+  'currency_code',
+  'network',
+  'uncorrected_amount',
+  'validate_error',
+] as const;
 
 /** One of {@link REJECT_KEYS}. */
 export type RejectKey = (typeof REJECT_KEYS)[number];
@@ -17,5 +23,10 @@ export const DEFAULT_BASE_URL = 'https://api.cryptocloud.plus';
  */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
 }

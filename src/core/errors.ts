@@ -48,7 +48,12 @@ export class InputError extends ExitError {
 /** How a disk refuses a write: the four an operator can do something about. */
 export type DiskProblem = 'full' | 'quota' | 'read-only' | 'failing';
 
-const DISK_PROBLEMS: Readonly<Record<string, DiskProblem>> = { ENOSPC: 'full', EDQUOT: 'quota', EROFS: 'read-only', EIO: 'failing' };
+const DISK_PROBLEMS: Readonly<Record<string, DiskProblem>> = {
+  ENOSPC: 'full',
+  EDQUOT: 'quota',
+  EROFS: 'read-only',
+  EIO: 'failing',
+};
 
 const PROBLEM_WORDS: Record<DiskProblem, string> = {
   full: 'the disk is full',
@@ -65,13 +70,20 @@ const REMEDY: Record<DiskProblem, string> = {
 };
 
 /** The disk problem behind `error` (or behind one of its causes), if it is one. */
-export function diskProblemOf(error: unknown): { problem: DiskProblem; code: string; path?: string; syscall?: string } | undefined {
+export function diskProblemOf(
+  error: unknown,
+): { problem: DiskProblem; code: string; path?: string; syscall?: string } | undefined {
   // Not `instanceof Error`: an error from another realm (a worker, a VM context) is one all the same.
-  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let e: unknown = error, depth = 0;
+    typeof e === 'object' && e !== null && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
     if (e instanceof DiskError) return { problem: e.failure.problem, code: e.failure.code, path: e.failure.path };
     const { code, path, syscall } = e as NodeJS.ErrnoException;
     const problem = code === undefined ? undefined : DISK_PROBLEMS[code];
-    if (problem && code) return { problem, code, ...(path !== undefined && { path }), ...(syscall !== undefined && { syscall }) };
+    if (problem && code)
+      return { problem, code, ...(path !== undefined && { path }), ...(syscall !== undefined && { syscall }) };
   }
   return undefined;
 }
@@ -82,7 +94,8 @@ export function diskWords(problem: DiskProblem, code: string): string {
 }
 
 /** What the next run needs first, after the space is freed: told with the payroll's name. */
-export type DiskNextStep = { command: 'recover' } | { command: 'resolve'; row: number; verdict: '--not-paid' | `--paid ${string}` };
+export type DiskNextStep =
+  { command: 'recover' } | { command: 'resolve'; row: number; verdict: '--not-paid' | `--paid ${string}` };
 
 /** A write the disk refused, and what is on disk despite it. */
 export interface DiskFailure {
@@ -125,7 +138,11 @@ export class DiskError extends ExitError {
     if (error instanceof DiskError) return error;
     const found = diskProblemOf(error);
     if (!found) return undefined;
-    return new DiskError({ what, path, problem: found.problem, code: found.code, ...(recorded !== undefined && { recorded }) }, false, { cause: error });
+    return new DiskError(
+      { what, path, problem: found.problem, code: found.code, ...(recorded !== undefined && { recorded }) },
+      false,
+      { cause: error },
+    );
   }
 
   /** The same failure with more said about it. */

@@ -88,7 +88,9 @@ export function matchHeader(
     const at: number[] = [];
     normalised.forEach((n, i) => n === name && at.push(i));
     if (at.length === 0) {
-      missing.push(wanted === undefined ? column : `${JSON.stringify(wanted.trim())} (your name for ${column} in --columns)`);
+      missing.push(
+        wanted === undefined ? column : `${JSON.stringify(wanted.trim())} (your name for ${column} in --columns)`,
+      );
     } else if (at.length > 1) {
       throw new InputError(
         `${where}: the header has the ${wanted === undefined ? column : JSON.stringify(wanted.trim())} column ` +
@@ -99,7 +101,11 @@ export function matchHeader(
     }
   }
   if (missing.length > 0) {
-    const shown = columns.slice(0, 20).map((c) => JSON.stringify(c)).join(', ') + (columns.length > 20 ? ', …' : '');
+    const shown =
+      columns
+        .slice(0, 20)
+        .map((c) => JSON.stringify(c))
+        .join(', ') + (columns.length > 20 ? ', …' : '');
     const plural = missing.length > 1;
     let message =
       `${where}: the header is missing the column${plural ? 's' : ''} ${joinAnd(missing)}. The header found is: ${shown}. ` +

@@ -38,7 +38,11 @@ export function describeCsvError(err: CsvErrorLike, place: ErrorPlace): string {
   const columnIndex = typeof err.column === 'number' ? err.column : undefined;
   const columnName = columnIndex === undefined ? undefined : place.columns?.[columnIndex];
   const column =
-    columnIndex === undefined ? '' : columnName === undefined ? `, column ${columnIndex + 1}` : `, column ${JSON.stringify(columnName)}`;
+    columnIndex === undefined
+      ? ''
+      : columnName === undefined
+        ? `, column ${columnIndex + 1}`
+        : `, column ${JSON.stringify(columnName)}`;
   const at = `${place.file} line ${place.line}${row}`;
   const delimiterWord = place.delimiter === ';' ? 'semicolon' : 'comma';
 

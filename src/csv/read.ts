@@ -95,7 +95,8 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) batch.push(row);
-    else if (header === undefined && counter.columns !== undefined) header = headerOf(counter, columnNames, path, format);
+    else if (header === undefined && counter.columns !== undefined)
+      header = headerOf(counter, columnNames, path, format);
   };
 
   /**
@@ -283,7 +284,8 @@ export async function openSegments(
   const push = (record: string[]): void => {
     const row = counter.take(record);
     if (row) head.push(row);
-    else if (header === undefined && counter.columns !== undefined) header = headerOf(counter, columnNames, path, format);
+    else if (header === undefined && counter.columns !== undefined)
+      header = headerOf(counter, columnNames, path, format);
   };
   try {
     while (head.length === 0) {
@@ -330,7 +332,10 @@ export async function openSegments(
  * malformed, in the parser's words: the caller reads the whole file again to word the error
  * with the right line (`explainSegmentError`).
  */
-export function parseSegment(bytes: Uint8Array, header: Pick<PayrollHeader, 'columns' | 'delimiter'>): { rows: InputRow[]; lines: number } {
+export function parseSegment(
+  bytes: Uint8Array,
+  header: Pick<PayrollHeader, 'columns' | 'delimiter'>,
+): { rows: InputRow[]; lines: number } {
   const counter = new RowCounter('', header.delimiter, header.columns);
   const rows: InputRow[] = [];
   const push = (record: string[]): void => {
@@ -372,7 +377,12 @@ const READ_CHUNK_BYTES = 128 * 1024;
  * more than the parsing itself on a million-row file.
  */
 interface ParserEngine {
-  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+  parse(
+    chunk: Buffer | undefined,
+    end: boolean,
+    push: (record: string[]) => void,
+    close: () => void,
+  ): Error | undefined;
 }
 
 function parserEngine(delimiter: ',' | ';', bom = true): ParserEngine {
@@ -498,13 +508,20 @@ function headerOf(
   format: { bom: boolean; delimiter: ',' | ';' },
 ): PayrollHeader {
   const columns = counter.columns ?? [];
-  return { columns, index: matchHeader(columns, columnNames, `${path} line ${counter.headerLine}`), delimiter: format.delimiter, bom: format.bom };
+  return {
+    columns,
+    index: matchHeader(columns, columnNames, `${path} line ${counter.headerLine}`),
+    delimiter: format.delimiter,
+    bom: format.bom,
+  };
 }
 
 /** The refusal of a file whose start has no header, or no data row after it; undefined when it has both. */
 function startRefusal(path: string, header: PayrollHeader | undefined, rows: number): InputError | undefined {
   if (header === undefined) {
-    return new InputError(`${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`);
+    return new InputError(
+      `${path}: the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row`,
+    );
   }
   if (rows === 0) return new InputError(`${path} has a header line but no data rows: there is nothing to pay`);
   return undefined;
@@ -581,22 +598,27 @@ async function lineAt(path: string, offset: number): Promise<number | undefined>
 /** A csv-parse error, also from another copy of csv-parse (duck-typed on the context it carries). */
 function isCsvError(err: unknown): err is CsvError & { records?: number } {
   if (err instanceof CsvError) return true;
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'records' in err && 'lines' in err;
+  return (
+    err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'records' in err && 'lines' in err
+  );
 }
 
 /** Duck-typed: errors from node's own fs may come from another realm (Jest's vm), failing `instanceof Error`. */
 function isErrnoError(err: unknown): err is NodeJS.ErrnoException {
-  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string' && 'errno' in err;
+  return (
+    typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string' && 'errno' in err
+  );
 }
 
 /** A file-system error in plain words. */
 function fileError(path: string, err: NodeJS.ErrnoException): InputError {
   switch (err.code) {
     case 'ENOENT':
-    case 'ENOTDIR':
+    case 'ENOTDIR': {
       // The absolute path shows which folder a relative name was looked up in.
       const where = isAbsolute(path) ? '' : ` (looked for ${resolve(path)})`;
       return new InputError(`cannot find ${path}${where}`, { cause: err });
+    }
     case 'EACCES':
     case 'EPERM':
       return new InputError(`cannot read ${path}: permission denied`, { cause: err });

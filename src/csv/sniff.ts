@@ -44,10 +44,16 @@ const isBlank = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || 
 export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
   if (!atEof && head.length < 8) return { kind: 'more' };
   if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff])) {
-    return { kind: 'refuse', message: `the file is saved as UTF-16 (Unicode text); save it as CSV UTF-8 (${SAVE_AS_CSV})` };
+    return {
+      kind: 'refuse',
+      message: `the file is saved as UTF-16 (Unicode text); save it as CSV UTF-8 (${SAVE_AS_CSV})`,
+    };
   }
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) {
-    return { kind: 'refuse', message: `the file is an Excel workbook (.xlsx) or another zip file, not CSV; ${SAVE_AS_CSV}` };
+    return {
+      kind: 'refuse',
+      message: `the file is an Excel workbook (.xlsx) or another zip file, not CSV; ${SAVE_AS_CSV}`,
+    };
   }
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
     return { kind: 'refuse', message: `the file is an Excel 97-2003 workbook (.xls), not CSV; ${SAVE_AS_CSV}` };
@@ -55,7 +61,10 @@ export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
   const nul = head.indexOf(0);
   if (nul !== -1) {
     if (looksLikeUtf16(head)) {
-      return { kind: 'refuse', message: `the file looks like UTF-16 (Unicode text) without a BOM; save it as CSV UTF-8 (${SAVE_AS_CSV})` };
+      return {
+        kind: 'refuse',
+        message: `the file looks like UTF-16 (Unicode text) without a BOM; save it as CSV UTF-8 (${SAVE_AS_CSV})`,
+      };
     }
     return { kind: 'refuse', message: nulMessage(nul), line: countLineBreaks(head.subarray(0, nul)).breaks + 1 };
   }
@@ -82,7 +91,8 @@ export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
   if (!started) {
     return {
       kind: 'refuse',
-      message: 'the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row',
+      message:
+        'the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row',
     };
   }
   return { kind: 'ok', bom, delimiter: semicolons > commas ? ';' : ',' };

@@ -56,7 +56,8 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
   } catch (err) {
     const disk = DiskError.from(err, 'the output CSV', path);
     if (disk) throw disk;
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : (err as Error).message;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : (err as Error).message;
     throw new UsageError(`cannot write the output CSV ${path}: ${reason}`, { cause: err });
   }
   let failure: Error | undefined;
@@ -73,7 +74,8 @@ export async function createResultWriter(path: string, header: PayrollHeader): P
   let buffered = `${csvRecord([...header.columns, ...RESULT_COLUMNS])}\n`;
 
   const failed = (): Error =>
-    DiskError.from(failure, 'the output CSV', path) ?? new Error(`writing the output CSV ${path} failed: ${failure?.message ?? 'unknown error'}`, { cause: failure });
+    DiskError.from(failure, 'the output CSV', path) ??
+    new Error(`writing the output CSV ${path} failed: ${failure?.message ?? 'unknown error'}`, { cause: failure });
 
   const add = (row: InputRow, result: ResultCells): void => {
     if (state !== 'open') throw new Error(`the output CSV ${path} is already ${state}`);

@@ -29,7 +29,11 @@ const boot = z.string().optional();
 export const headerSchema = z.object({
   type: z.literal('header'),
   version: z.literal(JOURNAL_VERSION),
-  input: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), name: z.string() }),
+  input: z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+    name: z.string(),
+  }),
   createdAt: z.string(),
   /** The checkpoint's own id, which its requests carry in the machine's outbox (older checkpoints have none). */
   id: z.string().optional(),
@@ -45,7 +49,11 @@ export const headerSchema = z.object({
 });
 
 /** The id a checkpoint's requests carry in the outbox; a checkpoint without one is named by its input and creation time. */
-export function checkpointIdOf(header: { id?: string | undefined; input: { sha256: string }; createdAt: string }): string {
+export function checkpointIdOf(header: {
+  id?: string | undefined;
+  input: { sha256: string };
+  createdAt: string;
+}): string {
   return header.id ?? `${header.input.sha256}@${header.createdAt}`;
 }
 
@@ -100,7 +108,13 @@ export const requestSchema = z.object({
   endedMono: monoMs,
 });
 
-export const entrySchema = z.discriminatedUnion('type', [headerSchema, intentSchema, outcomeEntrySchema, resolveSchema, requestSchema]);
+export const entrySchema = z.discriminatedUnion('type', [
+  headerSchema,
+  intentSchema,
+  outcomeEntrySchema,
+  resolveSchema,
+  requestSchema,
+]);
 
 export type JournalHeader = z.infer<typeof headerSchema>;
 export type IntentEntry = z.infer<typeof intentSchema>;
@@ -235,14 +249,22 @@ export class CommonLineReader {
     const { bytes, end } = this;
     this.boot = undefined;
     if (this.pos + 2 === end) return bytes[this.pos] === QUOTE && bytes[this.pos + 1] === CLOSE;
-    return this.literal(BOOT_AFTER_AMOUNT) && this.string(3) && this.literal(AT_MONO) && (this.mono = this.integer()) >= 0 && this.closes() && this.decodeBoot();
+    return (
+      this.literal(BOOT_AFTER_AMOUNT) &&
+      this.string(3) &&
+      this.literal(AT_MONO) &&
+      (this.mono = this.integer()) >= 0 &&
+      this.closes() &&
+      this.decodeBoot()
+    );
   }
 
   /** After an accepted outcome's id: `"}}`, or the boot and the monotonic times (`"},"boot":"…","startedMono":N,"endedMono":N}`). */
   private outcomeEnd(): boolean {
     const { bytes, end } = this;
     this.boot = undefined;
-    if (this.pos + 3 === end) return bytes[this.pos] === QUOTE && bytes[this.pos + 1] === CLOSE && bytes[this.pos + 2] === CLOSE;
+    if (this.pos + 3 === end)
+      return bytes[this.pos] === QUOTE && bytes[this.pos + 1] === CLOSE && bytes[this.pos + 2] === CLOSE;
     return (
       this.literal(BOOT_AFTER_OUTCOME) &&
       this.string(3) &&
@@ -265,7 +287,8 @@ export class CommonLineReader {
     const start = this.strings[6] ?? 0;
     const end = this.strings[7] ?? 0;
     const last = this.lastBoot;
-    if (end - start !== last.length || this.bytes.toString('latin1', start, end) !== last) this.lastBoot = this.bytes.toString('latin1', start, end);
+    if (end - start !== last.length || this.bytes.toString('latin1', start, end) !== last)
+      this.lastBoot = this.bytes.toString('latin1', start, end);
     this.boot = this.lastBoot;
     return true;
   }

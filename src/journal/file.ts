@@ -1,7 +1,17 @@
 /**
  * The checkpoint journal on disk: read it back (in big reads), create it, append to it durably.
  */
-import { closeSync, constants, fstatSync, fsyncSync, openSync, ftruncateSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  ftruncateSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DiskError, InputError } from '../core/errors.js';
@@ -103,9 +113,20 @@ class LineReplay {
     try {
       // The common lines (intent, accepted outcome) are read in the bytes; any other goes through JSON.parse and the schema.
       const common = reader.read(bytes, start, end);
-      if (common === 'intent') return replay.intent(reader.row, reader.attempt, reader.at, lineNumber, reader.boot, reader.mono);
+      if (common === 'intent')
+        return replay.intent(reader.row, reader.attempt, reader.at, lineNumber, reader.boot, reader.mono);
       if (common === 'accepted') {
-        return replay.accepted(reader.row, reader.attempt, reader.at, reader.endedAt, reader.text(0), lineNumber, reader.boot, reader.mono, reader.endedMono);
+        return replay.accepted(
+          reader.row,
+          reader.attempt,
+          reader.at,
+          reader.endedAt,
+          reader.text(0),
+          lineNumber,
+          reader.boot,
+          reader.mono,
+          reader.endedMono,
+        );
       }
       const parsed = entrySchema.safeParse(parseJsonLine(bytes.toString('utf8', start, end), lineNumber, path));
       if (!parsed.success) throw damagedAt(path, lineNumber, 'a line the tool did not write');
@@ -167,7 +188,11 @@ export class JournalWriter {
    */
   static replace(path: string, header: JournalHeader, entries: readonly JournalEntry[]): JournalWriter {
     const temp = `${path}.new-${process.pid}`;
-    const fd = openJournal(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o600);
+    const fd = openJournal(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND,
+      0o600,
+    );
     const writer = new JournalWriter(fd, path);
     try {
       writer.append(header);
@@ -191,7 +216,14 @@ export class JournalWriter {
         fsyncSync(fd);
       } catch (error) {
         closeSync(fd);
-        throw DiskError.from(error, 'the checkpoint', path, 'Its last line, cut short by a crash (its request never left), is still there: the next run cuts it off.') ?? error;
+        throw (
+          DiskError.from(
+            error,
+            'the checkpoint',
+            path,
+            'Its last line, cut short by a crash (its request never left), is still there: the next run cuts it off.',
+          ) ?? error
+        );
       }
     }
     return new JournalWriter(fd, path);
@@ -263,7 +295,9 @@ function syncDirectoryOf(path: string): void {
 
 /** What the checkpoint holds after `entry` could not be appended to it, in the operator's words. */
 function whatTheCheckpointHolds(entry: JournalEntry, cut: boolean): string {
-  const leftover = cut ? '' : ' The part of the line that reached the file could not be cut off: the next run cuts it, or refuses the checkpoint as damaged.';
+  const leftover = cut
+    ? ''
+    : ' The part of the line that reached the file could not be cut off: the next run cuts it, or refuses the checkpoint as damaged.';
   switch (entry.type) {
     case 'header':
       return `The checkpoint could not be started.${leftover}`;

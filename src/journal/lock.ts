@@ -35,14 +35,18 @@ export function acquireLock(checkpointPath: string): CheckpointLock {
   const taken = tryLockFile(lockPath);
   if ('release' in taken) return taken;
   if (taken.owner) {
-    throw new InputError(`another payout command ${describeOwner(taken.owner)} is using the checkpoint ${checkpointPath}. ${howToFree(taken.owner, lockPath)}`);
+    throw new InputError(
+      `another payout command ${describeOwner(taken.owner)} is using the checkpoint ${checkpointPath}. ${howToFree(taken.owner, lockPath)}`,
+    );
   }
   throw new InputError(`could not take the lock ${lockPath}; another payout command may be starting. Try again`);
 }
 
 /** "(pid 123 on host)", and when it is not provably this boot's, says so. */
 export function describeOwner(owner: LockOwner): string {
-  return owner.bootId === readBootId() ? `(pid ${owner.pid} on ${owner.host})` : `(pid ${owner.pid} on ${owner.host}, during another boot or on another machine of that name)`;
+  return owner.bootId === readBootId()
+    ? `(pid ${owner.pid} on ${owner.host})`
+    : `(pid ${owner.pid} on ${owner.host}, during another boot or on another machine of that name)`;
 }
 
 /** True for a holder named like this host but of another boot id: it cannot be proven gone. */
@@ -64,7 +68,13 @@ export function howToFree(owner: LockOwner, lockPath: string): string {
  */
 export function tryLockFile(lockPath: string): CheckpointLock | { owner: LockOwner | undefined } {
   const pidNs = readPidNamespace();
-  const me: LockOwner = { pid: process.pid, host: hostname(), bootId: readBootId(), token: randomBytes(8).toString('hex'), ...(pidNs && { pidNs }) };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    bootId: readBootId(),
+    token: randomBytes(8).toString('hex'),
+    ...(pidNs && { pidNs }),
+  };
   const taken = takeLock(lockPath, me, 0);
   if (taken === true) {
     // The lock's directory entry is made durable like the journal's (a lock lost to a power cut
@@ -150,7 +160,13 @@ function tryCreate(lockPath: string, me: LockOwner): boolean {
   } catch (error) {
     closeSync(fd);
     unlinkIfThere(temp);
-    throw DiskError.from(error, 'the lock', lockPath) ?? new InputError(`cannot create the lock ${lockPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw (
+      DiskError.from(error, 'the lock', lockPath) ??
+      new InputError(
+        `cannot create the lock ${lockPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error },
+      )
+    );
   }
   closeSync(fd);
   try {
@@ -175,7 +191,12 @@ function readOwner(path: string): LockOwner | undefined | 'missing' {
   }
   try {
     const owner = JSON.parse(text) as Partial<LockOwner> | null;
-    const ok = owner && typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.bootId === 'string' && typeof owner.token === 'string';
+    const ok =
+      owner &&
+      typeof owner.pid === 'number' &&
+      typeof owner.host === 'string' &&
+      typeof owner.bootId === 'string' &&
+      typeof owner.token === 'string';
     return ok ? (owner as LockOwner) : undefined;
   } catch {
     return undefined;
@@ -236,4 +257,3 @@ function readPidNamespace(): string | undefined {
   }
   return pidNamespace;
 }
-

@@ -48,12 +48,27 @@ export function applyEntry(state: JournalState, entry: JournalEntry, lineNumber:
       throw new JournalOrderError(lineNumber, 'a second header line');
     case 'intent':
       checkIntent(state.rows.get(entry.row), entry.row, entry.attempt, lineNumber);
-      recordIntent(state, entry.row, entry.attempt, entry.at, entry.boot !== undefined && entry.atMono !== undefined ? { boot: entry.boot, intentAt: entry.atMono } : undefined);
+      recordIntent(
+        state,
+        entry.row,
+        entry.attempt,
+        entry.at,
+        entry.boot !== undefined && entry.atMono !== undefined
+          ? { boot: entry.boot, intentAt: entry.atMono }
+          : undefined,
+      );
       return;
     case 'outcome':
       checkOutcome(state, entry.row, entry.attempt, lineNumber);
       state.rows.set(entry.row, recordOf(entry.outcome, entry.attempt));
-      state.lastRequest = afterOutcome(state.lastRequest, entry.startedAt, entry.endedAt, entry.boot, entry.startedMono, entry.endedMono);
+      state.lastRequest = afterOutcome(
+        state.lastRequest,
+        entry.startedAt,
+        entry.endedAt,
+        entry.boot,
+        entry.startedMono,
+        entry.endedMono,
+      );
       return;
     case 'request': {
       // Timing only: no row changes. Later requests come later in the file, so the last one wins.
@@ -83,7 +98,11 @@ export function applyEntry(state: JournalState, entry: JournalEntry, lineNumber:
         entry.row,
         entry.invoiceId
           ? { status: 'paid', invoiceId: entry.invoiceId, attempts: record.attempts }
-          : { status: 'pending', error: 'resolved as not paid; it will be sent by the next run', attempts: record.attempts },
+          : {
+              status: 'pending',
+              error: 'resolved as not paid; it will be sent by the next run',
+              attempts: record.attempts,
+            },
       );
       return;
     }
@@ -103,7 +122,13 @@ function checkIntent(record: RowRecord | undefined, row: number, attempt: number
   }
 }
 
-function recordIntent(state: JournalState, row: number, attempt: number, at: number, mono: MonoTimes | undefined): void {
+function recordIntent(
+  state: JournalState,
+  row: number,
+  attempt: number,
+  at: number,
+  mono: MonoTimes | undefined,
+): void {
   state.rows.set(row, { status: 'unknown', error: IN_FLIGHT_MESSAGE, attempts: attempt, inFlight: true });
   state.lastRequest = mono ? { intentAt: at, mono } : { intentAt: at };
 }
@@ -169,18 +194,36 @@ export class JournalReplay {
   }
 
   /** An outcome line whose outcome is `accepted`; `boot` and the monotonic times when the line has them. */
-  accepted(row: number, attempt: number, startedAt: number, endedAt: number, invoiceId: string, lineNumber: number, boot?: string, startedMono?: number, endedMono?: number): void {
+  accepted(
+    row: number,
+    attempt: number,
+    startedAt: number,
+    endedAt: number,
+    invoiceId: string,
+    lineNumber: number,
+    boot?: string,
+    startedMono?: number,
+    endedMono?: number,
+  ): void {
     if (row === this.heldRow && attempt === this.heldAttempt) {
       // The outcome of the intent just before: its in-flight record would be replaced at once.
       this.heldRow = 0;
       this.state.rows.setPaid(row, invoiceId, attempt);
-      const intent: LastRequest = this.heldMono ? { intentAt: this.heldAt, mono: this.heldMono } : { intentAt: this.heldAt };
+      const intent: LastRequest = this.heldMono
+        ? { intentAt: this.heldAt, mono: this.heldMono }
+        : { intentAt: this.heldAt };
       this.state.lastRequest = afterOutcome(intent, startedAt, endedAt, boot, startedMono, endedMono);
       return;
     }
     this.release();
-    const mono = boot !== undefined && startedMono !== undefined && endedMono !== undefined ? { boot, startedMono, endedMono } : {};
-    this.entry({ type: 'outcome', row, attempt, startedAt, endedAt, outcome: { kind: 'accepted', invoiceId }, ...mono }, lineNumber);
+    const mono =
+      boot !== undefined && startedMono !== undefined && endedMono !== undefined
+        ? { boot, startedMono, endedMono }
+        : {};
+    this.entry(
+      { type: 'outcome', row, attempt, startedAt, endedAt, outcome: { kind: 'accepted', invoiceId }, ...mono },
+      lineNumber,
+    );
   }
 
   /** Any line after the header. */

@@ -53,7 +53,8 @@ export class RowRecords {
   set(row: number, record: RowRecord): this {
     if (!Number.isSafeInteger(row) || row < 1) throw new RangeError(`not a row number: ${row}`);
     // Each attempt is journaled one after the other: four billion of them cannot happen.
-    if (!(record.attempts >= 0 && record.attempts <= 0xffffffff)) throw new RangeError(`not an attempt count: ${record.attempts}`);
+    if (!(record.attempts >= 0 && record.attempts <= 0xffffffff))
+      throw new RangeError(`not an attempt count: ${record.attempts}`);
     if (row >= DENSE_LIMIT) {
       this.sparse.set(row, { ...record });
       return this;

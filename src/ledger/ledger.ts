@@ -54,7 +54,13 @@ export class ApiLedger {
   }
 
   /** Reads the outbox of `dir` (and what earlier versions kept there) for `api`; `own` is the checkpoint being resumed. */
-  static open(dir: string, api: string, own: string | undefined, writable: boolean, now: ClockReading = systemClock.now()): ApiLedger {
+  static open(
+    dir: string,
+    api: string,
+    own: string | undefined,
+    writable: boolean,
+    now: ClockReading = systemClock.now(),
+  ): ApiLedger {
     const index = new PaymentIndex(own, now.wallMs, now);
     const legacy = importLegacy(dir, api, index);
     const file = OutboxFile.open(dir, writable);
@@ -108,7 +114,8 @@ export class ApiLedger {
       const attempts = record?.attempts ?? 0;
       if (line.t === 'intent' && attempts < line.attempt) rows.add(line.row);
       if (line.t === 'outcome' && attempts === line.attempt && record?.inFlight) rows.add(line.row);
-      if (line.t === 'resolve' && attempts === line.attempt && record?.status === 'unknown' && !record.inFlight) rows.add(line.row);
+      if (line.t === 'resolve' && attempts === line.attempt && record?.status === 'unknown' && !record.inFlight)
+        rows.add(line.row);
     }
     return [...rows].sort((a, b) => a - b);
   }
@@ -127,7 +134,12 @@ export class ApiLedger {
    * signal's reason if stopped first. A long wait for the gap is told to `onPaceWait`, one for
    * the lock to `onWait`.
    */
-  async takeTurn(pacer: Pacer, signal: AbortSignal, onWait?: (why: string) => void, onPaceWait?: (wait: PaceWait) => void): Promise<LedgerTurn> {
+  async takeTurn(
+    pacer: Pacer,
+    signal: AbortSignal,
+    onWait?: (why: string) => void,
+    onPaceWait?: (wait: PaceWait) => void,
+  ): Promise<LedgerTurn> {
     for (;;) {
       this.readNew();
       this.observe(pacer);
@@ -214,11 +226,15 @@ async function takeSendLock(dir: string, signal: AbortSignal, onWait?: (why: str
     if ('release' in taken) return taken;
     // A holder from another boot may run on another machine sharing the folder: never waited for blindly.
     if (taken.owner && fromAnotherBoot(taken.owner)) {
-      throw new InputError(`another payout command ${describeOwner(taken.owner)} holds this machine's send lock ${path}. ${howToFree(taken.owner, path)}`);
+      throw new InputError(
+        `another payout command ${describeOwner(taken.owner)} holds this machine's send lock ${path}. ${howToFree(taken.owner, path)}`,
+      );
     }
     if (!said && performance.now() - started >= SAY_WAIT_MS) {
       said = true;
-      onWait?.(`waiting for another payout command ${taken.owner ? describeOwner(taken.owner) : ''} to finish its request to the API`);
+      onWait?.(
+        `waiting for another payout command ${taken.owner ? describeOwner(taken.owner) : ''} to finish its request to the API`,
+      );
     }
     await sleep(LOCK_POLL_MS, signal);
   }
@@ -249,7 +265,11 @@ export class LedgerTurn {
         `a copy of the checkpoint is in use, or it was restored from a backup. Not sent again; run payout recover ${input} to bring the checkpoint up to date`
       );
     }
-    if (latest && paymentKey(latest.currency, latest.address, latest.amount) !== paymentKey(payout.currencyCode, payout.toAddress, payout.amount)) {
+    if (
+      latest &&
+      paymentKey(latest.currency, latest.address, latest.amount) !==
+        paymentKey(payout.currencyCode, payout.toAddress, payout.amount)
+    ) {
       return (
         `row ${row} now reads ${payout.amount} ${payout.currencyCode} to ${payout.toAddress}, but its earlier request (${when(latest.at)}) sent ${latest.amount} ${latest.currency} to ${latest.address}: ` +
         'the file is read differently from then (--columns, --decimal-comma?); not sent'
@@ -264,13 +284,44 @@ export class LedgerTurn {
   /** The intent of a withdrawal, on disk before the request leaves; `mono`: the same moment on the boot's monotonic clock. */
   intent(row: number, attempt: number, at: number, payout: ValidPayout, mono?: { boot: string; atMono: number }): void {
     const { ckpt, input } = this.ledger.sourceOf();
-    this.ledger.append({ v: 1, t: 'intent', api: this.ledger.api, ckpt, input, row, attempt, at, currency: payout.currencyCode, address: payout.toAddress, amount: payout.amount, ...mono });
+    this.ledger.append({
+      v: 1,
+      t: 'intent',
+      api: this.ledger.api,
+      ckpt,
+      input,
+      row,
+      attempt,
+      at,
+      currency: payout.currencyCode,
+      address: payout.toAddress,
+      amount: payout.amount,
+      ...mono,
+    });
   }
 
   /** What the withdrawal came to; `mono`: its start and end on the boot's monotonic clock. */
-  outcome(row: number, attempt: number, startedAt: number, endedAt: number, outcome: Outcome, mono?: { boot: string; startedMono: number; endedMono: number }): void {
+  outcome(
+    row: number,
+    attempt: number,
+    startedAt: number,
+    endedAt: number,
+    outcome: Outcome,
+    mono?: { boot: string; startedMono: number; endedMono: number },
+  ): void {
     const { ckpt } = this.ledger.sourceOf();
-    this.ledger.append({ v: 1, t: 'outcome', api: this.ledger.api, ckpt, row, attempt, startedAt, endedAt, outcome, ...mono });
+    this.ledger.append({
+      v: 1,
+      t: 'outcome',
+      api: this.ledger.api,
+      ckpt,
+      row,
+      attempt,
+      startedAt,
+      endedAt,
+      outcome,
+      ...mono,
+    });
   }
 
   /** A request that moves no money (the balance query): its intent (`at` alone), then its times. */

@@ -67,8 +67,23 @@ function parseEntry(line: string): LegacyEntry | undefined {
   const start = line.lastIndexOf('{"v":1,');
   try {
     const entry = JSON.parse(start > 0 ? line.slice(start) : line) as Partial<LegacyEntry>;
-    const strings = ['at', 'currency', 'address', 'amount', 'invoiceId', 'input', 'sha256', 'checkpoint', 'baseUrl'] as const;
-    if (entry.v !== 1 || !strings.every((key) => typeof entry[key] === 'string') || Number.isNaN(Date.parse(entry.at ?? ''))) return undefined;
+    const strings = [
+      'at',
+      'currency',
+      'address',
+      'amount',
+      'invoiceId',
+      'input',
+      'sha256',
+      'checkpoint',
+      'baseUrl',
+    ] as const;
+    if (
+      entry.v !== 1 ||
+      !strings.every((key) => typeof entry[key] === 'string') ||
+      Number.isNaN(Date.parse(entry.at ?? ''))
+    )
+      return undefined;
     return entry as LegacyEntry;
   } catch {
     return undefined;
@@ -77,14 +92,21 @@ function parseEntry(line: string): LegacyEntry | undefined {
 
 function readClock(dir: string, api: string): RequestTimes | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, CLOCK_FILE), 'utf8')) as { v?: number; requests?: Record<string, RequestTimes> };
+    const parsed = JSON.parse(readFileSync(join(dir, CLOCK_FILE), 'utf8')) as {
+      v?: number;
+      requests?: Record<string, RequestTimes>;
+    };
     if (parsed.v !== 1 || !parsed.requests) return undefined;
     // Keyed by the URL as that version spelled it (a path kept its trailing slash): compared as identities.
     const times = Object.entries(parsed.requests).find(([url]) => apiScope(apiIdentity(url)) === apiScope(api))?.[1];
     if (!times || typeof times.intentAt !== 'number') return undefined;
     // That version kept wall times only: whatever else the file holds is not read as a monotonic time.
     const { intentAt, startedAt, endedAt } = times;
-    return { intentAt, ...(typeof startedAt === 'number' && { startedAt }), ...(typeof endedAt === 'number' && { endedAt }) };
+    return {
+      intentAt,
+      ...(typeof startedAt === 'number' && { startedAt }),
+      ...(typeof endedAt === 'number' && { endedAt }),
+    };
   } catch {
     return undefined;
   }

@@ -3,7 +3,19 @@
  * torn last line (a write a crash cut short) before the next append. Only a holder of the send
  * lock appends or cuts, so a part line seen without the lock is a write in progress: left alone.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DiskError, UsageError } from '../core/errors.js';
 import { fsyncDirectory } from '../journal/file.js';
@@ -38,14 +50,21 @@ export class OutboxFile {
     const path = join(dir, OUTBOX_FILE);
     try {
       if (writable) mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const fd = writable ? openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600) : openSync(path, constants.O_RDONLY);
+      const fd = writable
+        ? openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600)
+        : openSync(path, constants.O_RDONLY);
       if (writable) fsyncDirectory(dir);
       return new OutboxFile(fd, path, writable);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!writable && code === 'ENOENT') return undefined;
       if (writable) {
-        const disk = DiskError.from(error, "this machine's outbox", path, 'It records every request this machine sends, so that no payroll can pay a row twice: nothing is sent without it.');
+        const disk = DiskError.from(
+          error,
+          "this machine's outbox",
+          path,
+          'It records every request this machine sends, so that no payroll can pay a row twice: nothing is sent without it.',
+        );
         if (disk) throw disk;
       }
       throw new UsageError(
@@ -100,7 +119,7 @@ export class OutboxFile {
     if (there && there.ino === open.ino && there.dev === open.dev) return;
     throw new UsageError(
       `this machine's outbox ${this.path} was ${there ? 'replaced' : 'deleted or moved'} while this run used it: other payout commands could no longer see this run's payments, nor it theirs. ` +
-        'No more rows are sent. The checkpoint holds this run\'s requests; put the outbox back if you have it, then run the same command again',
+        "No more rows are sent. The checkpoint holds this run's requests; put the outbox back if you have it, then run the same command again",
     );
   }
 
@@ -118,7 +137,14 @@ export class OutboxFile {
         ftruncateSync(this.fd, this.offset);
         fsyncSync(this.fd);
       } catch (error) {
-        throw DiskError.from(error, "this machine's outbox", this.path, 'Its last line, cut short (its request never left), could not be cut off.') ?? error;
+        throw (
+          DiskError.from(
+            error,
+            "this machine's outbox",
+            this.path,
+            'Its last line, cut short (its request never left), could not be cut off.',
+          ) ?? error
+        );
       }
     }
   }

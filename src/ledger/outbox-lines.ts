@@ -80,7 +80,12 @@ export const outboxResolveSchema = z.object({
   invoiceId: z.string().nullable(),
 });
 
-export const outboxLineSchema = z.discriminatedUnion('t', [outboxIntentSchema, outboxOutcomeSchema, outboxRequestSchema, outboxResolveSchema]);
+export const outboxLineSchema = z.discriminatedUnion('t', [
+  outboxIntentSchema,
+  outboxOutcomeSchema,
+  outboxRequestSchema,
+  outboxResolveSchema,
+]);
 
 export type OutboxIntent = z.infer<typeof outboxIntentSchema>;
 export type OutboxOutcome = Omit<z.infer<typeof outboxOutcomeSchema>, 'outcome'> & { outcome: Outcome };

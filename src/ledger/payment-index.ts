@@ -67,14 +67,20 @@ export class PaymentIndex {
   private inWindow(at: number, mono: SentPayment['mono']): boolean {
     if (at >= this.since) return true;
     const now = this.nowMono;
-    return mono !== undefined && now !== undefined && mono.boot === now.boot && now.monoMs - mono.atMono < REPEAT_WINDOW_DAYS * DAY_MS;
+    return (
+      mono !== undefined &&
+      now !== undefined &&
+      mono.boot === now.boot &&
+      now.monoMs - mono.atMono < REPEAT_WINDOW_DAYS * DAY_MS
+    );
   }
 
   /** Folds one outbox line in. */
   apply(line: OutboxLine): void {
     switch (line.t) {
       case 'intent': {
-        const mono = line.boot !== undefined && line.atMono !== undefined ? { boot: line.boot, intentAt: line.atMono } : undefined;
+        const mono =
+          line.boot !== undefined && line.atMono !== undefined ? { boot: line.boot, intentAt: line.atMono } : undefined;
         this.last.set(apiScope(line.api), mono ? { intentAt: line.at, mono } : { intentAt: line.at });
         if (mono) this.intentMono.set(attemptKey(line.ckpt, line.row, line.attempt), mono);
         const isOwn = line.ckpt === this.own;
@@ -89,10 +95,19 @@ export class PaymentIndex {
       case 'outcome': {
         const key = attemptKey(line.ckpt, line.row, line.attempt);
         const sent = this.byAttempt.get(key);
-        const last: RequestTimes = { intentAt: sent?.at ?? line.startedAt, startedAt: line.startedAt, endedAt: line.endedAt };
+        const last: RequestTimes = {
+          intentAt: sent?.at ?? line.startedAt,
+          startedAt: line.startedAt,
+          endedAt: line.endedAt,
+        };
         if (line.boot !== undefined && line.startedMono !== undefined && line.endedMono !== undefined) {
           const intent = this.intentMono.get(key);
-          last.mono = { boot: line.boot, intentAt: intent?.boot === line.boot ? intent.intentAt : line.startedMono, startedAt: line.startedMono, endedAt: line.endedMono };
+          last.mono = {
+            boot: line.boot,
+            intentAt: intent?.boot === line.boot ? intent.intentAt : line.startedMono,
+            startedAt: line.startedMono,
+            endedAt: line.endedMono,
+          };
         }
         this.intentMono.delete(key);
         this.last.set(apiScope(line.api), last);
@@ -148,7 +163,13 @@ export class PaymentIndex {
   repeatOf(api: string, payout: ValidPayout): SentPayment | undefined {
     const found = this.byKey.get(paymentKey(payout.currencyCode, payout.toAddress, payout.amount));
     const scope = apiScope(api);
-    return found?.find((sent) => apiScope(sent.api) === scope && sent.ckpt !== this.own && sent.state !== 'not paid' && this.inWindow(sent.at, sent.mono));
+    return found?.find(
+      (sent) =>
+        apiScope(sent.api) === scope &&
+        sent.ckpt !== this.own &&
+        sent.state !== 'not paid' &&
+        this.inWindow(sent.at, sent.mono),
+    );
   }
 
   /** The latest request of this checkpoint's row, as the outbox knows it. */

@@ -61,7 +61,9 @@ export function invalidTokenBody(): string {
 /** The throttling answer of the 429 rate-limit style. */
 export function throttledBody(waitMs: number): string {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return JSON.stringify({ detail: `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.` });
+  return JSON.stringify({
+    detail: `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  });
 }
 
 /** The message of the gap rule, in the unit the interval is best said in. */

@@ -55,7 +55,11 @@ export const faultSchema: z.ZodType<Fault> = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('http_5xx'), status: z.number().int().min(500).max(599).optional(), when }),
   z.strictObject({ kind: z.literal('broken_json') }),
   z.strictObject({ kind: z.literal('no_id') }),
-  z.strictObject({ kind: z.literal('echo_key'), spelling: z.enum(ECHO_SPELLINGS), pad: z.number().int().min(0).max(10_000).optional() }),
+  z.strictObject({
+    kind: z.literal('echo_key'),
+    spelling: z.enum(ECHO_SPELLINGS),
+    pad: z.number().int().min(0).max(10_000).optional(),
+  }),
 ]);
 
 /** The body of `POST /_sandbox/faults`. */
@@ -105,7 +109,9 @@ export class FaultQueue {
     const checked = faults.map((fault, index) => {
       const result = faultSchema.safeParse(fault);
       if (!result.success) {
-        throw new TypeError(`Fault #${index + 1} ${JSON.stringify(fault)} is not valid: ${z.prettifyError(result.error)}`);
+        throw new TypeError(
+          `Fault #${index + 1} ${JSON.stringify(fault)} is not valid: ${z.prettifyError(result.error)}`,
+        );
       }
       return result.data;
     });
@@ -136,7 +142,11 @@ export function echoBody(header: string, spelling: EchoSpelling, pad = 0): strin
       echoed = quoted(header);
       break;
     case 'json_escaped':
-      echoed = [...header].map((c, i) => (c === '/' ? '\\/' : i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : quoted(c))).join('');
+      echoed = [...header]
+        .map((c, i) =>
+          c === '/' ? '\\/' : i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : quoted(c),
+        )
+        .join('');
       break;
     case 'url_encoded':
       echoed = encodeURIComponent(header);

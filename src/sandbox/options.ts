@@ -21,7 +21,14 @@ export interface SandboxConfig {
   balanceAnswer: BalanceAnswerStyle;
 }
 
-const BALANCE_ANSWERS: readonly BalanceAnswerStyle[] = ['normal', 'not_found', 'auth', 'http_5xx', 'broken_json', 'hang'];
+const BALANCE_ANSWERS: readonly BalanceAnswerStyle[] = [
+  'normal',
+  'not_found',
+  'auth',
+  'http_5xx',
+  'broken_json',
+  'hang',
+];
 
 /** The balance of every currency the options do not name: generous, so only tests that mean to run dry do. */
 export const DEFAULT_BALANCE = '1000000';
@@ -69,7 +76,8 @@ export function resolveSandboxOptions(options: SandboxOptions): SandboxConfig {
     fail('ledgerFile', 'a non-empty path', ledgerFile);
   }
   const balanceAnswer = options.balanceAnswer ?? 'normal';
-  if (!BALANCE_ANSWERS.includes(balanceAnswer)) fail('balanceAnswer', BALANCE_ANSWERS.map((a) => `'${a}'`).join(', '), balanceAnswer);
+  if (!BALANCE_ANSWERS.includes(balanceAnswer))
+    fail('balanceAnswer', BALANCE_ANSWERS.map((a) => `'${a}'`).join(', '), balanceAnswer);
   return {
     port,
     host,
@@ -85,10 +93,14 @@ export function resolveSandboxOptions(options: SandboxOptions): SandboxConfig {
 }
 
 function resolveBalances(given: Record<string, string>): Map<string, bigint> {
-  if (typeof given !== 'object' || given === null) fail('balances', 'an object of currency code to decimal string', given);
+  if (typeof given !== 'object' || given === null)
+    fail('balances', 'an object of currency code to decimal string', given);
   const balances = new Map<string, bigint>();
   for (const currency of CURRENCIES.values()) {
-    balances.set(currency.code, toMinorUnits(parseDecimal(DEFAULT_BALANCE) ?? { integer: '0', fraction: '' }, currency.decimals));
+    balances.set(
+      currency.code,
+      toMinorUnits(parseDecimal(DEFAULT_BALANCE) ?? { integer: '0', fraction: '' }, currency.decimals),
+    );
   }
   for (const [code, text] of Object.entries(given)) {
     const currency = findCurrency(code);
@@ -103,6 +115,8 @@ function resolveBalances(given: Record<string, string>): Map<string, bigint> {
 }
 
 function fail(name: string, expected: string, value: unknown): never {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${shown}\` (${Array.isArray(value) ? 'array' : typeof value})`);
+  const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  throw new TypeError(
+    `Expected \`${name}\` to be ${expected}, got \`${shown}\` (${Array.isArray(value) ? 'array' : typeof value})`,
+  );
 }

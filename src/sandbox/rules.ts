@@ -115,7 +115,10 @@ export function checkWithdrawal(body: ParsedBody, balances: ReadonlyMap<string, 
   if (amountMinor > (balances.get(currency.code) ?? 0n)) {
     return { ok: false, key: 'uncorrected_amount', message: 'Insufficient balance' };
   }
-  return { ok: true, withdrawal: { currency, toAddress: address, amountText: (amount as RawNumber).text, amountMinor } };
+  return {
+    ok: true,
+    withdrawal: { currency, toAddress: address, amountText: (amount as RawNumber).text, amountMinor },
+  };
 }
 
 const BASE58 = '[1-9A-HJ-NP-Za-km-z]';

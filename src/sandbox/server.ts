@@ -33,8 +33,15 @@ import {
   type RejectKey,
 } from './faults.js';
 import { Ledger } from './ledger.js';
-import { resolveSandboxOptions, type SandboxConfig } from './options.js';
-import { checkWithdrawal, isAuthorized, isTooEarly, parseCreateBody, type ParsedBody, type Withdrawal } from './rules.js';
+import { resolveSandboxOptions } from './options.js';
+import {
+  checkWithdrawal,
+  isAuthorized,
+  isTooEarly,
+  parseCreateBody,
+  type ParsedBody,
+  type Withdrawal,
+} from './rules.js';
 import type { BalanceLedgerEntry, LedgerEntry, Sandbox, SandboxOptions } from './types.js';
 
 /** The create endpoint's path. */
@@ -136,7 +143,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reply(res, 200, 'application/json', successBody(nextShape(), created));
   }
 
-  function rateLimit(res: ServerResponse, seen: LedgerSeen, waitMs: number, style: '400' | '429', label?: string): void {
+  function rateLimit(
+    res: ServerResponse,
+    seen: LedgerSeen,
+    waitMs: number,
+    style: '400' | '429',
+    label?: string,
+  ): void {
     const fault = label === undefined ? {} : { fault: label };
     if (style === '429') {
       ledger.record({ ...seen, ...fault, response: 'rate_limited', processed: false, httpStatus: 429 });
@@ -145,11 +158,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     }
     const message = rateLimitMessage(config.intervalMs);
-    ledger.record({ ...seen, ...fault, response: 'rate_limited', processed: false, httpStatus: 400, message: `rate_limit: ${message}` });
+    ledger.record({
+      ...seen,
+      ...fault,
+      response: 'rate_limited',
+      processed: false,
+      httpStatus: 400,
+      message: `rate_limit: ${message}`,
+    });
     reply(res, 400, 'application/json', errorBody('rate_limit', message));
   }
 
-  function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, body: ParsedBody, seen: LedgerSeen): void {
+  function applyFault(
+    fault: Fault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: ParsedBody,
+    seen: LedgerSeen,
+  ): void {
     const label = faultLabel(fault);
     // `after` faults really create the withdrawal (if the request is valid): the client's
     // ignorance of that is the whole point. The gap rule is skipped: the fault replaces it.
@@ -174,7 +200,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'reject': {
         const message = FAULT_MESSAGES[fault.key];
         const logged = `${fault.key}: ${message}`;
-        ledger.record({ ...seen, fault: label, response: 'rejected', processed: false, httpStatus: 400, message: logged });
+        ledger.record({
+          ...seen,
+          fault: label,
+          response: 'rejected',
+          processed: false,
+          httpStatus: 400,
+          message: logged,
+        });
         return reply(res, 400, 'application/json', errorBody(fault.key, message));
       }
       case 'auth':
@@ -199,8 +232,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ledger.record({ ...asFault, httpStatus: 200 });
         return reply(res, 200, 'application/json', successBodyWithoutId(request));
       case 'echo_key':
-        ledger.record({ ...seen, fault: label, response: 'rejected', processed: false, httpStatus: 400, message: 'validate_error: echoed the key' });
-        return reply(res, 400, 'application/json', echoBody(req.headers.authorization ?? '', fault.spelling, fault.pad));
+        ledger.record({
+          ...seen,
+          fault: label,
+          response: 'rejected',
+          processed: false,
+          httpStatus: 400,
+          message: 'validate_error: echoed the key',
+        });
+        return reply(
+          res,
+          400,
+          'application/json',
+          echoBody(req.headers.authorization ?? '', fault.spelling, fault.pad),
+        );
     }
   }
 
@@ -239,13 +284,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const read = await readBody(req);
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
-      return sendNow(res, 403, 'application/json', JSON.stringify({ error: 'control endpoints answer loopback callers only' }));
+      return sendNow(
+        res,
+        403,
+        'application/json',
+        JSON.stringify({ error: 'control endpoints answer loopback callers only' }),
+      );
     }
     const route = `${req.method ?? ''} ${path}`;
-    if (route === 'GET /_sandbox/health') return sendNow(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+    if (route === 'GET /_sandbox/health')
+      return sendNow(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
     if (route === 'GET /_sandbox/ledger') return sendNow(res, 200, 'application/json', JSON.stringify(ledger.list()));
     // The balance requests' arrivals, for gap checks across both endpoints from another process.
-    if (route === 'GET /_sandbox/balance-ledger') return sendNow(res, 200, 'application/json', JSON.stringify(balanceLedger));
+    if (route === 'GET /_sandbox/balance-ledger')
+      return sendNow(res, 200, 'application/json', JSON.stringify(balanceLedger));
     if (route === 'POST /_sandbox/faults') {
       let parsed: unknown;
       try {
@@ -259,7 +311,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return sendNow(res, 400, 'application/json', JSON.stringify({ error }));
       }
       faults.push(request.data.faults);
-      return sendNow(res, 200, 'application/json', JSON.stringify({ queued: request.data.faults.length, waiting: faults.size }));
+      return sendNow(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ queued: request.data.faults.length, waiting: faults.size }),
+      );
     }
     sendNow(res, 404, 'application/json', JSON.stringify({ error: `no control endpoint ${route}` }));
   }
@@ -303,7 +360,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     timers.add(timer);
   }
 
-  function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  function reply(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    headers: Record<string, string> = {},
+  ): void {
     later(() => sendNow(res, status, type, body, headers));
   }
 
@@ -338,7 +401,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 /** The fields of a ledger entry known before the decision. */
 type LedgerSeen = Pick<LedgerEntry, 'arrivedAt' | 'currency_code' | 'to_address' | 'amount'>;
 
-function sendNow(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function sendNow(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed || res.writableEnded) return;
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);

@@ -68,14 +68,21 @@ export const systemClock: Clock = {
  * it was (that could break the gap), at worst later (a wait longer by the step, once). Rounded up,
  * as Date.now() drops the fraction.
  */
-export function monoOfCall(wall: { startedAt: number }, before: ClockReading, after: ClockReading): { startedAt: number; endedAt: number } {
+export function monoOfCall(
+  wall: { startedAt: number },
+  before: ClockReading,
+  after: ClockReading,
+): { startedAt: number; endedAt: number } {
   const elapsed = after.monoMs - before.monoMs;
   // Two Date.now() roundings and NTP's slew (at most 0.5 ms a second) stay within this.
   const tolerance = ROUNDING_MS + elapsed * MAX_SLEW;
   const fits = (ms: number): boolean => ms >= -tolerance && ms <= elapsed + tolerance;
   const fromBefore = wall.startedAt - before.wallMs;
   const toAfter = after.wallMs - wall.startedAt;
-  const candidates = [...(fits(fromBefore) ? [before.monoMs + fromBefore] : []), ...(fits(toAfter) ? [after.monoMs - toAfter] : [])];
+  const candidates = [
+    ...(fits(fromBefore) ? [before.monoMs + fromBefore] : []),
+    ...(fits(toAfter) ? [after.monoMs - toAfter] : []),
+  ];
   const startedAt = candidates.length > 0 ? Math.max(...candidates) + ROUNDING_MS : after.monoMs;
   return { startedAt: Math.min(after.monoMs, Math.max(before.monoMs, startedAt)), endedAt: after.monoMs };
 }

@@ -89,12 +89,21 @@ function notAfter<T extends Moments | MonoTimes>(times: T, limit: number): T {
   const cap = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.min(at, limit));
   const startedAt = cap(times.startedAt);
   const endedAt = cap(times.endedAt);
-  return { ...times, intentAt: Math.min(times.intentAt, limit), ...(startedAt !== undefined && { startedAt }), ...(endedAt !== undefined && { endedAt }) };
+  return {
+    ...times,
+    intentAt: Math.min(times.intentAt, limit),
+    ...(startedAt !== undefined && { startedAt }),
+    ...(endedAt !== undefined && { endedAt }),
+  };
 }
 
 /** `times` with every moment taken as `now`: a request of unknown age, counted as just made. */
 function madeJustNow(times: Moments, now: number): Moments {
-  return { intentAt: now, ...(times.startedAt !== undefined && { startedAt: now }), ...(times.endedAt !== undefined && { endedAt: now }) };
+  return {
+    intentAt: now,
+    ...(times.startedAt !== undefined && { startedAt: now }),
+    ...(times.endedAt !== undefined && { endedAt: now }),
+  };
 }
 
 function clockText(wallMs: number): string {
@@ -146,7 +155,11 @@ export class Pacer {
     const ms = first.at - this.now();
     if (ms >= SAY_WAIT_MS) onWait?.({ ms, why: first.why, ordinary: first.ordinary });
     // A timer may fire a little before the clock reaches the target, and one timer runs at most ~24.8 days: check again.
-    for (let wait = this.nextStartAt() - leadMs - this.now(); wait > 0; wait = this.nextStartAt() - leadMs - this.now()) {
+    for (
+      let wait = this.nextStartAt() - leadMs - this.now();
+      wait > 0;
+      wait = this.nextStartAt() - leadMs - this.now()
+    ) {
       await sleep(Math.min(Math.ceil(wait), MAX_TIMER_MS), signal);
     }
     signal?.throwIfAborted();
@@ -183,7 +196,9 @@ export class Pacer {
 
   private next(): NextStart {
     if (!this.current) return this.notBefore;
-    const fromCurrent = latestArrival({ intentAt: this.current.startedAt, ...this.current }, this.options.marginMs) + this.options.intervalMs;
+    const fromCurrent =
+      latestArrival({ intentAt: this.current.startedAt, ...this.current }, this.options.marginMs) +
+      this.options.intervalMs;
     return fromCurrent > this.notBefore.at ? { at: fromCurrent, why: PACE, ordinary: true } : this.notBefore;
   }
 

@@ -67,7 +67,12 @@ export function checkAmountValue(parts: DecimalParts, raw: string, currency: Cur
 }
 
 /** checkAmountValue for a caller that also needs the canonical text, `formatDecimal(parts)`, made once. */
-export function checkCanonicalAmount(parts: DecimalParts, canonical: string, raw: string, currency: Currency | undefined): string | undefined {
+export function checkCanonicalAmount(
+  parts: DecimalParts,
+  canonical: string,
+  raw: string,
+  currency: Currency | undefined,
+): string | undefined {
   // Trailing zeros are accepted beyond the scale (`1.500000000` BTC is 1.5): they do not change
   // the value, and parseDecimal has already dropped them, so only significant decimals count.
   if (currency && parts.fraction.length > currency.decimals) {
@@ -76,7 +81,9 @@ export function checkCanonicalAmount(parts: DecimalParts, canonical: string, raw
   }
   if (!survivesJsonRoundTrip(canonical)) {
     const asNumber = Number(canonical);
-    const arrives = Number.isFinite(asNumber) ? `it would arrive as ${numberToPlainDecimal(asNumber)}` : 'it is too large';
+    const arrives = Number.isFinite(asNumber)
+      ? `it would arrive as ${numberToPlainDecimal(asNumber)}`
+      : 'it is too large';
     return `${quote(raw)} has more significant digits than the API's JSON number can carry exactly (about 15-17): ${arrives}; use fewer digits or split the payment into several rows`;
   }
   return undefined;
@@ -103,11 +110,15 @@ function checkCore(core: string, raw: string, options: ValidateOptions): AmountC
   }
   const foreignDigit = /[^\P{Nd}0-9]/u.exec(core)?.[0];
   if (foreignDigit !== undefined) {
-    return fail(`${q} uses ${nameCharacter(foreignDigit)}, a digit other than 0-9: retype the amount with the digits 0-9`);
+    return fail(
+      `${q} uses ${nameCharacter(foreignDigit)}, a digit other than 0-9: retype the amount with the digits 0-9`,
+    );
   }
   const stray = /[^0-9.,'’ \u00A0\u2009\u202F]/u.exec(core)?.[0];
   if (stray !== undefined) {
-    return fail(`${q} contains ${nameCharacter(stray)}: write only the number, with no currency sign, code or other text, e.g. 12.5`);
+    return fail(
+      `${q} contains ${nameCharacter(stray)}: write only the number, with no currency sign, code or other text, e.g. 12.5`,
+    );
   }
   const plain = options.decimalComma ? fromCommaLocale(core, q) : fromPointLocale(core, q);
   if (typeof plain !== 'string') return plain;
@@ -125,20 +136,25 @@ function fromPointLocale(core: string, q: string): string | AmountCheck {
     return fail(`${q} uses a comma to group thousands: write ${core.replace(/,/g, '')}`);
   }
   if ((POINT_GROUPED.test(core) && core.includes(',')) || /^\d{1,3}(?:\.\d{3}){2,}$/.test(core)) {
-    return fail(`${q} uses points to group thousands (and a comma for decimals): write ${core.replace(/\./g, '').replace(',', '.')}`);
+    return fail(
+      `${q} uses points to group thousands (and a comma for decimals): write ${core.replace(/\./g, '').replace(',', '.')}`,
+    );
   }
   const comma = ONE_COMMA.exec(core);
   if (comma) {
     const [, integer = '', fraction = ''] = comma;
     if (fraction.length === 3 && integer.length <= 3 && !integer.startsWith('0')) {
       // 1,000 is a thousand to an American and one to a German: refuse to guess.
-      return fail(`${q} is ambiguous: the comma may group thousands (${integer}${fraction}) or mark decimals (${integer}.${fraction}): write ${integer}${fraction} or ${integer}.${fraction}, as meant`);
+      return fail(
+        `${q} is ambiguous: the comma may group thousands (${integer}${fraction}) or mark decimals (${integer}.${fraction}): write ${integer}${fraction} or ${integer}.${fraction}, as meant`,
+      );
     }
     return fail(`${q} uses a decimal comma: write ${integer}.${fraction}, with a point`);
   }
   if (/^,\d+$/.test(core)) return fail(`${q} uses a decimal comma: write 0.${core.slice(1)}, with a point`);
   if (/^\d+,$/.test(core)) return fail(`${q} ends with a comma: write ${core.slice(0, -1)}`);
-  if (core.includes(',')) return fail(`${q} is not a plain number: write digits with at most one decimal point and no commas, e.g. 1000.5`);
+  if (core.includes(','))
+    return fail(`${q} is not a plain number: write digits with at most one decimal point and no commas, e.g. 1000.5`);
   return core;
 }
 
@@ -155,11 +171,16 @@ function fromCommaLocale(core: string, q: string): string | AmountCheck {
   const point = /^(\d+)\.(\d+)$/.exec(core);
   if (point) {
     const [, integer = '', fraction = ''] = point;
-    const choices = fraction.length === 3 ? `${integer}${fraction} or ${integer},${fraction}` : `${integer},${fraction}`;
-    return fail(`${q} has a point, which is ambiguous when amounts are read with a decimal comma (a point may group thousands): write ${choices}, as meant`);
+    const choices =
+      fraction.length === 3 ? `${integer}${fraction} or ${integer},${fraction}` : `${integer},${fraction}`;
+    return fail(
+      `${q} has a point, which is ambiguous when amounts are read with a decimal comma (a point may group thousands): write ${choices}, as meant`,
+    );
   }
   if (core.includes('.')) {
-    return fail(`${q} has a point, but amounts are read with a decimal comma in this run: write digits with at most one decimal comma, e.g. 1000,5`);
+    return fail(
+      `${q} has a point, but amounts are read with a decimal comma in this run: write digits with at most one decimal comma, e.g. 1000,5`,
+    );
   }
   if ((core.match(/,/g) ?? []).length > 1) {
     return fail(`${q} has more than one comma: write digits with at most one decimal comma, e.g. 1000,5`);
@@ -178,17 +199,24 @@ function groupingProblem(core: string, q: string, mark: '.' | ','): AmountCheck 
   const space = /[ \u00A0\u2009\u202F]/.exec(core)?.[0];
   if (space !== undefined) return fail(`${q} contains ${nameCharacter(space)} inside the number: remove it`);
   const apostrophe = /['’]/.exec(core)?.[0];
-  if (apostrophe !== undefined) return fail(`${q} contains ${nameCharacter(apostrophe)}: write only digits and ${mark === '.' ? 'a decimal point' : 'a decimal comma'}`);
+  if (apostrophe !== undefined)
+    return fail(
+      `${q} contains ${nameCharacter(apostrophe)}: write only digits and ${mark === '.' ? 'a decimal point' : 'a decimal comma'}`,
+    );
   return undefined;
 }
 
 /** The last rules, on text whose decimal mark is now `.`: no bare point, one point, not zero. */
 function checkPlain(text: string, raw: string, mark: '.' | ','): AmountCheck {
-  if (/^\.\d+$/.test(text)) return fail(`${quote(raw)} has no digit before the decimal ${markName(mark)}: write 0${mark}${text.slice(1)}`);
-  if (/^\d+\.$/.test(text)) return fail(`${quote(raw)} ends with a decimal ${markName(mark)}: write ${text.slice(0, -1)}`);
+  if (/^\.\d+$/.test(text))
+    return fail(`${quote(raw)} has no digit before the decimal ${markName(mark)}: write 0${mark}${text.slice(1)}`);
+  if (/^\d+\.$/.test(text))
+    return fail(`${quote(raw)} ends with a decimal ${markName(mark)}: write ${text.slice(0, -1)}`);
   const parts = parseDecimal(text);
   if (!parts) {
-    return fail(`${quote(raw)} is not a plain number: write digits with at most one decimal ${markName(mark)}, e.g. 12${mark}5`);
+    return fail(
+      `${quote(raw)} is not a plain number: write digits with at most one decimal ${markName(mark)}, e.g. 12${mark}5`,
+    );
   }
   return checkNotZero(parts, raw);
 }

@@ -12,22 +12,46 @@ export type CurrencyCheck = { ok: true; currency: Currency } | { ok: false; reas
  * mapped to the `networkName` of src/core/currencies.ts.
  */
 const NETWORK_WORDS: Readonly<Record<string, string>> = {
-  TRC20: 'Tron', TRC: 'Tron', TRON: 'Tron', TRX: 'Tron',
-  ERC20: 'Ethereum', ERC: 'Ethereum', ETH: 'Ethereum', ETHEREUM: 'Ethereum',
-  BSC: 'BNB Smart Chain', BEP20: 'BNB Smart Chain', BEP: 'BNB Smart Chain', BNB: 'BNB Smart Chain',
-  SOL: 'Solana', SOLANA: 'Solana', SPL: 'Solana',
-  TON: 'TON', JETTON: 'TON',
-  ARB: 'Arbitrum', ARBITRUM: 'Arbitrum',
-  OP: 'Optimism', OPT: 'Optimism', OPTIMISM: 'Optimism',
+  TRC20: 'Tron',
+  TRC: 'Tron',
+  TRON: 'Tron',
+  TRX: 'Tron',
+  ERC20: 'Ethereum',
+  ERC: 'Ethereum',
+  ETH: 'Ethereum',
+  ETHEREUM: 'Ethereum',
+  BSC: 'BNB Smart Chain',
+  BEP20: 'BNB Smart Chain',
+  BEP: 'BNB Smart Chain',
+  BNB: 'BNB Smart Chain',
+  SOL: 'Solana',
+  SOLANA: 'Solana',
+  SPL: 'Solana',
+  TON: 'TON',
+  JETTON: 'TON',
+  ARB: 'Arbitrum',
+  ARBITRUM: 'Arbitrum',
+  OP: 'Optimism',
+  OPT: 'Optimism',
+  OPTIMISM: 'Optimism',
   BASE: 'Base',
-  BTC: 'Bitcoin', BITCOIN: 'Bitcoin',
-  LTC: 'Litecoin', LITECOIN: 'Litecoin',
+  BTC: 'Bitcoin',
+  BITCOIN: 'Bitcoin',
+  LTC: 'Litecoin',
+  LITECOIN: 'Litecoin',
 };
 
 /** Names people write for an asset instead of its ticker. */
 const ASSET_WORDS: Readonly<Record<string, string>> = {
-  TETHER: 'USDT', BITCOIN: 'BTC', LITECOIN: 'LTC', ETHER: 'ETH', ETHEREUM: 'ETH',
-  TRON: 'TRX', SOLANA: 'SOL', TONCOIN: 'TON', GOLD: 'XAUT',
+  TETHER: 'USDT',
+  BITCOIN: 'BTC',
+  LITECOIN: 'LTC',
+  ETHER: 'ETH',
+  ETHEREUM: 'ETH',
+  TRON: 'TRX',
+  SOLANA: 'SOL',
+  TONCOIN: 'TON',
+  GOLD: 'XAUT',
 };
 
 /** The asset a code pays: the part before the network suffix (`USDT_TRC20` → USDT, `ETH_ARB` → ETH). */
@@ -39,14 +63,19 @@ const ALL = [...CURRENCIES.values()];
 const ASSETS = [...new Set(ALL.map((c) => assetOf(c.code)))].sort((a, b) => b.length - a.length);
 
 /** The verdict on each exact code, made once rather than per row (verdicts are never changed). */
-const ACCEPTED: ReadonlyMap<string, CurrencyCheck> = new Map(ALL.map((currency) => [currency.code, Object.freeze({ ok: true, currency })]));
+const ACCEPTED: ReadonlyMap<string, CurrencyCheck> = new Map(
+  ALL.map((currency) => [currency.code, Object.freeze({ ok: true, currency })]),
+);
 
 /** Checks a currency_code field exactly as read. */
 export function checkCurrency(raw: string): CurrencyCheck {
   const accepted = ACCEPTED.get(raw);
   if (accepted) return accepted;
   if (raw.trim() === '') {
-    return { ok: false, reason: 'the currency code is empty: write the code of the coin and network to pay, e.g. USDT_TRC20' };
+    return {
+      ok: false,
+      reason: 'the currency code is empty: write the code of the coin and network to pay, e.g. USDT_TRC20',
+    };
   }
   const candidates = suggestCodes(raw);
   const head = `${quote(raw)} is not a currency code`;
@@ -60,7 +89,10 @@ export function checkCurrency(raw: string): CurrencyCheck {
   const asset = knownAssetIn(raw);
   if (asset) {
     const codes = ALL.filter((c) => assetOf(c.code) === asset).map((c) => c.code);
-    return { ok: false, reason: `${head}: the API pays ${asset} only as ${joinOr(codes)} (the code names the network)` };
+    return {
+      ok: false,
+      reason: `${head}: the API pays ${asset} only as ${joinOr(codes)} (the code names the network)`,
+    };
   }
   return {
     ok: false,
@@ -78,7 +110,10 @@ function knownAssetIn(raw: string): string | undefined {
 }
 
 function wordsOf(raw: string): string[] {
-  return raw.toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+  return raw
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
 }
 
 /** Why a near miss is not its code, when that is not obvious (case, spaces). */

@@ -225,7 +225,8 @@ function foldsCase(address: string): boolean {
   const c1 = address.charCodeAt(1) | 32;
   if (c0 === 48 /* 0 */ && address.charCodeAt(0) === 48) return c1 === 120; /* x */
   if (c0 === 98 /* b */) return c1 === 99 /* c */ && address.charCodeAt(2) === 49; /* 1 */
-  if (c0 === 108 /* l */) return c1 === 116 /* t */ && (address.charCodeAt(2) | 32) === 99 && address.charCodeAt(3) === 49;
+  if (c0 === 108 /* l */)
+    return c1 === 116 /* t */ && (address.charCodeAt(2) | 32) === 99 && address.charCodeAt(3) === 49;
   return false;
 }
 

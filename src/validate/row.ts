@@ -74,7 +74,9 @@ function validateStrings(code: string, address: string, amount: string, options:
 function checkRecipient(raw: string, currency: Currency): string | undefined {
   const address = hasInvisibleEdge(raw) ? trimInvisible(raw) : raw;
   if (address === '') {
-    return raw === '' ? "the address is empty: write the recipient's address" : "the address is blank: write the recipient's address";
+    return raw === ''
+      ? "the address is empty: write the recipient's address"
+      : "the address is blank: write the recipient's address";
   }
   const around = address === raw ? undefined : describeSurroundings(raw);
   const fault = checkAddress(currency.network, address);
@@ -107,6 +109,7 @@ function shapeProblems(error: z.ZodError, fields: unknown): RowProblem[] {
       reason: `the row has no ${column} value (it may be shorter than the header): fill in the cell`,
     });
   }
-  if (problems.length === 0) problems.push({ column: 'row', value: '', reason: 'the row could not be read as three text fields' });
+  if (problems.length === 0)
+    problems.push({ column: 'row', value: '', reason: 'the row could not be read as three text fields' });
   return problems;
 }

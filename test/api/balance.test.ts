@@ -15,7 +15,10 @@ const body = (...lines: string[]): string => `{"status":"success","result":[${li
 
 describe('reading the answer', () => {
   it('keeps the exact decimal of each JSON number, by fullcode', () => {
-    const answer = readBalanceAnswer(200, body(line('USDT_TRC20', 'USDT', '1000.123456'), line('ETH', 'ETH', '12.345678901234567891')));
+    const answer = readBalanceAnswer(
+      200,
+      body(line('USDT_TRC20', 'USDT', '1000.123456'), line('ETH', 'ETH', '12.345678901234567891')),
+    );
     expect(answer).toEqual({
       ok: true,
       available: new Map([
@@ -33,7 +36,10 @@ describe('reading the answer', () => {
   });
 
   it('does not trust a currency listed twice or a line it cannot read', () => {
-    const answer = readBalanceAnswer(200, body(line('TRX', 'TRX', '5'), line('TRX', 'TRX', '6'), line('BTC', 'BTC', '"lots"')));
+    const answer = readBalanceAnswer(
+      200,
+      body(line('TRX', 'TRX', '5'), line('TRX', 'TRX', '6'), line('BTC', 'BTC', '"lots"')),
+    );
     expect(answer).toEqual({ ok: true, available: new Map(), unclear: ['BTC', 'TRX'] });
   });
 
@@ -50,7 +56,9 @@ describe('reading the answer', () => {
   });
 
   it('turns numbers into their text, never those inside strings', () => {
-    expect(numbersAsText('{"a":1.10,"b":"x 2 \\" 3","c":[-1e-7,0]}')).toBe('{"a":"1.10","b":"x 2 \\" 3","c":["-1e-7","0"]}');
+    expect(numbersAsText('{"a":1.10,"b":"x 2 \\" 3","c":[-1e-7,0]}')).toBe(
+      '{"a":"1.10","b":"x 2 \\" 3","c":["-1e-7","0"]}',
+    );
   });
 
   it.each<[string, number, bigint | undefined]>([
@@ -76,7 +84,12 @@ describe('the client against the sandbox', () => {
   });
 
   async function fetchWith(style: BalanceAnswerStyle, key = KEY, timeoutMs = 2000) {
-    sandbox = await startSandbox({ apiKey: KEY, intervalMs: 0, balanceAnswer: style, balances: { USDT_TRC20: '1234.5' } });
+    sandbox = await startSandbox({
+      apiKey: KEY,
+      intervalMs: 0,
+      balanceAnswer: style,
+      balances: { USDT_TRC20: '1234.5' },
+    });
     return createClient({ baseUrl: sandbox.url, apiKey: key, timeoutMs }).fetchBalances();
   }
 

@@ -24,13 +24,46 @@ describe('classifyResponse', () => {
 
   it.each<[string, number, string, Outcome]>([
     ['the documented body (result.uuid)', 200, DOCUMENTED, accepted('INV-2Q2SICZN')],
-    ['result.invoice_id', 200, json({ status: 'success', result: { invoice_id: 'INV-89UX09KA', status: 'created', currency: 'ETH', amount: 0.0029 } }), accepted('INV-89UX09KA')],
-    ['data.invoice_id', 200, json({ status: 'success', data: { invoice_id: 'INV-AAAA1111' } }), accepted('INV-AAAA1111')],
+    [
+      'result.invoice_id',
+      200,
+      json({
+        status: 'success',
+        result: { invoice_id: 'INV-89UX09KA', status: 'created', currency: 'ETH', amount: 0.0029 },
+      }),
+      accepted('INV-89UX09KA'),
+    ],
+    [
+      'data.invoice_id',
+      200,
+      json({ status: 'success', data: { invoice_id: 'INV-AAAA1111' } }),
+      accepted('INV-AAAA1111'),
+    ],
     ['data.uuid', 200, json({ status: 'success', data: { uuid: 'INV-BBBB2222' } }), accepted('INV-BBBB2222')],
-    ['any 2xx status', 201, json({ status: 'success', result: { invoice_id: 'INV-CCCC3333' } }), accepted('INV-CCCC3333')],
-    ['extra fields everywhere', 200, json({ status: 'success', x: 1, result: { invoice_id: 'INV-DDDD4444', y: [1] } }), accepted('INV-DDDD4444')],
-    ['the same id under both names', 200, json({ status: 'success', result: { invoice_id: 'INV-EEEE5555', uuid: 'INV-EEEE5555' } }), accepted('INV-EEEE5555')],
-    ['a non-INV uuid beside an INV invoice_id', 200, json({ status: 'success', result: { invoice_id: 'INV-FFFF6666', uuid: '3f2a9c1e-0000-4000-8000-000000000000' } }), accepted('INV-FFFF6666')],
+    [
+      'any 2xx status',
+      201,
+      json({ status: 'success', result: { invoice_id: 'INV-CCCC3333' } }),
+      accepted('INV-CCCC3333'),
+    ],
+    [
+      'extra fields everywhere',
+      200,
+      json({ status: 'success', x: 1, result: { invoice_id: 'INV-DDDD4444', y: [1] } }),
+      accepted('INV-DDDD4444'),
+    ],
+    [
+      'the same id under both names',
+      200,
+      json({ status: 'success', result: { invoice_id: 'INV-EEEE5555', uuid: 'INV-EEEE5555' } }),
+      accepted('INV-EEEE5555'),
+    ],
+    [
+      'a non-INV uuid beside an INV invoice_id',
+      200,
+      json({ status: 'success', result: { invoice_id: 'INV-FFFF6666', uuid: '3f2a9c1e-0000-4000-8000-000000000000' } }),
+      accepted('INV-FFFF6666'),
+    ],
   ])('accepted: %s', (_name, status, body, expected) => {
     expect(classifyResponse(status, body)).toEqual(expected);
   });
@@ -45,15 +78,35 @@ describe('classifyResponse', () => {
     ['an id with a line break', 200, json({ status: 'success', result: { invoice_id: 'INV-AB\nCD' } })],
     ['an id that is not a string', 200, json({ status: 'success', result: { invoice_id: 12345678 } })],
     ['an id at the top level only', 200, json({ status: 'success', invoice_id: 'INV-89UX09KA' })],
-    ['two different ids', 200, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111', uuid: 'INV-BBBB2222' } })],
+    [
+      'two different ids',
+      200,
+      json({ status: 'success', result: { invoice_id: 'INV-AAAA1111', uuid: 'INV-BBBB2222' } }),
+    ],
     ['result is a list', 200, json({ status: 'success', result: [{ invoice_id: 'INV-AAAA1111' }] })],
     ['status other than "success"', 200, json({ status: 'Success', result: { invoice_id: 'INV-AAAA1111' } })],
     ['no status at all', 200, json({ result: { invoice_id: 'INV-AAAA1111' } })],
-    ['an error body with HTTP 200', 200, json({ status: 'error', result: { uncorrected_amount: 'Insufficient balance' } })],
+    [
+      'an error body with HTTP 200',
+      200,
+      json({ status: 'error', result: { uncorrected_amount: 'Insufficient balance' } }),
+    ],
     ['a success body with HTTP 500', 500, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
-    ['a success body with HTTP 429 (a contradiction)', 429, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
-    ['a success body with HTTP 403 (a contradiction)', 403, json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } })],
-    ['a success body with HTTP 400 and a detail', 400, json({ status: 'success', detail: 'x', result: { invoice_id: 'INV-AAAA1111' } })],
+    [
+      'a success body with HTTP 429 (a contradiction)',
+      429,
+      json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } }),
+    ],
+    [
+      'a success body with HTTP 403 (a contradiction)',
+      403,
+      json({ status: 'success', result: { invoice_id: 'INV-AAAA1111' } }),
+    ],
+    [
+      'a success body with HTTP 400 and a detail',
+      400,
+      json({ status: 'success', detail: 'x', result: { invoice_id: 'INV-AAAA1111' } }),
+    ],
     ['a rejection body with HTTP 502', 502, json({ status: 'error', result: { network: 'bad' } })],
     ['HTTP 503 HTML', 503, '<html>Service Unavailable</html>'],
     ['a redirect (301)', 301, ''],
@@ -96,7 +149,11 @@ describe('classifyResponse', () => {
       'a list of messages',
       400,
       json({ status: 'error', result: { validate_error: ['amount: too small', 'to_address: bad'] } }),
-      { kind: 'rejected', code: 'validate_error', message: 'rejected (validate_error): amount: too small; to_address: bad' },
+      {
+        kind: 'rejected',
+        code: 'validate_error',
+        message: 'rejected (validate_error): amount: too small; to_address: bad',
+      },
     ],
     [
       '`data` in place of `result`',
@@ -135,7 +192,12 @@ describe('classifyResponse', () => {
   it.each<[Outcome['kind'], string, number, string]>([
     ['rate_limited', 'HTTP 429 with a detail', 429, json({ detail: 'Request was throttled.' })],
     ['rate_limited', 'HTTP 429 with HTML', 429, '<html>Too Many Requests</html>'],
-    ['rate_limited', 'the rate_limit key (HTTP 400)', 400, json({ status: 'error', result: { rate_limit: 'Minimum interval is 12 seconds' } })],
+    [
+      'rate_limited',
+      'the rate_limit key (HTTP 400)',
+      400,
+      json({ status: 'error', result: { rate_limit: 'Minimum interval is 12 seconds' } }),
+    ],
     ['rate_limited', 'the rate_limit key under data', 400, json({ status: 'error', data: { rate_limit: 'wait' } })],
     ['auth_failed', 'HTTP 401 with the detail', 401, json({ detail: 'Invalid token.' })],
     ['auth_failed', 'HTTP 401 empty', 401, ''],
@@ -182,9 +244,22 @@ describe('classifyFetchError', () => {
     ['EAI_NONAME', fetchFailed(coded('EAI_NONAME'))],
     ['an unwrapped ECONNREFUSED', coded('ECONNREFUSED')],
     ['a cause with its own refused cause', fetchFailed(new Error('connect failed', { cause: coded('ECONNREFUSED') }))],
-    ['an AggregateError of refusals (IPv6 and IPv4)', fetchFailed(Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' }))],
-    ['an AggregateError of a refusal and a DNS failure', fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('EAI_AGAIN')]))],
-    ['an invalid URL', new TypeError('Failed to parse URL from http://127.0.0.1:99999/', { cause: coded('ERR_INVALID_URL', 'Invalid URL') })],
+    [
+      'an AggregateError of refusals (IPv6 and IPv4)',
+      fetchFailed(
+        Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' }),
+      ),
+    ],
+    [
+      'an AggregateError of a refusal and a DNS failure',
+      fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('EAI_AGAIN')])),
+    ],
+    [
+      'an invalid URL',
+      new TypeError('Failed to parse URL from http://127.0.0.1:99999/', {
+        cause: coded('ERR_INVALID_URL', 'Invalid URL'),
+      }),
+    ],
     ['a bad port', fetchFailed(new Error('bad port'))],
     ['an unknown scheme', fetchFailed(new Error('unknown scheme'))],
   ])('never_sent: %s', (_name, error) => {
@@ -201,8 +276,14 @@ describe('classifyFetchError', () => {
     ['the socket closed after sending (UND_ERR_SOCKET)', fetchFailed(coded('UND_ERR_SOCKET', 'other side closed'))],
     ['EPIPE', fetchFailed(coded('EPIPE'))],
     ['a connect timeout', fetchFailed(coded('UND_ERR_CONNECT_TIMEOUT'))],
-    ['a refusal beside a timeout in an AggregateError', fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('ETIMEDOUT')]))],
-    ['a refusal whose own cause is a reset', fetchFailed(Object.assign(new Error('x', { cause: coded('ECONNRESET') }), { code: 'ECONNREFUSED' }))],
+    [
+      'a refusal beside a timeout in an AggregateError',
+      fetchFailed(new AggregateError([coded('ECONNREFUSED'), coded('ETIMEDOUT')])),
+    ],
+    [
+      'a refusal whose own cause is a reset',
+      fetchFailed(Object.assign(new Error('x', { cause: coded('ECONNRESET') }), { code: 'ECONNREFUSED' })),
+    ],
     ['an empty AggregateError', fetchFailed(new AggregateError([]))],
     ['fetch failed without a cause', new TypeError('fetch failed')],
     ['a bad port message with a code', fetchFailed(coded('EWHATEVER', 'bad port'))],
@@ -218,15 +299,49 @@ describe('classifyFetchError', () => {
   describe('decided by whether the request was written', () => {
     const selfSigned = coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate');
     it.each<[string, unknown, string]>([
-      ['a refused connection', fetchFailed(coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')), 'the API host refused the connection (ECONNREFUSED); nothing was sent'],
-      ['a failed name lookup', fetchFailed(coded('ENOTFOUND')), 'the API host name could not be resolved (ENOTFOUND); nothing was sent'],
-      ['an unreachable network', fetchFailed(coded('ENETUNREACH', 'connect ENETUNREACH 10.0.0.1:443')), "the API's network or host cannot be reached (connect ENETUNREACH 10.0.0.1:443); nothing was sent"],
-      ['an unreachable host', fetchFailed(coded('EHOSTUNREACH')), "the API's network or host cannot be reached (EHOSTUNREACH happened); nothing was sent"],
-      ['a connect timeout', fetchFailed(coded('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error')), 'the connection to the API could not be opened (UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error); nothing was sent'],
+      [
+        'a refused connection',
+        fetchFailed(coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')),
+        'the API host refused the connection (ECONNREFUSED); nothing was sent',
+      ],
+      [
+        'a failed name lookup',
+        fetchFailed(coded('ENOTFOUND')),
+        'the API host name could not be resolved (ENOTFOUND); nothing was sent',
+      ],
+      [
+        'an unreachable network',
+        fetchFailed(coded('ENETUNREACH', 'connect ENETUNREACH 10.0.0.1:443')),
+        "the API's network or host cannot be reached (connect ENETUNREACH 10.0.0.1:443); nothing was sent",
+      ],
+      [
+        'an unreachable host',
+        fetchFailed(coded('EHOSTUNREACH')),
+        "the API's network or host cannot be reached (EHOSTUNREACH happened); nothing was sent",
+      ],
+      [
+        'a connect timeout',
+        fetchFailed(coded('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error')),
+        'the connection to the API could not be opened (UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error); nothing was sent',
+      ],
       ['our timeout while connecting', timeout(), 'no connection to the API within 500 ms; nothing was sent'],
-      ['a self-signed certificate', fetchFailed(selfSigned), 'the secure connection to the API failed: its certificate or the TLS handshake was refused (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); nothing was sent'],
-      ['a reset during the TLS handshake', fetchFailed(coded('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established')), 'the secure connection to the API failed: its certificate or the TLS handshake was refused (ECONNRESET: Client network socket disconnected before secure TLS connection was established); nothing was sent'],
-      ['an error without a cause', new TypeError('fetch failed'), 'the connection to the API could not be opened (fetch failed); nothing was sent'],
+      [
+        'a self-signed certificate',
+        fetchFailed(selfSigned),
+        'the secure connection to the API failed: its certificate or the TLS handshake was refused (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); nothing was sent',
+      ],
+      [
+        'a reset during the TLS handshake',
+        fetchFailed(
+          coded('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'),
+        ),
+        'the secure connection to the API failed: its certificate or the TLS handshake was refused (ECONNRESET: Client network socket disconnected before secure TLS connection was established); nothing was sent',
+      ],
+      [
+        'an error without a cause',
+        new TypeError('fetch failed'),
+        'the connection to the API could not be opened (fetch failed); nothing was sent',
+      ],
     ])('not written: %s is never_sent', (_name, error, message) => {
       expect(classifyFetchError(error, { written: false, timeoutMs: 500 })).toEqual({ kind: 'never_sent', message });
     });

@@ -30,11 +30,18 @@ async function setUp(
 ): Promise<{ sandbox: Sandbox; client: WithdrawalClient }> {
   const sandbox = await startSandbox({ apiKey: KEY, intervalMs: 50, ...options });
   opened.push(sandbox);
-  const client = createClient({ baseUrl: sandbox.url, apiKey: clientOptions.apiKey ?? KEY, timeoutMs: clientOptions.timeoutMs ?? 2000 });
+  const client = createClient({
+    baseUrl: sandbox.url,
+    apiKey: clientOptions.apiKey ?? KEY,
+    timeoutMs: clientOptions.timeoutMs ?? 2000,
+  });
   return { sandbox, client };
 }
 
-async function withFault(fault: Fault, clientOptions?: { timeoutMs?: number }): Promise<{ attempt: Attempt; sandbox: Sandbox }> {
+async function withFault(
+  fault: Fault,
+  clientOptions?: { timeoutMs?: number },
+): Promise<{ attempt: Attempt; sandbox: Sandbox }> {
   const { sandbox, client } = await setUp({}, clientOptions);
   sandbox.injectFaults([fault]);
   return { attempt: await client.sendWithdrawal(payout()), sandbox };
@@ -43,19 +50,22 @@ async function withFault(fault: Fault, clientOptions?: { timeoutMs?: number }): 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('sendWithdrawal against the sandbox', () => {
-  it.each(['documented', 'invoice_id', 'data'] as const)('is accepted with the %s success shape', async (successShape) => {
-    const { sandbox, client } = await setUp({ successShape });
-    const before = Date.now();
-    const attempt = await client.sendWithdrawal(payout());
-    const [entry] = sandbox.ledger();
-    expect(entry).toMatchObject({ response: 'accepted', processed: true });
-    expect(attempt.outcome).toEqual({ kind: 'accepted', invoiceId: entry?.invoiceId });
-    expect(entry?.invoiceId).toMatch(/^INV-[A-Z0-9]{8}$/);
-    expect(attempt.httpStatus).toBe(200);
-    expect(attempt.startedAt).toBeGreaterThanOrEqual(before);
-    expect(attempt.startedAt).toBeLessThanOrEqual(entry?.arrivedAt ?? 0);
-    expect(attempt.endedAt).toBeGreaterThanOrEqual(attempt.startedAt ?? Infinity);
-  });
+  it.each(['documented', 'invoice_id', 'data'] as const)(
+    'is accepted with the %s success shape',
+    async (successShape) => {
+      const { sandbox, client } = await setUp({ successShape });
+      const before = Date.now();
+      const attempt = await client.sendWithdrawal(payout());
+      const [entry] = sandbox.ledger();
+      expect(entry).toMatchObject({ response: 'accepted', processed: true });
+      expect(attempt.outcome).toEqual({ kind: 'accepted', invoiceId: entry?.invoiceId });
+      expect(entry?.invoiceId).toMatch(/^INV-[A-Z0-9]{8}$/);
+      expect(attempt.httpStatus).toBe(200);
+      expect(attempt.startedAt).toBeGreaterThanOrEqual(before);
+      expect(attempt.startedAt).toBeLessThanOrEqual(entry?.arrivedAt ?? 0);
+      expect(attempt.endedAt).toBeGreaterThanOrEqual(attempt.startedAt ?? Infinity);
+    },
+  );
 
   it.each<[string, string, string]>([
     ['BTC', BTC, '0.00023'],
@@ -81,10 +91,25 @@ describe('sendWithdrawal against the sandbox', () => {
   );
 
   it.each<[string, Partial<ValidPayout>, SandboxOptions, string]>([
-    ['an overdraft', { amount: '12.5' }, { balances: { USDT_TRC20: '10' } }, 'rejected (uncorrected_amount): Insufficient balance'],
-    ['too many decimals', { amount: '1.0000001' }, {}, 'rejected (uncorrected_amount): Amount has more than 6 decimal places for USDT_TRC20'],
+    [
+      'an overdraft',
+      { amount: '12.5' },
+      { balances: { USDT_TRC20: '10' } },
+      'rejected (uncorrected_amount): Insufficient balance',
+    ],
+    [
+      'too many decimals',
+      { amount: '1.0000001' },
+      {},
+      'rejected (uncorrected_amount): Amount has more than 6 decimal places for USDT_TRC20',
+    ],
     ['an unknown currency', { currencyCode: 'DOGE' }, {}, 'rejected (currency_code): Unknown currency code: "DOGE"'],
-    ['an address of another network', { toAddress: EVM }, {}, 'rejected (network): Address is not valid for USDT_TRC20 on the Tron network'],
+    [
+      'an address of another network',
+      { toAddress: EVM },
+      {},
+      'rejected (network): Address is not valid for USDT_TRC20 on the Tron network',
+    ],
   ])('is rejected by the real rules for %s', async (_name, overrides, options, message) => {
     const { sandbox, client } = await setUp(options);
     const attempt = await client.sendWithdrawal(payout(overrides));
@@ -212,7 +237,10 @@ describe('sendWithdrawal on the wire', () => {
       else res.writeHead(307, { Location: '/elsewhere' }).end();
     });
     const attempt = await createClient({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2000 }).sendWithdrawal(payout());
-    expect(attempt.outcome).toEqual({ kind: 'unknown', message: `HTTP 307 redirect from the API (not followed); ${MAYBE}` });
+    expect(attempt.outcome).toEqual({
+      kind: 'unknown',
+      message: `HTTP 307 redirect from the API (not followed); ${MAYBE}`,
+    });
     expect(server.requests.map((request) => request.url)).toEqual(['/v2/invoice/api/out/create']);
   });
 
@@ -242,7 +270,10 @@ describe('sendWithdrawal on the wire', () => {
   });
 
   it.each<[string, (authorization: string) => [number, string]]>([
-    ['a rejection message', (auth) => [400, JSON.stringify({ status: 'error', result: { validate_error: `bad header ${auth}` } })]],
+    [
+      'a rejection message',
+      (auth) => [400, JSON.stringify({ status: 'error', result: { validate_error: `bad header ${auth}` } })],
+    ],
     ['a rate-limit detail', (auth) => [429, JSON.stringify({ detail: `throttled ${auth}` })]],
     ['an auth detail', (auth) => [401, JSON.stringify({ detail: `Invalid token ${auth}` })]],
     ['an unrecognised error', (auth) => [400, JSON.stringify({ status: 'error', result: { headers: auth } })]],
@@ -273,7 +304,9 @@ describe('buildRequestBody', () => {
     ['100', '100'],
     ['0.1', '0.1'],
   ])('writes amount %s verbatim', (amount, text) => {
-    expect(buildRequestBody(payout({ amount }))).toBe(`{"currency_code":"USDT_TRC20","to_address":"${TRON}","amount":${text}}`);
+    expect(buildRequestBody(payout({ amount }))).toBe(
+      `{"currency_code":"USDT_TRC20","to_address":"${TRON}","amount":${text}}`,
+    );
   });
 
   it('escapes the strings as JSON', () => {
@@ -281,9 +314,12 @@ describe('buildRequestBody', () => {
     expect(JSON.parse(body)).toEqual({ currency_code: 'USDT_TRC20', to_address: 'a"b\\c\u2028', amount: 12.5 });
   });
 
-  it.each(['1e-7', '01', '1.50', '.5', '-1', '0', '', '12,5', '0.10000000000000000001', 'NaN'])('refuses amount %j', (amount) => {
-    expect(() => buildRequestBody(payout({ amount }))).toThrow(RangeError);
-  });
+  it.each(['1e-7', '01', '1.50', '.5', '-1', '0', '', '12,5', '0.10000000000000000001', 'NaN'])(
+    'refuses amount %j',
+    (amount) => {
+      expect(() => buildRequestBody(payout({ amount }))).toThrow(RangeError);
+    },
+  );
 });
 
 describe('createClient options', () => {

@@ -11,7 +11,11 @@ import { tempDir } from '../helpers/payroll.js';
 import { closedPort, startRawServer, type RawServer } from './raw-server.js';
 
 const KEY = 'departure-key-5c2e8a1f7b';
-const PAYOUT: ValidPayout = { currencyCode: 'USDT_TRC20', toAddress: 'TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N', amount: '12.5' };
+const PAYOUT: ValidPayout = {
+  currencyCode: 'USDT_TRC20',
+  toAddress: 'TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N',
+  amount: '12.5',
+};
 const ACCEPTED = JSON.stringify({ status: 'success', result: { invoice_id: 'INV-DEPART01' } });
 
 let dir: string;
@@ -44,7 +48,8 @@ async function selfSignedApi(): Promise<{ front: TlsFront; behind: RawServer }> 
   return { front, behind };
 }
 
-const send = (baseUrl: string, timeoutMs = 2000) => createClient({ baseUrl, apiKey: KEY, timeoutMs }).sendWithdrawal(PAYOUT);
+const send = (baseUrl: string, timeoutMs = 2000) =>
+  createClient({ baseUrl, apiKey: KEY, timeoutMs }).sendWithdrawal(PAYOUT);
 
 describe('a request whose bytes were never written', () => {
   it('is never_sent when the TLS certificate is refused, and nothing reaches the server', async () => {
@@ -52,7 +57,9 @@ describe('a request whose bytes were never written', () => {
     const attempt = await send(front.url);
     expect(attempt.outcome).toEqual({
       kind: 'never_sent',
-      message: expect.stringMatching(/^the secure connection to the API failed: its certificate or the TLS handshake was refused \(.*self-signed.*\); nothing was sent$/),
+      message: expect.stringMatching(
+        /^the secure connection to the API failed: its certificate or the TLS handshake was refused \(.*self-signed.*\); nothing was sent$/,
+      ),
     });
     expect(attempt.startedAt).toBeUndefined();
     expect(front.connections()).toBe(1);
@@ -62,7 +69,10 @@ describe('a request whose bytes were never written', () => {
 
   it('is never_sent when the connection is refused', async () => {
     const attempt = await send(`http://127.0.0.1:${await closedPort()}`);
-    expect(attempt.outcome).toEqual({ kind: 'never_sent', message: 'the API host refused the connection (ECONNREFUSED); nothing was sent' });
+    expect(attempt.outcome).toEqual({
+      kind: 'never_sent',
+      message: 'the API host refused the connection (ECONNREFUSED); nothing was sent',
+    });
     expect(attempt.startedAt).toBeUndefined();
   });
 
@@ -80,7 +90,10 @@ describe('a request whose bytes were written', () => {
     opened.push(server);
     const before = Date.now();
     const attempt = await send(server.url);
-    expect(attempt.outcome).toMatchObject({ kind: 'unknown', message: expect.stringContaining('may or may not have been created') });
+    expect(attempt.outcome).toMatchObject({
+      kind: 'unknown',
+      message: expect.stringContaining('may or may not have been created'),
+    });
     expect(server.requests).toHaveLength(1);
     expect(attempt.startedAt).toBeGreaterThanOrEqual(before);
     expect(attempt.endedAt).toBeGreaterThanOrEqual(attempt.startedAt ?? Infinity);

@@ -49,7 +49,12 @@ describe('apiIdentity', () => {
 
   it('never keeps a secret given in the userinfo or query, whether or not it is named', () => {
     const key = 'k3y-k3y-k3y';
-    for (const url of [`https://${key}@h.example/api`, `https://u:${key}@h.example/api`, `https://h.example/api?api_key=${key}`, `https://h.example/api#${key}`]) {
+    for (const url of [
+      `https://${key}@h.example/api`,
+      `https://u:${key}@h.example/api`,
+      `https://h.example/api?api_key=${key}`,
+      `https://h.example/api#${key}`,
+    ]) {
       expect(apiIdentity(url)).not.toContain(key);
       expect(apiIdentity(url, [key])).toBe('https://h.example/api');
     }

@@ -29,7 +29,10 @@ describe('createRedactor', () => {
       code: 'network',
       message: `Token ${REDACTED}`,
     });
-    expect(redactOutcome({ kind: 'unknown', message: 's3cr3t' }, redact)).toEqual({ kind: 'unknown', message: REDACTED });
+    expect(redactOutcome({ kind: 'unknown', message: 's3cr3t' }, redact)).toEqual({
+      kind: 'unknown',
+      message: REDACTED,
+    });
   });
 });
 
@@ -38,7 +41,10 @@ describe('the key in every spelling it can come back in', () => {
   const KEY = 'eyJ0eXAiOiJKV1Qi/LCJhbGciOiJIUzI1NiJ9+x=';
   const redact = createRedactor(KEY);
   const hexEscaped = (text: string, upper: boolean): string =>
-    [...text].map((c) => c.charCodeAt(0).toString(16).padStart(4, '0')).map((hex) => `\\u${upper ? hex.toUpperCase() : hex}`).join('');
+    [...text]
+      .map((c) => c.charCodeAt(0).toString(16).padStart(4, '0'))
+      .map((hex) => `\\u${upper ? hex.toUpperCase() : hex}`)
+      .join('');
 
   it.each<[string, string]>([
     ['as is', KEY],
@@ -82,7 +88,9 @@ describe('the key in every spelling it can come back in', () => {
 
   it('removes the key URL-encoded from a long error before the message is cut', () => {
     const error = new TypeError('fetch failed', {
-      cause: Object.assign(new Error(`${'z'.repeat(150)} GET /x?k=${encodeURIComponent(KEY)} ${'w'.repeat(100)}`), { code: 'UND_ERR_SOCKET' }),
+      cause: Object.assign(new Error(`${'z'.repeat(150)} GET /x?k=${encodeURIComponent(KEY)} ${'w'.repeat(100)}`), {
+        code: 'UND_ERR_SOCKET',
+      }),
     });
     const outcome = classifyFetchError(error, { redact });
     const message = 'message' in outcome ? outcome.message : '';

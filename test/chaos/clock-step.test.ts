@@ -30,7 +30,9 @@ import {
   type SandboxProcess,
 } from './harness.js';
 
-const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find((path) => existsSync(path));
+const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(
+  (path) => existsSync(path),
+);
 const INTERVAL = 1500;
 const MARGIN = 100;
 /** The sandbox answers each request this long after it arrived: a step can land while one is in flight. */
@@ -57,7 +59,12 @@ beforeEach(async () => {
     FAKETIME_NO_CACHE: '1',
     FAKETIME_DONT_FAKE_MONOTONIC: '1',
   };
-  sandbox = await startSandboxProcess({ cli: CLI, ledgerFile: join(dir, 'ledger.jsonl'), intervalMs: INTERVAL, latencyMs: [LATENCY, LATENCY] });
+  sandbox = await startSandboxProcess({
+    cli: CLI,
+    ledgerFile: join(dir, 'ledger.jsonl'),
+    intervalMs: INTERVAL,
+    latencyMs: [LATENCY, LATENCY],
+  });
 });
 afterEach(async () => {
   killAllChildren();
@@ -71,14 +78,29 @@ function setOffset(offset: string): void {
 }
 
 const runArgs = (input: string): string[] => [
-  'run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', String(MARGIN), '--timeout', '5000', '--yes',
+  'run',
+  input,
+  '--base-url',
+  sandbox.url,
+  '--interval',
+  String(INTERVAL),
+  '--margin',
+  String(MARGIN),
+  '--timeout',
+  '5000',
+  '--yes',
 ];
 
 /** The longest a run of `requests` requests may take: the pace, and start-up. */
 const boundMs = (requests: number): number => requests * (INTERVAL + MARGIN) + STARTUP_MS;
 
 /** Starts a run; calls `when` every few ms until it returns true (then `act`), and resolves with the run's end and duration. */
-async function runWith(input: string, when: () => boolean, act: (child: ReturnType<typeof spawnCli>) => void, timeoutMs: number): Promise<Finished & { ms: number }> {
+async function runWith(
+  input: string,
+  when: () => boolean,
+  act: (child: ReturnType<typeof spawnCli>) => void,
+  timeoutMs: number,
+): Promise<Finished & { ms: number }> {
   const started = Date.now();
   const child = spawnCli(CLI, runArgs(input), env);
   const exit = finished(child);
@@ -99,7 +121,8 @@ async function runWith(input: string, when: () => boolean, act: (child: ReturnTy
   return { ...result, ms: Date.now() - started };
 }
 
-const outcomes = (input: string): number => readJournal(input.replace(/\.csv$/, '.checkpoint.jsonl')).filter((e) => e.type === 'outcome').length;
+const outcomes = (input: string): number =>
+  readJournal(input.replace(/\.csv$/, '.checkpoint.jsonl')).filter((e) => e.type === 'outcome').length;
 
 /** Every row paid exactly once, the gap held at the sandbox, and the journal read again by `status` and a second `run`. */
 async function expectPaidOnceWithTheGap(input: string): Promise<void> {
@@ -126,7 +149,12 @@ describeWithFaketime('the wall clock steps in the middle of a run', () => {
   it('back 1 h while the run waits for its turn: it neither stalls nor says nothing', async () => {
     const input = writePayroll(dir, ROWS);
     // The second answer is on disk: the run is in its pacing wait for the third row.
-    const run = await runWith(input, () => outcomes(input) >= 2, () => setOffset('-1h'), boundMs(ROWS + 1) + 10_000);
+    const run = await runWith(
+      input,
+      () => outcomes(input) >= 2,
+      () => setOffset('-1h'),
+      boundMs(ROWS + 1) + 10_000,
+    );
     expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toMatchObject({ code: 0, signal: null });
     expect(run.ms).toBeLessThan(boundMs(ROWS + 1));
     await expectPaidOnceWithTheGap(input);
@@ -135,7 +163,12 @@ describeWithFaketime('the wall clock steps in the middle of a run', () => {
   it('forward 1 h while a request is in flight: the next one still keeps the gap', async () => {
     const input = writePayroll(dir, ROWS);
     // The second withdrawal has arrived; its answer comes LATENCY ms later.
-    const run = await runWith(input, () => sandbox.ledger().length >= 2, () => setOffset('+1h'), boundMs(ROWS + 1) + 10_000);
+    const run = await runWith(
+      input,
+      () => sandbox.ledger().length >= 2,
+      () => setOffset('+1h'),
+      boundMs(ROWS + 1) + 10_000,
+    );
     expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toMatchObject({ code: 0, signal: null });
     expect(run.ms).toBeLessThan(boundMs(ROWS + 1));
     await expectPaidOnceWithTheGap(input);
@@ -146,45 +179,56 @@ describeWithFaketime('the wall clock steps, then a restart right after a kill -9
   it.each([
     ['back', '-1h'],
     ['forward', '+1h'],
-  ])('%s 1 h: the restarted run measures the gap on the monotonic clock', async (_name, offset) => {
-    const input = writePayroll(dir, ROWS);
-    // Killed the moment the second answer is on disk, just after the clock stepped.
-    const killed = await runWith(
-      input,
-      () => outcomes(input) >= 2,
-      (child) => {
-        setOffset(offset);
-        child.kill('SIGKILL');
-      },
-      boundMs(ROWS + 1) + 10_000,
-    );
-    expect(killed.signal).toBe('SIGKILL');
-    expect(sandbox.ledger()).toHaveLength(2);
-    // Restarted at once: its first request (the balance query) must wait for the gap after the second withdrawal.
-    const started = Date.now();
-    const restart = await runCliProcess(CLI, runArgs(input), env, boundMs(ROWS) + 10_000);
-    const ms = Date.now() - started;
-    expect({ code: restart.code, signal: restart.signal, stderr: restart.stderr }).toMatchObject({ code: 0, signal: null });
-    // Two rows left and the balance query: three requests.
-    expect(ms).toBeLessThan(boundMs(3));
-    await expectPaidOnceWithTheGap(input);
-  }, 60_000);
+  ])(
+    '%s 1 h: the restarted run measures the gap on the monotonic clock',
+    async (_name, offset) => {
+      const input = writePayroll(dir, ROWS);
+      // Killed the moment the second answer is on disk, just after the clock stepped.
+      const killed = await runWith(
+        input,
+        () => outcomes(input) >= 2,
+        (child) => {
+          setOffset(offset);
+          child.kill('SIGKILL');
+        },
+        boundMs(ROWS + 1) + 10_000,
+      );
+      expect(killed.signal).toBe('SIGKILL');
+      expect(sandbox.ledger()).toHaveLength(2);
+      // Restarted at once: its first request (the balance query) must wait for the gap after the second withdrawal.
+      const started = Date.now();
+      const restart = await runCliProcess(CLI, runArgs(input), env, boundMs(ROWS) + 10_000);
+      const ms = Date.now() - started;
+      expect({ code: restart.code, signal: restart.signal, stderr: restart.stderr }).toMatchObject({
+        code: 0,
+        signal: null,
+      });
+      // Two rows left and the balance query: three requests.
+      expect(ms).toBeLessThan(boundMs(3));
+      await expectPaidOnceWithTheGap(input);
+    },
+    60_000,
+  );
 });
 
 describeWithFaketime('the wall clock and the repeat window', () => {
   it.each([
     ['stepped 60 days forward before the copy is run', '+0', '+60d'],
     ['60 days behind when the first payroll paid', '-60d', '+0'],
-  ])('a copy of a payroll just paid is still a repeat with the clock %s (same boot: its age is on the monotonic clock)', async (_name, first, second) => {
-    const input = writePayroll(mkdtempSync(join(dir, 'first-')), 2);
-    setOffset(first);
-    const paid = await runCliProcess(CLI, runArgs(input), env);
-    expect({ code: paid.code, stderr: paid.stderr }).toMatchObject({ code: 0 });
-    setOffset(second);
-    const copy = writePayroll(mkdtempSync(join(dir, 'copy-')), 2);
-    const refused = await runCliProcess(CLI, runArgs(copy), env);
-    expectExit(refused, 2, /2 row\(s\) match payments made on .* from payroll\.csv/);
-    expect(doublePayments(sandbox.ledger())).toEqual([]);
-    expect(sandbox.ledger()).toHaveLength(2);
-  }, 60_000);
+  ])(
+    'a copy of a payroll just paid is still a repeat with the clock %s (same boot: its age is on the monotonic clock)',
+    async (_name, first, second) => {
+      const input = writePayroll(mkdtempSync(join(dir, 'first-')), 2);
+      setOffset(first);
+      const paid = await runCliProcess(CLI, runArgs(input), env);
+      expect({ code: paid.code, stderr: paid.stderr }).toMatchObject({ code: 0 });
+      setOffset(second);
+      const copy = writePayroll(mkdtempSync(join(dir, 'copy-')), 2);
+      const refused = await runCliProcess(CLI, runArgs(copy), env);
+      expectExit(refused, 2, /2 row\(s\) match payments made on .* from payroll\.csv/);
+      expect(doublePayments(sandbox.ledger())).toEqual([]);
+      expect(sandbox.ledger()).toHaveLength(2);
+    },
+    60_000,
+  );
 });

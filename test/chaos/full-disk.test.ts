@@ -86,7 +86,8 @@ async function payUntilTheDiskFills(layout: Layout, input: string): Promise<Stop
   const exit = finished(child);
   const start = Date.now();
   while (!(sandbox?.ledger() ?? []).some((e) => e.processed)) {
-    if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`row 1 was not paid: ${(await exit).stderr}`);
+    if (Date.now() - start > 20_000 || child.exitCode !== null)
+      throw new Error(`row 1 was not paid: ${(await exit).stderr}`);
     await sleep(5);
   }
   fillDisk(layout.disk, layout.leavePages ?? 0);
@@ -97,7 +98,17 @@ async function payUntilTheDiskFills(layout: Layout, input: string): Promise<Stop
 
 function runArgs(layout: Layout, input: string): string[] {
   return [
-    'run', input, '--base-url', sandbox?.url ?? '', '--interval', String(INTERVAL), '--margin', '50', '--timeout', '10000', '--yes',
+    'run',
+    input,
+    '--base-url',
+    sandbox?.url ?? '',
+    '--interval',
+    String(INTERVAL),
+    '--margin',
+    '50',
+    '--timeout',
+    '10000',
+    '--yes',
     ...(layout.checkpoint ? ['--checkpoint', layout.checkpoint] : []),
   ];
 }
@@ -110,12 +121,21 @@ function outboxLines(stateDir: string): Array<Record<string, unknown>> {
   const path = join(stateDir, 'outbox.jsonl');
   if (!existsSync(path)) return [];
   const text = readFileSync(path, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The checks of one scenario: the stop, what is recorded, and the resume once there is space. */
 async function checkStopAndResume(layout: Layout, fileNamed: RegExp): Promise<void> {
-  sandbox = await startSandboxProcess({ cli: CLI, ledgerFile: join(root, `ledger-${Date.now()}.jsonl`), intervalMs: INTERVAL, latencyMs: [20, 40] });
+  sandbox = await startSandboxProcess({
+    cli: CLI,
+    ledgerFile: join(root, `ledger-${Date.now()}.jsonl`),
+    intervalMs: INTERVAL,
+    latencyMs: [20, 40],
+  });
   const input = writePayroll(layout.payrollDir, ROWS);
   const checkpoint = layout.checkpoint ?? input.replace(/\.csv$/, '.checkpoint.jsonl');
   const { stopped, arrivedWhenFull } = await payUntilTheDiskFills(layout, input);
@@ -125,7 +145,9 @@ async function checkStopAndResume(layout: Layout, fileNamed: RegExp): Promise<vo
   // The words: which file, that the disk is full, what to do; exit 3; no internal error, no stack.
   if (stopped.code !== 3) throw new Error(`exit ${stopped.code}:\n${said}`);
   expect(said).toMatch(new RegExp(`error: ${fileNamed.source} could not be written: the disk is full \\(ENOSPC\\)\\.`));
-  expect(said).toMatch(/The run stopped before sending anything more\. Free space, then (run payout recover \S+, then )?run the same command\./);
+  expect(said).toMatch(
+    /The run stopped before sending anything more\. Free space, then (run payout recover \S+, then )?run the same command\./,
+  );
   expect(said).not.toMatch(/internal error|report this/i);
   expect(said).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
@@ -154,21 +176,27 @@ async function checkStopAndResume(layout: Layout, fileNamed: RegExp): Promise<vo
     const row = rowOfAmount.get(e.amount ?? '');
     const inCheckpoint = journal.some((l) => l.type === 'outcome' && l.row === row);
     const inOutbox = outbox.some((l) => l.t === 'outcome' && l.row === row);
-    if (!inCheckpoint && !inOutbox) throw new Error(`row ${row} (${e.amount}) was paid but is recorded nowhere:\n${said}`);
+    if (!inCheckpoint && !inOutbox)
+      throw new Error(`row ${row} (${e.amount}) was paid but is recorded nowhere:\n${said}`);
   }
 
   // Space again: the same command (payout recover first, if it says so) pays each row exactly once.
   rmSync(join(layout.disk, 'filler'), { recursive: true, force: true });
   let again = await payout(layout, runArgs(layout, input));
   if (again.code === 2 && /payout recover/.test(again.stderr)) {
-    const recovered = await payout(layout, ['recover', input, ...(layout.checkpoint ? ['--checkpoint', layout.checkpoint] : [])]);
+    const recovered = await payout(layout, [
+      'recover',
+      input,
+      ...(layout.checkpoint ? ['--checkpoint', layout.checkpoint] : []),
+    ]);
     expect(recovered.code).toBe(0);
     again = await payout(layout, runArgs(layout, input));
   }
   if (again.code !== 0) throw new Error(`the resume exited ${again.code}:\n${again.stderr}`);
   const after = sandbox.ledger();
   expect(doublePayments(after)).toEqual([]);
-  for (let i = 1; i <= ROWS; i += 1) expect(after.filter((e) => e.processed && e.amount === sentAmount(amountOfRow(i)))).toHaveLength(1);
+  for (let i = 1; i <= ROWS; i += 1)
+    expect(after.filter((e) => e.processed && e.amount === sentAmount(amountOfRow(i)))).toHaveLength(1);
   expect(gapViolations(after, INTERVAL, await sandbox.balanceArrivals())).toEqual([]);
 }
 
@@ -181,14 +209,22 @@ describeWithTmpfs('a disk that fills during a run', () => {
     const disk = mounts[0] ?? '';
     const stateDir = join(root, 'state-a');
     const layout: Layout = { payrollDir: disk, stateDir, disk, stopsAtOnce: true };
-    await checkStopAndResume(layout, new RegExp(`(The checkpoint|The output CSV|The manifest|The lock) ${escaped(disk)}/\\S+`));
+    await checkStopAndResume(
+      layout,
+      new RegExp(`(The checkpoint|The output CSV|The manifest|The lock) ${escaped(disk)}/\\S+`),
+    );
   }, 90_000);
 
   it('the checkpoint alone on it (the output elsewhere): stops at the checkpoint, then each row paid once', async () => {
     const disk = mounts[1] ?? '';
     const payrollDir = join(root, 'payroll-b');
     mkdirSync(payrollDir);
-    const layout: Layout = { payrollDir, stateDir: join(root, 'state-b'), checkpoint: join(disk, 'payroll.checkpoint.jsonl'), disk };
+    const layout: Layout = {
+      payrollDir,
+      stateDir: join(root, 'state-b'),
+      checkpoint: join(disk, 'payroll.checkpoint.jsonl'),
+      disk,
+    };
     await checkStopAndResume(layout, new RegExp(`The checkpoint ${escaped(join(disk, 'payroll.checkpoint.jsonl'))}`));
   }, 90_000);
 
@@ -198,6 +234,9 @@ describeWithTmpfs('a disk that fills during a run', () => {
     mkdirSync(payrollDir);
     // One page left: the send lock takes it for each turn; the outbox's next page is refused.
     const layout: Layout = { payrollDir, stateDir: join(disk, 'state'), disk, leavePages: 1 };
-    await checkStopAndResume(layout, new RegExp(`(This machine's outbox|The lock) ${escaped(join(disk, 'state'))}/\\S+`));
+    await checkStopAndResume(
+      layout,
+      new RegExp(`(This machine's outbox|The lock) ${escaped(join(disk, 'state'))}/\\S+`),
+    );
   }, 90_000);
 });

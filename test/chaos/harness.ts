@@ -35,7 +35,12 @@ const children = new Set<ChildProcess>();
 const sandboxes = new Set<ChildProcess>();
 
 /** Spawns `node <cli> ...args`, tracked so that {@link killAllChildren} can end it. */
-export function spawnCli(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, kind: 'command' | 'sandbox' = 'command'): ChildProcess {
+export function spawnCli(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  kind: 'command' | 'sandbox' = 'command',
+): ChildProcess {
   const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, CRYPTOCLOUD_API_KEY: '', NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +85,12 @@ export function finished(child: ChildProcess): Promise<Finished> {
 }
 
 /** Runs the CLI to its end (bounded by `timeoutMs`, then SIGKILLed and reported as such). */
-export async function runCliProcess(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Finished> {
+export async function runCliProcess(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<Finished> {
   const child = spawnCli(cli, args, env);
   const done = finished(child);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -213,13 +223,21 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), (i += 1);
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
-    else if (c !== '\r') cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else if (c !== '\r') cell += c;
   }
   if (cell !== '' || row.length > 0) rows.push([...row, cell]);
   return rows;
@@ -248,7 +266,8 @@ export function readJournal(path: string): Array<Record<string, unknown>> {
 /** Amounts the sandbox created a withdrawal for more than once. */
 export function doublePayments(ledger: LedgerLine[]): string[] {
   const counts = new Map<string, number>();
-  for (const e of ledger) if (e.processed && e.amount !== undefined) counts.set(e.amount, (counts.get(e.amount) ?? 0) + 1);
+  for (const e of ledger)
+    if (e.processed && e.amount !== undefined) counts.set(e.amount, (counts.get(e.amount) ?? 0) + 1);
   return [...counts].filter(([, n]) => n > 1).map(([amount, n]) => `${amount} paid ${n} times`);
 }
 
@@ -390,14 +409,31 @@ type Resolved = Required<Omit<ChaosOptions, 'deadline'>> & Pick<ChaosOptions, 'd
 async function runEpisode(o: Resolved, random: () => number, killBudget: number, report: ChaosReport): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'payout-chaos-'));
   const tag = `episode ${report.episodes} (seed ${o.seed})`;
-  const sandbox = await startSandboxProcess({ cli: o.cli, ledgerFile: join(dir, 'ledger.jsonl'), intervalMs: o.intervalMs, latencyMs: o.latencyMs });
+  const sandbox = await startSandboxProcess({
+    cli: o.cli,
+    ledgerFile: join(dir, 'ledger.jsonl'),
+    intervalMs: o.intervalMs,
+    latencyMs: o.latencyMs,
+  });
   try {
     const input = writePayroll(dir, o.rows);
     const journalPath = join(dir, 'payroll.checkpoint.jsonl');
     const resultsPath = join(dir, 'payroll.results.csv');
     // One payment history for the episode's runs (never the operator's real one).
     const env = { CRYPTOCLOUD_API_KEY: 'chaos-key-4b1d9e', PAYOUT_STATE_DIR: join(dir, 'state') };
-    const runArgs = ['run', input, '--base-url', sandbox.url, '--interval', String(o.intervalMs), '--margin', String(o.marginMs), '--timeout', String(o.timeoutMs), '--yes'];
+    const runArgs = [
+      'run',
+      input,
+      '--base-url',
+      sandbox.url,
+      '--interval',
+      String(o.intervalMs),
+      '--margin',
+      String(o.marginMs),
+      '--timeout',
+      String(o.timeoutMs),
+      '--yes',
+    ];
     // A row takes about the interval plus the answer's delay: kill moments spread over the expected run.
     const perRowMs = o.intervalMs + (o.latencyMs[0] + o.latencyMs[1]) / 2;
     let kills = 0;
@@ -410,7 +446,8 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
       const paidSoFar = sandbox.ledger().filter((e) => e.processed).length;
       // A third of the kills land in start-up, the rest while rows are being sent.
       const sendingMs = Math.max(1, o.rows - paidSoFar) * perRowMs;
-      const killAfterMs = kills >= killBudget ? undefined : random() < 1 / 3 ? random() * startupMs : startupMs + random() * sendingMs;
+      const killAfterMs =
+        kills >= killBudget ? undefined : random() < 1 / 3 ? random() * startupMs : startupMs + random() * sendingMs;
       const journalBefore = readJournal(journalPath).length;
       const ledgerBefore = sandbox.ledger().length;
       const spawnedAt = Date.now();
@@ -436,7 +473,8 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
         await sandbox.settle();
         const phase = killPhase(readJournal(journalPath).slice(journalBefore), sandbox.ledger().slice(ledgerBefore));
         report.phases[phase] = (report.phases[phase] ?? 0) + 1;
-        if (process.env.CHAOS_DEBUG) o.log(`  kill at ${Math.round(killAfterMs)} ms (start-up ~${Math.round(startupMs)} ms): ${phase}`);
+        if (process.env.CHAOS_DEBUG)
+          o.log(`  kill at ${Math.round(killAfterMs)} ms (start-up ~${Math.round(startupMs)} ms): ${phase}`);
         continue;
       }
       if (result.code === 0 || result.code === 1) {
@@ -466,7 +504,9 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
         const verdict = created?.invoiceId ? ['--paid', created.invoiceId] : ['--not-paid'];
         const resolved = await runCliProcess(o.cli, ['resolve', input, '--row', String(index + 1), ...verdict], env);
         if (resolved.code !== 0) {
-          report.problems.push(`${tag}: resolve of row ${index + 1} exited ${resolved.code}: ${lastLines(resolved.stderr)}`);
+          report.problems.push(
+            `${tag}: resolve of row ${index + 1} exited ${resolved.code}: ${lastLines(resolved.stderr)}`,
+          );
           failedResolve = true;
           break;
         }
@@ -476,11 +516,28 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
       if (failedResolve) break;
     }
     // The ledger is checked whatever happened; whether every row is paid only if the episode got to its end.
-    if (!done && report.problems.length === problemsBefore) report.problems.push(`${tag}: not done after its bounded number of passes`);
+    if (!done && report.problems.length === problemsBefore)
+      report.problems.push(`${tag}: not done after its bounded number of passes`);
     const balanceArrivals = await sandbox.balanceArrivals();
     report.balanceRequests += balanceArrivals.length;
-    checkEpisode(tag, sandbox.ledger(), balanceArrivals, done ? readResults(resultsPath) : undefined, readJournal(journalPath), o, report);
-    const expected = new Set(['payroll.csv', 'payroll.checkpoint.jsonl', 'payroll.results.csv', 'payroll.results.log.jsonl', 'payroll.results.manifest.json', 'ledger.jsonl', 'state']);
+    checkEpisode(
+      tag,
+      sandbox.ledger(),
+      balanceArrivals,
+      done ? readResults(resultsPath) : undefined,
+      readJournal(journalPath),
+      o,
+      report,
+    );
+    const expected = new Set([
+      'payroll.csv',
+      'payroll.checkpoint.jsonl',
+      'payroll.results.csv',
+      'payroll.results.log.jsonl',
+      'payroll.results.manifest.json',
+      'ledger.jsonl',
+      'state',
+    ]);
     for (const name of readdirSync(dir)) {
       if (expected.has(name)) continue;
       const kind = name
@@ -499,7 +556,8 @@ async function runEpisode(o: Resolved, random: () => number, killBudget: number,
 function killPhase(journal: Array<Record<string, unknown>>, ledger: LedgerLine[]): KillPhase {
   const last = journal.at(-1);
   if (!last || last.type === 'header') return 'before any request (start-up, validation, pacing wait)';
-  if (last.type === 'outcome' || last.type === 'resolve') return 'after an outcome (output refresh, pacing wait, next row)';
+  if (last.type === 'outcome' || last.type === 'resolve')
+    return 'after an outcome (output refresh, pacing wait, next row)';
   if (last.type !== 'intent') return 'around a request that moves no money (the balance query)';
   return ledger.some((e) => e.amount === last.amount && e.arrivedAt >= Number(last.at))
     ? 'request arrived, outcome not on disk'
@@ -520,20 +578,26 @@ function checkEpisode(
   for (const e of ledger) {
     if (e.response === 'rate_limited') report.gapViolations.push(`${tag}: the sandbox rate-limited request ${e.seq}`);
   }
-  if (results && results.length !== o.rows) report.problems.push(`${tag}: the output has ${results.length} rows, not ${o.rows}`);
+  if (results && results.length !== o.rows)
+    report.problems.push(`${tag}: the output has ${results.length} rows, not ${o.rows}`);
   for (let i = 1; results && i <= o.rows; i += 1) {
     const created = ledger.filter((e) => e.processed && e.amount === sentAmount(amountOfRow(i)));
     const row = results[i - 1];
     if (created.length !== 1) report.problems.push(`${tag}: row ${i} was paid ${created.length} times`);
     else if (row?.status !== 'paid' || row.invoice_id !== created[0]?.invoiceId) {
-      report.problems.push(`${tag}: row ${i} shows ${row?.status} ${row?.invoice_id}, the ledger ${created[0]?.invoiceId}`);
+      report.problems.push(
+        `${tag}: row ${i} shows ${row?.status} ${row?.invoice_id}, the ledger ${created[0]?.invoiceId}`,
+      );
     }
   }
   // The margin is an assumption about how late a request arrives after it starts: measure it.
   for (const entry of journal) {
     if (entry.type !== 'outcome') continue;
     const intent = journal.find((j) => j.type === 'intent' && j.row === entry.row && j.attempt === entry.attempt);
-    const arrival = ledger.find((e) => e.amount === intent?.amount && e.arrivedAt >= Number(entry.startedAt) && e.arrivedAt <= Number(entry.endedAt));
+    const arrival = ledger.find(
+      (e) =>
+        e.amount === intent?.amount && e.arrivedAt >= Number(entry.startedAt) && e.arrivedAt <= Number(entry.endedAt),
+    );
     if (!arrival) continue;
     const lagMs = arrival.arrivedAt - Number(entry.startedAt);
     report.maxArrivalLagMs = Math.max(report.maxArrivalLagMs, lagMs);
@@ -541,7 +605,10 @@ function checkEpisode(
     if (lagMs > o.marginMs) {
       report.lateArrivals += 1;
       const next = ledger.find((e) => e.arrivedAt > arrival.arrivedAt);
-      if (process.env.CHAOS_DEBUG) o.log(`  late arrival: row ${String(entry.row)} started ${Number(entry.startedAt)}, arrived +${lagMs}, answered +${Number(entry.endedAt) - Number(entry.startedAt)}, next arrival +${next ? next.arrivedAt - Number(entry.startedAt) : '-'}`);
+      if (process.env.CHAOS_DEBUG)
+        o.log(
+          `  late arrival: row ${String(entry.row)} started ${Number(entry.startedAt)}, arrived +${lagMs}, answered +${Number(entry.endedAt) - Number(entry.startedAt)}, next arrival +${next ? next.arrivedAt - Number(entry.startedAt) : '-'}`,
+        );
     }
   }
 }

@@ -29,7 +29,13 @@ afterEach(async () => {
 
 /** The key in every spelling a leak could take, lower-cased (the scan is without regard to case). */
 function leaks(): string[] {
-  const forms = [KEY, JSON.stringify(KEY).slice(1, -1), KEY.replace(/\//g, '\\/'), encodeURIComponent(KEY), Buffer.from(KEY).toString('hex')];
+  const forms = [
+    KEY,
+    JSON.stringify(KEY).slice(1, -1),
+    KEY.replace(/\//g, '\\/'),
+    encodeURIComponent(KEY),
+    Buffer.from(KEY).toString('hex'),
+  ];
   // The key's base64 at each of the three offsets it can start at: the characters made of its bits alone.
   for (let offset = 0; offset < 3; offset += 1) {
     const text = Buffer.from(`${'x'.repeat(offset)}${KEY}`).toString('base64');
@@ -47,7 +53,9 @@ function filesUnder(path: string): string[] {
 it('an API that echoes the key in any spelling, past any cut: no file the run wrote, nor its output, holds it', async () => {
   // Each spelling whole, and cut: a message is shortened to one cell (about 200 characters), and
   // these pads put the cut at every place inside the echoed key.
-  const faults = SPELLINGS.flatMap((spelling) => [0, ...Array.from({ length: 12 }, (_, i) => 100 + i * 8)].map((pad) => ({ kind: 'echo_key', spelling, pad })));
+  const faults = SPELLINGS.flatMap((spelling) =>
+    [0, ...Array.from({ length: 12 }, (_, i) => 100 + i * 8)].map((pad) => ({ kind: 'echo_key', spelling, pad })),
+  );
   const input = writePayroll(mkdtempSync(join(dir, 'payroll-')), faults.length);
   await sandbox.injectFaults(faults);
   const result = await runCliProcess(
@@ -63,7 +71,11 @@ it('an API that echoes the key in any spelling, past any cut: no file the run wr
   expect(written.some((file) => file.endsWith('.log.jsonl'))).toBe(true);
   expect(written.some((file) => file.endsWith('outbox.jsonl'))).toBe(true);
   const found: string[] = [];
-  for (const [where, text] of [['stdout', result.stdout], ['stderr', result.stderr], ...written.map((file) => [file, readFileSync(file, 'utf8')])] as const) {
+  for (const [where, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+    ...written.map((file) => [file, readFileSync(file, 'utf8')]),
+  ] as const) {
     for (const leak of leaks()) if (text.toLowerCase().includes(leak)) found.push(`${where}: ${leak}`);
   }
   expect(found).toEqual([]);

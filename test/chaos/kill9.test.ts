@@ -13,26 +13,23 @@ const SEED = Number(process.env.CHAOS_SEED ?? 4242);
 
 afterEach(() => killAllChildren({ sandboxes: true }));
 
-it(
-  `survives ${KILLS} kill -9 points without paying anything twice`,
-  async () => {
-    // Two payrolls side by side (each with its own sandbox), half the kills each.
-    const deadline = Date.now() + 50_000;
-    // allSettled: should one job throw, the other still finishes and removes its folders.
-    const settled = await Promise.allSettled(
-      [0, 1].map((job) => runChaos({ cli: CLI, kills: Math.ceil(KILLS / 2), seed: SEED + job, deadline })),
-    );
-    const reports = settled.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      return s.value;
-    });
-    const killPoints = reports.reduce((n, r) => n + r.killPoints, 0);
-    if (process.env.CHAOS_VERBOSE) process.stdout.write(`${reports.flatMap((r) => [summaryLine(r), ...detailLines(r)]).join('\n')}\n`);
-    const violations = reports.flatMap((r) => [...r.doublePayments, ...r.gapViolations, ...r.problems]);
-    if (violations.length > 0) throw new Error(reports.flatMap((r) => [summaryLine(r), ...detailLines(r)]).join('\n'));
-    expect(violations).toEqual([]);
-    // The deadline only guards a very slow machine; normally every kill point lands.
-    expect(killPoints).toBeGreaterThanOrEqual(Math.min(KILLS, 20));
-  },
-  90_000,
-);
+it(`survives ${KILLS} kill -9 points without paying anything twice`, async () => {
+  // Two payrolls side by side (each with its own sandbox), half the kills each.
+  const deadline = Date.now() + 50_000;
+  // allSettled: should one job throw, the other still finishes and removes its folders.
+  const settled = await Promise.allSettled(
+    [0, 1].map((job) => runChaos({ cli: CLI, kills: Math.ceil(KILLS / 2), seed: SEED + job, deadline })),
+  );
+  const reports = settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
+  const killPoints = reports.reduce((n, r) => n + r.killPoints, 0);
+  if (process.env.CHAOS_VERBOSE)
+    process.stdout.write(`${reports.flatMap((r) => [summaryLine(r), ...detailLines(r)]).join('\n')}\n`);
+  const violations = reports.flatMap((r) => [...r.doublePayments, ...r.gapViolations, ...r.problems]);
+  if (violations.length > 0) throw new Error(reports.flatMap((r) => [summaryLine(r), ...detailLines(r)]).join('\n'));
+  expect(violations).toEqual([]);
+  // The deadline only guards a very slow machine; normally every kill point lands.
+  expect(killPoints).toBeGreaterThanOrEqual(Math.min(KILLS, 20));
+}, 90_000);

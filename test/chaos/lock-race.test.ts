@@ -60,7 +60,9 @@ it(`never lets two processes hold the lock at once (${PROCESSES} processes × ${
       { length: PROCESSES },
       () =>
         new Promise<string>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', CONTENDER, checkpoint], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, ['--input-type=module', '-e', CONTENDER, checkpoint], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -73,7 +75,9 @@ it(`never lets two processes hold the lock at once (${PROCESSES} processes × ${
         }),
     ),
   );
-  const tallies = outputs.map((out) => JSON.parse(out) as { held: number; busy: number; overlaps: number; errors: string[] });
+  const tallies = outputs.map(
+    (out) => JSON.parse(out) as { held: number; busy: number; overlaps: number; errors: string[] },
+  );
   expect(tallies.flatMap((t) => t.errors)).toEqual([]);
   expect(tallies.reduce((n, t) => n + t.overlaps, 0)).toBe(0);
   // The contest was real: the lock changed hands (and was taken over from the dead) many times.

@@ -7,7 +7,16 @@
  * and the gap held across processes (the sandbox's own ledger says so).
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../helpers/payroll.js';
@@ -57,7 +66,20 @@ const env = (): NodeJS.ProcessEnv => ({ CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_D
 
 function runArgs(input: string, intervalMs: number, ...extra: string[]): string[] {
   const url = sandbox?.url ?? '';
-  return ['run', input, '--base-url', url, '--interval', String(intervalMs), '--margin', '50', '--timeout', '10000', '--yes', ...extra];
+  return [
+    'run',
+    input,
+    '--base-url',
+    url,
+    '--interval',
+    String(intervalMs),
+    '--margin',
+    '50',
+    '--timeout',
+    '10000',
+    '--yes',
+    ...extra,
+  ];
 }
 
 function payout(args: string[]): Promise<Finished> {
@@ -101,13 +123,17 @@ describe('1. a copy of the payroll, run twice at once', () => {
       const input = payrollIn(`copy-${i}`, 3, 2 + i);
       const copy = input.replace(/payroll\.csv$/, 'payroll-copy.csv');
       copyFileSync(input, copy);
-      const results = await Promise.all([input, copy].map((file) => finished(spawnCli(CLI, runArgs(file, 100), env()))));
+      const results = await Promise.all(
+        [input, copy].map((file) => finished(spawnCli(CLI, runArgs(file, 100), env()))),
+      );
       const codes = results.map((r) => r.code).sort();
       const other = results.find((r) => r.code !== 0);
       if (codes[0] !== 0 || !other || ![2, 3].includes(other.code ?? -1)) {
         throw new Error(`exit codes ${codes.join(', ')}:\n${results.map((r) => r.stderr).join('\n---\n')}`);
       }
-      expect(other.stderr).toMatch(/match payments made on .* from payroll(-copy)?\.csv|repeats the payment of .* this machine sent at .* from payroll(-copy)?\.csv \(row 1; (in flight|paid)\); not sent/);
+      expect(other.stderr).toMatch(
+        /match payments made on .* from payroll(-copy)?\.csv|repeats the payment of .* this machine sent at .* from payroll(-copy)?\.csv \(row 1; (in flight|paid)\); not sent/,
+      );
       expect(other.stderr).not.toMatch(/internal error/i);
       for (const row of [1, 2, 3]) expect(paidTimes(amountOfRow(row, 2 + i))).toBe(1);
     }
@@ -129,11 +155,20 @@ describe('2. kill -9 with a withdrawal in flight, then start over', () => {
     expect((await exited).signal).toBe('SIGKILL');
 
     // The operator starts over: checkpoint, output, manifest and log deleted.
-    for (const file of ['payroll.checkpoint.jsonl', 'payroll.results.csv', 'payroll.results.manifest.json', 'payroll.results.log.jsonl']) {
+    for (const file of [
+      'payroll.checkpoint.jsonl',
+      'payroll.results.csv',
+      'payroll.results.manifest.json',
+      'payroll.results.log.jsonl',
+    ]) {
       rmSync(join(root, 'killed', file), { force: true });
     }
     const again = await payout(runArgs(input, 100));
-    expectExit(again, 2, /1 row\(s\) match payments made on \d{4}-\d\d-\d\d from payroll\.csv \(rows 1; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, in flight\)/);
+    expectExit(
+      again,
+      2,
+      /1 row\(s\) match payments made on \d{4}-\d\d-\d\d from payroll\.csv \(rows 1; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, in flight\)/,
+    );
     expect(again.stderr).toMatch(/--allow-repeat/);
     expect(paidTimes(amountOfRow(1))).toBe(1);
     expect(paidTimes(amountOfRow(2))).toBe(0);
@@ -148,26 +183,41 @@ describe('3. a checkpoint restored from a backup', () => {
     const child = spawnCli(CLI, runArgs(input, 300), env());
     const exited = finished(child);
     // The backup: the checkpoint as it stood once row 1 was paid (whole lines only).
-    await until('row 1 is paid in the checkpoint', () => readJournal(checkpoint).some((e) => e.type === 'outcome' && e.row === 1));
+    await until('row 1 is paid in the checkpoint', () =>
+      readJournal(checkpoint).some((e) => e.type === 'outcome' && e.row === 1),
+    );
     const text = readFileSync(checkpoint, 'utf8');
     const backup = text.slice(0, text.lastIndexOf('\n') + 1);
     expect((await exited).code).toBe(0);
     writeFileSync(checkpoint, backup);
 
     const refused = await payout(runArgs(input, 300));
-    expectExit(refused, 2, /the checkpoint .*payroll\.checkpoint\.jsonl holds less than this machine sent with it: .*records requests for row\(s\) [\d, ]*4 that the checkpoint does not/);
+    expectExit(
+      refused,
+      2,
+      /the checkpoint .*payroll\.checkpoint\.jsonl holds less than this machine sent with it: .*records requests for row\(s\) [\d, ]*4 that the checkpoint does not/,
+    );
     expect(refused.stderr).toMatch(/Nothing was sent\. Run payout recover .*payroll\.csv to bring it up to date/);
     const told = await payout(['status', input]);
     expect(told.code).toBe(0);
-    expect(told.stderr).toMatch(/the checkpoint .* is behind this machine's outbox .*: it lacks requests sent for row\(s\) [\d, ]*4.*Run payout recover/);
+    expect(told.stderr).toMatch(
+      /the checkpoint .* is behind this machine's outbox .*: it lacks requests sent for row\(s\) [\d, ]*4.*Run payout recover/,
+    );
     const dry = await payout(['run', input, '--dry-run', '--base-url', sandbox?.url ?? '']);
     expect(dry.code).toBe(1);
-    expect(dry.stderr).toMatch(/A real run would refuse this: the checkpoint .* holds less than this machine sent with it/);
+    expect(dry.stderr).toMatch(
+      /A real run would refuse this: the checkpoint .* holds less than this machine sent with it/,
+    );
 
     const recovered = await payout(['recover', input, '--history-dir', state]);
     expect(recovered.code).toBe(0);
     expect(recovered.stdout).toMatch(/Added \d+ line\(s\) from the outbox/);
-    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'paid', 'paid', 'paid']);
+    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual([
+      'paid',
+      'paid',
+      'paid',
+      'paid',
+    ]);
 
     const resumed = await payout(runArgs(input, 300));
     expect(resumed.code).toBe(0);
@@ -188,9 +238,15 @@ describe('4. --columns changed between runs', () => {
 
     const child = spawnCli(CLI, runArgs(input, 300, '--columns', 'amount=amount_crypto'), env());
     const exited = finished(child);
-    await until('row 1 is paid in the checkpoint', () => readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1));
+    await until('row 1 is paid in the checkpoint', () =>
+      readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1),
+    );
     child.kill('SIGINT');
-    expectExit(await exited, 3, /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/);
+    expectExit(
+      await exited,
+      3,
+      /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/,
+    );
 
     const without = await payout(runArgs(input, 300));
     expectExit(without, 2, /--columns/);
@@ -253,7 +309,10 @@ describe('6. torn last lines', () => {
     expect(outboxLines().filter((l) => l.t === 'intent')).toHaveLength(4);
 
     // Both payrolls are remembered: a copy of either is refused.
-    for (const [name, whole] of [['first-again', 1], ['second-again', 2]] as const) {
+    for (const [name, whole] of [
+      ['first-again', 1],
+      ['second-again', 2],
+    ] as const) {
       const again = payrollIn(name, 2, whole);
       const refused = await payout(runArgs(again, 100));
       expectExit(refused, 2, /2 row\(s\) match payments made on .* from payroll\.csv/);
@@ -264,14 +323,19 @@ describe('6. torn last lines', () => {
 });
 
 describe('7. a lock left from another boot', () => {
-  const foreign = (): string => JSON.stringify({ pid: process.pid, host: hostname(), bootId: 'not-this-boot-0000', token: 'f0reign' });
+  const foreign = (): string =>
+    JSON.stringify({ pid: process.pid, host: hostname(), bootId: 'not-this-boot-0000', token: 'f0reign' });
 
   it('on the checkpoint: not taken over; exit 2, saying why and which file to delete', async () => {
     await useSandbox(100);
     const input = payrollIn('boot', 2, 1);
     writeFileSync(`${checkpointOf(input)}.lock`, foreign());
     const refused = await payout(runArgs(input, 100));
-    expectExit(refused, 2, /during another boot or on another machine of that name.*cannot prove that process is gone.*delete the file .*payroll\.checkpoint\.jsonl\.lock/);
+    expectExit(
+      refused,
+      2,
+      /during another boot or on another machine of that name.*cannot prove that process is gone.*delete the file .*payroll\.checkpoint\.jsonl\.lock/,
+    );
     expect(sandbox?.ledger()).toEqual([]);
     expect(existsSync(`${checkpointOf(input)}.lock`)).toBe(true);
   }, 30_000);
@@ -294,7 +358,11 @@ describe('the review of the outbox: more moves', () => {
     const input = payrollIn('rehearsal', 2, 1);
     expect((await payout(['run', input, '--sandbox', '--interval', '50', '--yes'])).code).toBe(0);
     const real = await payout(runArgs(input, 100));
-    expectExit(real, 2, /records requests to sandbox, and this run would pay through http:\/\/127\.0\.0\.1:\d+: its paid rows were paid there only/);
+    expectExit(
+      real,
+      2,
+      /records requests to sandbox, and this run would pay through http:\/\/127\.0\.0\.1:\d+: its paid rows were paid there only/,
+    );
     expect(sandbox?.ledger()).toEqual([]);
   }, 30_000);
 
@@ -303,7 +371,9 @@ describe('the review of the outbox: more moves', () => {
     const input = payrollIn('spelling', 2, 1);
     expect((await payout(runArgs(input, 100))).code).toBe(0);
     const copy = payrollIn('spelling-copy', 2, 1);
-    const refused = await payout(runArgs(copy, 100).map((arg) => (arg === api.url ? `${arg.replace('127.0.0.1', 'localhost')}/` : arg)));
+    const refused = await payout(
+      runArgs(copy, 100).map((arg) => (arg === api.url ? `${arg.replace('127.0.0.1', 'localhost')}/` : arg)),
+    );
     expectExit(refused, 2, /2 row\(s\) match payments made on .* from payroll\.csv/);
     expect(api.ledger()).toHaveLength(2);
   }, 30_000);
@@ -316,7 +386,11 @@ describe('the review of the outbox: more moves', () => {
     writeFileSync(outbox, readFileSync(outbox, 'utf8').replace('"v":1', '"v":"one"'));
     const copy = payrollIn('damaged-copy', 2, 1);
     const refused = await payout(runArgs(copy, 100));
-    expectExit(refused, 2, /outbox .*outbox\.jsonl has 1 line\(s\) that cannot be read \(line 1\): any of them may record a payment.*Nothing was sent/);
+    expectExit(
+      refused,
+      2,
+      /outbox .*outbox\.jsonl has 1 line\(s\) that cannot be read \(line 1\): any of them may record a payment.*Nothing was sent/,
+    );
     const dry = await payout(['run', copy, '--dry-run']);
     expect(dry.code).toBe(1);
     expect(dry.stderr).toMatch(/A real run would refuse this: this machine's outbox/);
@@ -328,7 +402,9 @@ describe('the review of the outbox: more moves', () => {
     const input = payrollIn('deleted', 3, 1);
     const child = spawnCli(CLI, runArgs(input, 400), env());
     const exited = finished(child);
-    await until('row 1 is paid in the checkpoint', () => readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1));
+    await until('row 1 is paid in the checkpoint', () =>
+      readJournal(checkpointOf(input)).some((e) => e.type === 'outcome' && e.row === 1),
+    );
     rmSync(join(state, 'outbox.jsonl'));
     const result = await exited;
     expectExit(result, 3, /outbox .*outbox\.jsonl was deleted or moved while this run used it.*No more rows are sent/);

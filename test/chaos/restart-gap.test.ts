@@ -34,7 +34,12 @@ let sandbox: SandboxProcess;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'payout-restart-gap-'));
   env = { CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state') };
-  sandbox = await startSandboxProcess({ cli: CLI, ledgerFile: join(dir, 'ledger.jsonl'), intervalMs: INTERVAL, latencyMs: [200, 200] });
+  sandbox = await startSandboxProcess({
+    cli: CLI,
+    ledgerFile: join(dir, 'ledger.jsonl'),
+    intervalMs: INTERVAL,
+    latencyMs: [200, 200],
+  });
 });
 afterEach(async () => {
   killAllChildren();
@@ -43,7 +48,17 @@ afterEach(async () => {
 });
 
 const runArgs = (input: string): string[] => [
-  'run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '3000', '--yes',
+  'run',
+  input,
+  '--base-url',
+  sandbox.url,
+  '--interval',
+  String(INTERVAL),
+  '--margin',
+  '100',
+  '--timeout',
+  '3000',
+  '--yes',
 ];
 let env: NodeJS.ProcessEnv;
 
@@ -62,7 +77,12 @@ async function finish(input: string): Promise<void> {
   for (let pass = 0; pass < 3; pass += 1) {
     const result = await runCliProcess(CLI, runArgs(input), env);
     if (result.code === 0) return;
-    expectExit(result, 3, /row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/, 'stdout');
+    expectExit(
+      result,
+      3,
+      /row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/,
+      'stdout',
+    );
     for (const [index, row] of readResults(input.replace(/\.csv$/, '.results.csv')).entries()) {
       if (row.status !== 'unknown') continue;
       const created = sandbox.ledger().find((e) => e.processed && e.amount === sentAmount(row.amount ?? ''));

@@ -36,7 +36,12 @@ let sandbox: SandboxProcess;
 // the other, started in the same tick, meets it even on a loaded machine.
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'payout-two-runs-'));
-  sandbox = await startSandboxProcess({ cli: CLI, ledgerFile: join(root, 'ledger.jsonl'), intervalMs: INTERVAL, latencyMs: [150, 150] });
+  sandbox = await startSandboxProcess({
+    cli: CLI,
+    ledgerFile: join(root, 'ledger.jsonl'),
+    intervalMs: INTERVAL,
+    latencyMs: [150, 150],
+  });
 });
 afterEach(() => killAllChildren());
 afterAll(async () => {
@@ -46,7 +51,19 @@ afterAll(async () => {
 });
 
 function runArgs(input: string): string[] {
-  return ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '3000', '--yes'];
+  return [
+    'run',
+    input,
+    '--base-url',
+    sandbox.url,
+    '--interval',
+    String(INTERVAL),
+    '--margin',
+    '100',
+    '--timeout',
+    '3000',
+    '--yes',
+  ];
 }
 
 /** Starts `count` runs of the same input in the same tick and waits for all of them. */
@@ -65,9 +82,14 @@ function payrollFor(iteration: number): { input: string; amounts: string[] } {
 
 function expectOneProceededOneRefused(results: Finished[], input: string, amounts: string[]): void {
   const codes = results.map((r) => r.code).sort();
-  if (codes.join() !== '0,2') throw new Error(`exit codes ${codes.join(', ')}:\n${results.map((r) => r.stderr).join('\n---\n')}`);
+  if (codes.join() !== '0,2')
+    throw new Error(`exit codes ${codes.join(', ')}:\n${results.map((r) => r.stderr).join('\n---\n')}`);
   const refused = results.find((r) => r.code === 2);
-  expectExit(refused ?? { code: null, stderr: '' }, 2, /another payout command \(pid \d+ on .+\) is using the checkpoint .*checkpoint\.jsonl/);
+  expectExit(
+    refused ?? { code: null, stderr: '' },
+    2,
+    /another payout command \(pid \d+ on .+\) is using the checkpoint .*checkpoint\.jsonl/,
+  );
   expect(refused?.stderr).toMatch(/\.lock/);
   expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(Array(ROWS).fill('paid'));
   const ledger = sandbox.ledger().filter((e) => e.amount !== undefined && amounts.includes(e.amount));

@@ -36,7 +36,12 @@ let sandbox: SandboxProcess;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'payout-unknown-resume-'));
   env = { CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state') };
-  sandbox = await startSandboxProcess({ cli: CLI, ledgerFile: join(dir, 'ledger.jsonl'), intervalMs: INTERVAL, latencyMs: [LATENCY, LATENCY] });
+  sandbox = await startSandboxProcess({
+    cli: CLI,
+    ledgerFile: join(dir, 'ledger.jsonl'),
+    intervalMs: INTERVAL,
+    latencyMs: [LATENCY, LATENCY],
+  });
 });
 afterEach(async () => {
   killAllChildren();
@@ -45,11 +50,23 @@ afterEach(async () => {
 });
 
 const runArgs = (input: string): string[] => [
-  'run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '5000', '--yes',
+  'run',
+  input,
+  '--base-url',
+  sandbox.url,
+  '--interval',
+  String(INTERVAL),
+  '--margin',
+  '100',
+  '--timeout',
+  '5000',
+  '--yes',
 ];
 /** Requests for row i's amount that reached the sandbox, and those of them it processed. */
-const arrivalsOf = (row: number): number => sandbox.ledger().filter((e) => e.amount === sentAmount(amountOfRow(row))).length;
-const paidTimes = (row: number): number => sandbox.ledger().filter((e) => e.processed && e.amount === sentAmount(amountOfRow(row))).length;
+const arrivalsOf = (row: number): number =>
+  sandbox.ledger().filter((e) => e.amount === sentAmount(amountOfRow(row))).length;
+const paidTimes = (row: number): number =>
+  sandbox.ledger().filter((e) => e.processed && e.amount === sentAmount(amountOfRow(row))).length;
 
 describe('a checkpoint with an unknown row left in it', () => {
   it('the resumed run never sends that row again: it stays unknown, the others are paid, exit 3', async () => {
@@ -74,13 +91,22 @@ describe('a checkpoint with an unknown row left in it', () => {
     const resumed = await runCliProcess(CLI, runArgs(input), env);
     await sandbox.settle();
     expectExit(resumed, 3, /row 2: .* paid INV-[\s\S]*row 3: .* paid INV-/);
-    expectExit(resumed, 3, /1 row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/, 'stdout');
+    expectExit(
+      resumed,
+      3,
+      /1 row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/,
+      'stdout',
+    );
     expect(resumed.stderr).not.toMatch(/row 1: /);
 
     // The ledger: row 1 arrived once (the killed run's request), rows 2 and 3 once each.
     expect([1, 2, 3].map(arrivalsOf)).toEqual([1, 1, 1]);
     expect([1, 2, 3].map(paidTimes)).toEqual([1, 1, 1]);
-    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['unknown', 'paid', 'paid']);
+    expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual([
+      'unknown',
+      'paid',
+      'paid',
+    ]);
     // Nor does the checkpoint record a second attempt at row 1.
     expect(readJournal(checkpoint).filter((e) => e.type === 'intent' && e.row === 1)).toHaveLength(1);
   }, 40_000);

@@ -16,20 +16,31 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
 
 describe('payout run', () => {
-  it.each([['--dry-run=1'], ['--dry-run=yes'], ['--dryRun=on'], ['--sandbox=1'], ['--no-dry-run=0'], ['--dry-run', '--no-dry-run'], ['--dry-run=true', '--dry-run=false']])(
-    '%s %s is refused (exit 2), never read as "off": a dry run that pays',
-    async (...flags) => {
-      const input = writePayroll(dir, 1);
-      const result = await runCli(['run', input, ...flags, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
-      expectExit(result, 2, /is on or off: give --(dry-run|sandbox) or --no-|--dry-run is given both on and off/);
-      expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
-      noStack(result.stderr);
-    },
-  );
+  it.each([
+    ['--dry-run=1'],
+    ['--dry-run=yes'],
+    ['--dryRun=on'],
+    ['--sandbox=1'],
+    ['--no-dry-run=0'],
+    ['--dry-run', '--no-dry-run'],
+    ['--dry-run=true', '--dry-run=false'],
+  ])('%s %s is refused (exit 2), never read as "off": a dry run that pays', async (...flags) => {
+    const input = writePayroll(dir, 1);
+    const result = await runCli(
+      ['run', input, ...flags, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes'],
+      { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } },
+    );
+    expectExit(result, 2, /is on or off: give --(dry-run|sandbox) or --no-|--dry-run is given both on and off/);
+    expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
+    noStack(result.stderr);
+  });
 
   it('refuses options after `--` (they would be ignored: `-- --dry-run` would pay)', async () => {
     const input = writePayroll(dir, 1);
-    const result = await runCli(['run', input, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes', '--', '--dry-run'], { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } });
+    const result = await runCli(
+      ['run', input, '--base-url', 'http://127.0.0.1:9', '--interval', '50', '--yes', '--', '--dry-run'],
+      { env: { CRYPTOCLOUD_API_KEY: 'contract-key-1' } },
+    );
     expectExit(result, 2, /payout takes nothing after `--`/);
     expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
   });
@@ -52,7 +63,10 @@ describe('payout run', () => {
 
   it('dry run: exit 1 with invalid rows, each named by row and column', async () => {
     const input = join(dir, 'p.csv');
-    writeFileSync(input, 'currency_code,to_address,amount\nUSDT,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1\nUSDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,0\n');
+    writeFileSync(
+      input,
+      'currency_code,to_address,amount\nUSDT,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1\nUSDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,0\n',
+    );
     const result = await runCli(['run', input, '--dry-run']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/row 1, currency_code/);
@@ -65,10 +79,23 @@ describe('payout run', () => {
     writeFileSync(input, ' Coin ;WALLET;Sum;Name\nUSDT_TRC20;TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t;"12,5";Ann\n');
     const refused = await runCli(['run', input, '--dry-run']);
     expectExit(refused, 2, /currency_code/);
-    const plain = await runCli(['run', input, '--dry-run', '--columns', 'currency_code=coin,to_address=Wallet,amount=sum']);
+    const plain = await runCli([
+      'run',
+      input,
+      '--dry-run',
+      '--columns',
+      'currency_code=coin,to_address=Wallet,amount=sum',
+    ]);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/row 1, amount: .*decimal comma/);
-    const comma = await runCli(['run', input, '--dry-run', '--columns', 'currency_code=coin,to_address=Wallet,amount=sum', '--decimal-comma']);
+    const comma = await runCli([
+      'run',
+      input,
+      '--dry-run',
+      '--columns',
+      'currency_code=coin,to_address=Wallet,amount=sum',
+      '--decimal-comma',
+    ]);
     expect(comma.code).toBe(0);
     expect(comma.stdout).toMatch(/USDT_TRC20 +1 row +12.5/);
   });
@@ -80,9 +107,21 @@ describe('payout run', () => {
   });
 
   it.each([
-    ['a missing input on a real run', (d: string) => ['run', join(d, 'missing.csv'), '--sandbox', '--yes'], /cannot find/],
-    ['a checkpoint in a folder that does not exist', (d: string) => ['run', writePayroll(d, 1), '--sandbox', '--yes', '--checkpoint', join(d, 'no', 'c.jsonl')], /folder does not exist/],
-    ['an output in a folder that does not exist', (d: string) => ['run', writePayroll(d, 1), '--dry-run', '--out', join(d, 'no', 'o.csv')], /folder does not exist/],
+    [
+      'a missing input on a real run',
+      (d: string) => ['run', join(d, 'missing.csv'), '--sandbox', '--yes'],
+      /cannot find/,
+    ],
+    [
+      'a checkpoint in a folder that does not exist',
+      (d: string) => ['run', writePayroll(d, 1), '--sandbox', '--yes', '--checkpoint', join(d, 'no', 'c.jsonl')],
+      /folder does not exist/,
+    ],
+    [
+      'an output in a folder that does not exist',
+      (d: string) => ['run', writePayroll(d, 1), '--dry-run', '--out', join(d, 'no', 'o.csv')],
+      /folder does not exist/,
+    ],
   ])('%s is a plain exit 2, not an internal error', async (_name, args, message) => {
     const result = await runCli(args(dir));
     expectExit(result, 2, message);
@@ -91,10 +130,17 @@ describe('payout run', () => {
   it('never shows a key pasted into --base-url', async () => {
     const input = writePayroll(dir, 1);
     const key = 'sk_SECRETKEY_4242';
-    const result = await runCli(['run', input, '--yes', '--base-url', `http://127.0.0.1:9/?key=${key}`, '--max-amount', 'USDT_TRC20=0.5'], {
-      env: { CRYPTOCLOUD_API_KEY: key },
-    });
-    expectExit(result, 2, /the run is refused; nothing was sent: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=0\.5: row 1/);
+    const result = await runCli(
+      ['run', input, '--yes', '--base-url', `http://127.0.0.1:9/?key=${key}`, '--max-amount', 'USDT_TRC20=0.5'],
+      {
+        env: { CRYPTOCLOUD_API_KEY: key },
+      },
+    );
+    expectExit(
+      result,
+      2,
+      /the run is refused; nothing was sent: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=0\.5: row 1/,
+    );
     expect(result.stdout).toMatch(/About to pay 1 row/);
     expect(`${result.stdout}${result.stderr}`).not.toContain(key);
   });
@@ -107,7 +153,9 @@ describe('payout run', () => {
 
   it('refuses an interval under 12 s for a remote API', async () => {
     const input = writePayroll(dir, 1);
-    const result = await runCli(['run', input, '--yes', '--interval', '1000'], { env: { CRYPTOCLOUD_API_KEY: 'k-123456' } });
+    const result = await runCli(['run', input, '--yes', '--interval', '1000'], {
+      env: { CRYPTOCLOUD_API_KEY: 'k-123456' },
+    });
     expectExit(result, 2, /12000/);
   });
 

@@ -32,15 +32,36 @@ function runEnv(): NodeJS.ProcessEnv {
 }
 
 function runArgs(input: string): string[] {
-  return ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '3000', '--yes'];
+  return [
+    'run',
+    input,
+    '--base-url',
+    sandbox.url,
+    '--interval',
+    String(INTERVAL),
+    '--margin',
+    '100',
+    '--timeout',
+    '3000',
+    '--yes',
+  ];
 }
 
 /** Starts a run and kills it with `signal` as soon as the sandbox has seen `arrivals` requests in all. */
-async function runUntilArrivals(input: string, arrivals: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...runArgs(input)], { env: { ...process.env, ...runEnv() }, stdio: ['ignore', 'ignore', 'pipe'] });
+async function runUntilArrivals(
+  input: string,
+  arrivals: number,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...runArgs(input)], {
+    env: { ...process.env, ...runEnv() },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stderr })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   while (!done && sandbox.ledger().length < arrivals) await new Promise((r) => setTimeout(r, 2));
@@ -49,7 +70,9 @@ async function runUntilArrivals(input: string, arrivals: number, signal: NodeJS.
 }
 
 function outputStatuses(input: string): string[] {
-  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<
+    Record<string, string>
+  >;
   return rows.map((r) => r.status ?? '');
 }
 
@@ -85,7 +108,8 @@ describe('kill -9 in the middle of a request', () => {
     const created = sandbox.ledger().filter((e) => e.processed);
     expect(created.map((e) => e.amount).sort()).toEqual(Array.from({ length: rows }, (_, i) => amountOfRow(i + 1)));
     const arrivals = sandbox.ledger().map((e) => e.arrivedAt);
-    for (let i = 1; i < arrivals.length; i += 1) expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(INTERVAL);
+    for (let i = 1; i < arrivals.length; i += 1)
+      expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(INTERVAL);
   });
 });
 

@@ -46,8 +46,15 @@ function eventsOf(trace: string, checkpoint: string, port: number): Event[] {
     if (!m) continue;
     const [, call, rest = ''] = m;
     const result = /= (-?\d+)/.exec(rest.slice(rest.lastIndexOf(')')))?.[1];
-    if (call === 'link' && rest.includes(`"${checkpoint}.lock")`) && result === '0') events.push({ kind: 'lock-created' });
-    if (call === 'openat' && rest.includes(`"${checkpoint}"`) && rest.includes('O_CREAT') && result && result !== '-1') {
+    if (call === 'link' && rest.includes(`"${checkpoint}.lock")`) && result === '0')
+      events.push({ kind: 'lock-created' });
+    if (
+      call === 'openat' &&
+      rest.includes(`"${checkpoint}"`) &&
+      rest.includes('O_CREAT') &&
+      result &&
+      result !== '-1'
+    ) {
       journalFd = result;
       events.push({ kind: 'journal-created' });
     }
@@ -68,47 +75,56 @@ function eventsOf(trace: string, checkpoint: string, port: number): Event[] {
   return events;
 }
 
-itWithStrace('lock and journal are durable (their directory fsynced) and each intent is fsynced before its request leaves', async () => {
-  const input = writePayroll(dir, 3);
-  const checkpoint = input.replace(/\.csv$/, '.checkpoint.jsonl');
-  const tracePrefix = join(dir, 'strace');
-  const port = Number(new URL(sandbox.url).port);
-  const traced = ['-ff', '-qq', '-s', '64', '-e', 'trace=openat,link,fsync,write,connect', '-o', tracePrefix];
-  const run = ['run', input, '--base-url', sandbox.url, '--interval', '50', '--margin', '100', '--yes'];
-  // Asynchronous: the sandbox answers from this process's event loop.
-  const child = spawn('strace', [...traced, process.execPath, CLI, ...run], {
-    env: { ...process.env, CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state'), NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const result = await finished(child);
-  clearTimeout(timer);
-  expect(result.code).toBe(0);
+itWithStrace(
+  'lock and journal are durable (their directory fsynced) and each intent is fsynced before its request leaves',
+  async () => {
+    const input = writePayroll(dir, 3);
+    const checkpoint = input.replace(/\.csv$/, '.checkpoint.jsonl');
+    const tracePrefix = join(dir, 'strace');
+    const port = Number(new URL(sandbox.url).port);
+    const traced = ['-ff', '-qq', '-s', '64', '-e', 'trace=openat,link,fsync,write,connect', '-o', tracePrefix];
+    const run = ['run', input, '--base-url', sandbox.url, '--interval', '50', '--margin', '100', '--yes'];
+    // Asynchronous: the sandbox answers from this process's event loop.
+    const child = spawn('strace', [...traced, process.execPath, CLI, ...run], {
+      env: { ...process.env, CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state'), NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const result = await finished(child);
+    clearTimeout(timer);
+    expect(result.code).toBe(0);
 
-  // The main thread is the traced process's first: the lowest id.
-  const [mainThread] = readdirSync(dir)
-    .filter((name) => name.startsWith('strace.'))
-    .map((name) => Number(name.slice('strace.'.length)))
-    .sort((a, b) => a - b);
-  const events = eventsOf(readFileSync(`${tracePrefix}.${mainThread}`, 'utf8'), checkpoint, port);
-  const kinds = events.map((e) => (e.kind === 'journal-write' ? `write:${e.entry}` : e.kind));
-  const firstConnect = kinds.indexOf('connect');
-  expect(firstConnect).toBeGreaterThan(0);
-  // The lock, then its directory; the journal, its header fsynced, then its directory; all before any request.
-  const lock = kinds.indexOf('lock-created');
-  const journal = kinds.indexOf('journal-created');
-  expect(lock).toBeGreaterThanOrEqual(0);
-  expect(journal).toBeGreaterThan(lock);
-  expect(kinds.slice(lock, journal)).toContain('dir-fsync');
-  expect(kinds.slice(journal, journal + 4)).toEqual(['journal-created', 'write:header', 'journal-fsync', 'dir-fsync']);
-  expect(firstConnect).toBeGreaterThan(journal + 4);
-  // Every request (a payout's intent, or another request such as a balance query, which counts
-  // for the gap): the journal's last word before its connection is the request, fsynced.
-  const connects = kinds.flatMap((k, i) => (k === 'connect' ? [i] : []));
-  expect(kinds.filter((k) => k === 'write:intent')).toHaveLength(3);
-  expect(connects.length).toBeGreaterThanOrEqual(3);
-  for (const at of connects) {
-    const before = kinds.slice(0, at).filter((k) => k.startsWith('write:') || k === 'journal-fsync');
-    expect(before.slice(-2)).toEqual([expect.stringMatching(/^write:(intent|request)$/), 'journal-fsync']);
-  }
-}, 40_000);
+    // The main thread is the traced process's first: the lowest id.
+    const [mainThread] = readdirSync(dir)
+      .filter((name) => name.startsWith('strace.'))
+      .map((name) => Number(name.slice('strace.'.length)))
+      .sort((a, b) => a - b);
+    const events = eventsOf(readFileSync(`${tracePrefix}.${mainThread}`, 'utf8'), checkpoint, port);
+    const kinds = events.map((e) => (e.kind === 'journal-write' ? `write:${e.entry}` : e.kind));
+    const firstConnect = kinds.indexOf('connect');
+    expect(firstConnect).toBeGreaterThan(0);
+    // The lock, then its directory; the journal, its header fsynced, then its directory; all before any request.
+    const lock = kinds.indexOf('lock-created');
+    const journal = kinds.indexOf('journal-created');
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(journal).toBeGreaterThan(lock);
+    expect(kinds.slice(lock, journal)).toContain('dir-fsync');
+    expect(kinds.slice(journal, journal + 4)).toEqual([
+      'journal-created',
+      'write:header',
+      'journal-fsync',
+      'dir-fsync',
+    ]);
+    expect(firstConnect).toBeGreaterThan(journal + 4);
+    // Every request (a payout's intent, or another request such as a balance query, which counts
+    // for the gap): the journal's last word before its connection is the request, fsynced.
+    const connects = kinds.flatMap((k, i) => (k === 'connect' ? [i] : []));
+    expect(kinds.filter((k) => k === 'write:intent')).toHaveLength(3);
+    expect(connects.length).toBeGreaterThanOrEqual(3);
+    for (const at of connects) {
+      const before = kinds.slice(0, at).filter((k) => k.startsWith('write:') || k === 'journal-fsync');
+      expect(before.slice(-2)).toEqual([expect.stringMatching(/^write:(intent|request)$/), 'journal-fsync']);
+    }
+  },
+  40_000,
+);

@@ -20,7 +20,8 @@ beforeEach(async () => {
 });
 const started: ChildProcess[] = [];
 afterEach(async () => {
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await sandbox.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -49,7 +50,17 @@ function* walk(root: string): Generator<string> {
 describe('files are created owner-only (0600) under umask 000', () => {
   it('journal, output, log, and the lock while the run holds it', async () => {
     const input = writePayroll(dir, 3);
-    const child = spawnWithOpenUmask(['run', input, '--base-url', sandbox.url, '--interval', '50', '--margin', '100', '--yes']);
+    const child = spawnWithOpenUmask([
+      'run',
+      input,
+      '--base-url',
+      sandbox.url,
+      '--interval',
+      '50',
+      '--margin',
+      '100',
+      '--yes',
+    ]);
     const exit = finished(child);
     const lock = input.replace(/\.csv$/, '.checkpoint.jsonl.lock');
     let lockMode: string | undefined;
@@ -66,7 +77,8 @@ describe('files are created owner-only (0600) under umask 000', () => {
     // And whatever else it writes (the manifest, the payment history and its folder): owner-only too.
     const created = [...walk(dir)].filter((path) => path !== input);
     expect(created.length).toBeGreaterThanOrEqual(4);
-    for (const path of created) expect([path, modeOf(path)]).toEqual([path, statSync(path).isDirectory() ? '700' : '600']);
+    for (const path of created)
+      expect([path, modeOf(path)]).toEqual([path, statSync(path).isDirectory() ? '700' : '600']);
   });
 
   it('the output of a dry run, and its log', async () => {

@@ -31,12 +31,23 @@ afterEach(async () => {
 });
 
 const runArgs = (input: string, intervalMs = INTERVAL): string[] => [
-  'run', input, '--base-url', sandbox.url, '--interval', String(intervalMs), '--margin', '100', '--timeout', '3000', '--yes',
+  'run',
+  input,
+  '--base-url',
+  sandbox.url,
+  '--interval',
+  String(intervalMs),
+  '--margin',
+  '100',
+  '--timeout',
+  '3000',
+  '--yes',
 ];
 let env: NodeJS.ProcessEnv;
 const checkpointOf = (input: string): string => input.replace(/\.csv$/, '.checkpoint.jsonl');
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean);
-const paidTimes = (row: number): number => sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(row)).length;
+const paidTimes = (row: number): number =>
+  sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(row)).length;
 
 /** A run stopped with Ctrl-C right after row 1's outcome is journaled (it is then waiting out the interval). */
 async function payFirstRowOnly(input: string): Promise<void> {
@@ -45,7 +56,11 @@ async function payFirstRowOnly(input: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !readJournalText(input).includes('"type":"outcome"')) await sleep(2);
   child.kill('SIGINT');
-  expectExit(await exit, 3, /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/);
+  expectExit(
+    await exit,
+    3,
+    /SIGINT: stopping after the request in flight is recorded[\s\S]*Stopped as asked; the request in flight was recorded/,
+  );
   const types = lines(checkpointOf(input)).map((l) => (JSON.parse(l) as { type: string }).type);
   expect(types[0]).toBe('header');
   expect(types.filter((t) => t === 'intent' || t === 'outcome')).toEqual(['intent', 'outcome']);
@@ -64,7 +79,15 @@ describe('a torn last line', () => {
   it('an intent cut mid-write: cut off on resume, and its row sent exactly once', async () => {
     const input = writePayroll(dir, 3);
     await payFirstRowOnly(input);
-    const intent = JSON.stringify({ type: 'intent', row: 2, attempt: 1, at: Date.now(), currency_code: 'USDT_TRC20', to_address: ADDRESS.tron, amount: amountOfRow(2) });
+    const intent = JSON.stringify({
+      type: 'intent',
+      row: 2,
+      attempt: 1,
+      at: Date.now(),
+      currency_code: 'USDT_TRC20',
+      to_address: ADDRESS.tron,
+      amount: amountOfRow(2),
+    });
     appendFileSync(checkpointOf(input), intent.slice(0, Math.floor(intent.length / 2)));
 
     const status = await runCli(['status', input], { env });
@@ -76,7 +99,9 @@ describe('a torn last line', () => {
     expect([1, 2, 3].map(paidTimes)).toEqual([1, 1, 1]);
     expect(readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status)).toEqual(['paid', 'paid', 'paid']);
     // The torn bytes are gone: every line is whole JSON, and row 2's intent is its first attempt.
-    const entries = lines(checkpointOf(input)).map((l) => JSON.parse(l) as { type: string; row?: number; attempt?: number });
+    const entries = lines(checkpointOf(input)).map(
+      (l) => JSON.parse(l) as { type: string; row?: number; attempt?: number },
+    );
     expect(readFileSync(checkpointOf(input), 'utf8').endsWith('\n')).toBe(true);
     expect(entries.filter((e) => e.type === 'intent' && e.row === 2).map((e) => e.attempt)).toEqual([1]);
   }, 30_000);
@@ -118,30 +143,38 @@ describe('a damaged line in the middle', () => {
     ['not JSON', (line: string) => `${line.slice(0, 10)}#garbage#${line.slice(20)}`, 'not a JSON line'],
     ['JSON the tool did not write', () => '{"type":"outcome","row":1}', 'a line the tool did not write'],
     ['an empty line', () => '', 'not a JSON line'],
-    ['an outcome kind altered', (line: string) => line.replace('"accepted"', '"accepteD"'), 'a line the tool did not write'],
-  ])('%s: run, status and resolve refuse it with exit 2 naming the line; nothing sent or written', async (_name, damage, why) => {
-    const input = writePayroll(dir, 2);
-    const first = await runCli(runArgs(input), { env });
-    expect(first.code).toBe(0);
-    const path = checkpointOf(input);
-    const whole = lines(path);
-    // Damage row 1's outcome, a line in the middle (row 2's intent and outcome follow it).
-    const index = whole.findIndex((l) => l.includes('"type":"outcome"'));
-    expect(index).toBeGreaterThan(0);
-    expect(index).toBeLessThan(whole.length - 2);
-    whole[index] = damage(whole[index] ?? '');
-    writeFileSync(path, `${whole.join('\n')}\n`);
-    const message = new RegExp(`line ${index + 1} \\(${why}\\)`);
-    const before = readFileSync(path, 'utf8');
-    const ledgerBefore = sandbox.ledger().length;
+    [
+      'an outcome kind altered',
+      (line: string) => line.replace('"accepted"', '"accepteD"'),
+      'a line the tool did not write',
+    ],
+  ])(
+    '%s: run, status and resolve refuse it with exit 2 naming the line; nothing sent or written',
+    async (_name, damage, why) => {
+      const input = writePayroll(dir, 2);
+      const first = await runCli(runArgs(input), { env });
+      expect(first.code).toBe(0);
+      const path = checkpointOf(input);
+      const whole = lines(path);
+      // Damage row 1's outcome, a line in the middle (row 2's intent and outcome follow it).
+      const index = whole.findIndex((l) => l.includes('"type":"outcome"'));
+      expect(index).toBeGreaterThan(0);
+      expect(index).toBeLessThan(whole.length - 2);
+      whole[index] = damage(whole[index] ?? '');
+      writeFileSync(path, `${whole.join('\n')}\n`);
+      const message = new RegExp(`line ${index + 1} \\(${why}\\)`);
+      const before = readFileSync(path, 'utf8');
+      const ledgerBefore = sandbox.ledger().length;
 
-    for (const args of [runArgs(input), ['status', input], ['resolve', input, '--row', '1', '--not-paid']]) {
-      const result = await runCli(args, { env });
-      expectExit(result, 2, message);
-      expect(result.stderr).toMatch(/damaged/);
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-    }
-    expect(sandbox.ledger()).toHaveLength(ledgerBefore);
-    expect(readFileSync(path, 'utf8')).toBe(before);
-  }, 30_000);
+      for (const args of [runArgs(input), ['status', input], ['resolve', input, '--row', '1', '--not-paid']]) {
+        const result = await runCli(args, { env });
+        expectExit(result, 2, message);
+        expect(result.stderr).toMatch(/damaged/);
+        expect(result.stderr).not.toMatch(/\n\s+at /);
+      }
+      expect(sandbox.ledger()).toHaveLength(ledgerBefore);
+      expect(readFileSync(path, 'utf8')).toBe(before);
+    },
+    30_000,
+  );
 });

@@ -33,16 +33,34 @@ describe('option values', () => {
 
   it('takes repeated caps, and a dry run that breaches one exits 1 naming the row', async () => {
     const input = writePayroll(dir, 2);
-    const result = await runCli(['run', input, '--dry-run', '--max-amount', 'BTC=1', '--max-amount', 'USDT_TRC20=1.000001', '--expect-count', '2']);
+    const result = await runCli([
+      'run',
+      input,
+      '--dry-run',
+      '--max-amount',
+      'BTC=1',
+      '--max-amount',
+      'USDT_TRC20=1.000001',
+      '--expect-count',
+      '2',
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/Caps and control totals: --max-amount BTC=1, --max-amount USDT_TRC20=1\.000001, --expect-count 2: 1 breach/);
-    expect(result.stderr).toMatch(/A real run would refuse this: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=1\.000001: row 2 \(1\.000002\)/);
+    expect(result.stdout).toMatch(
+      /Caps and control totals: --max-amount BTC=1, --max-amount USDT_TRC20=1\.000001, --expect-count 2: 1 breach/,
+    );
+    expect(result.stderr).toMatch(
+      /A real run would refuse this: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=1\.000001: row 2 \(1\.000002\)/,
+    );
   });
 
   it('a real run that breaches a control total is refused (exit 2), even with --yes', async () => {
     const input = writePayroll(dir, 2);
     const result = await runCli(['run', input, '--sandbox', '--interval', '50', '--yes', '--expect-count', '3']);
-    expectExit(result, 2, /the run is refused; nothing was sent: the file has 2 valid row\(s\), but --expect-count says 3/);
+    expectExit(
+      result,
+      2,
+      /the run is refused; nothing was sent: the file has 2 valid row\(s\), but --expect-count says 3/,
+    );
     expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
   });
 });
@@ -56,7 +74,18 @@ describe('history and balance through the CLI', () => {
     await sandbox.close();
   });
 
-  const args = (input: string, ...extra: string[]): string[] => ['run', input, '--base-url', sandbox.url, '--interval', '50', '--margin', '50', '--yes', ...extra];
+  const args = (input: string, ...extra: string[]): string[] => [
+    'run',
+    input,
+    '--base-url',
+    sandbox.url,
+    '--interval',
+    '50',
+    '--margin',
+    '50',
+    '--yes',
+    ...extra,
+  ];
 
   it('keeps the history in --history-dir, refuses a repeat unless --allow-repeat, and skips the balance with --no-balance-check', async () => {
     const historyDir = join(dir, 'state');
@@ -64,20 +93,29 @@ describe('history and balance through the CLI', () => {
     const first = await runCli(args(writePayroll(dir, 2, 'oct.csv'), '--history-dir', historyDir), { env });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/Balance:\n +USDT_TRC20 +2\.000003 to pay, 1000000 available\n/);
-    const outbox = readFileSync(join(historyDir, 'outbox.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { t: string });
+    const outbox = readFileSync(join(historyDir, 'outbox.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: string });
     expect(outbox.filter((line) => line.t === 'intent')).toHaveLength(2);
     expect(outbox.filter((line) => line.t === 'outcome')).toHaveLength(2);
 
     const nov = writePayroll(dir, 3, 'nov.csv');
     const refused = await runCli(args(nov, '--history-dir', historyDir), { env });
-    expectExit(refused, 2, /2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, paid\)\. Give --allow-repeat/);
+    expectExit(
+      refused,
+      2,
+      /2 row\(s\) match payments made on \d{4}-\d\d-\d\d from oct\.csv \(rows 1, 2; row 1 was sent at \d\d:\d\d:\d\d UTC as its row 1, paid\)\. Give --allow-repeat/,
+    );
     expect(sandbox.ledger()).toHaveLength(2);
 
     // Elsewhere (the helper's own fresh state folder) there is no such history.
     const elsewhere = await runCli(args(nov, '--dry-run'), { env });
     expect(elsewhere.stdout).toMatch(/History: no row repeats/);
 
-    const allowed = await runCli(args(nov, '--history-dir', historyDir, '--allow-repeat', '--no-balance-check'), { env });
+    const allowed = await runCli(args(nov, '--history-dir', historyDir, '--allow-repeat', '--no-balance-check'), {
+      env,
+    });
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toMatch(/Balance: not checked \(--no-balance-check\)\./);
     expect(sandbox.ledger()).toHaveLength(5);
@@ -86,7 +124,15 @@ describe('history and balance through the CLI', () => {
 
   it('lists the new options in --help', async () => {
     const help = await runCli(['run', '--help']);
-    for (const option of ['--max-amount', '--max-total', '--expect-count', '--expect-total', '--allow-repeat', '--balance-check', '--history-dir']) {
+    for (const option of [
+      '--max-amount',
+      '--max-total',
+      '--expect-count',
+      '--expect-total',
+      '--allow-repeat',
+      '--balance-check',
+      '--history-dir',
+    ]) {
       expect(help.stdout).toContain(option);
     }
   });

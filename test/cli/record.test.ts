@@ -25,7 +25,17 @@ afterEach(async () => {
 describe('payout run', () => {
   it('off a terminal: one plain line per row, no colour codes, and the manifest beside the output', async () => {
     const input = writePayroll(dir, 2);
-    const result = await runCli(['run', input, '--sandbox', '--interval', '50', '--margin', '50', '--yes', '--no-balance-check']);
+    const result = await runCli([
+      'run',
+      input,
+      '--sandbox',
+      '--interval',
+      '50',
+      '--margin',
+      '50',
+      '--yes',
+      '--no-balance-check',
+    ]);
     expect(result.code).toBe(0);
     const rowLines = result.stderr.split('\n').filter((l) => /^\[\d\/2\]/.test(l));
     expect(rowLines).toEqual([
@@ -34,7 +44,10 @@ describe('payout run', () => {
     ]);
     expect(result.stderr).not.toContain('\x1b[');
     expect(result.stdout).toContain(`Manifest: ${join(dir, 'payroll.results.manifest.json')}`);
-    const manifest = JSON.parse(readFileSync(join(dir, 'payroll.results.manifest.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(dir, 'payroll.results.manifest.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest).toMatchObject({ mode: 'run', baseUrl: 'sandbox', exitCode: 0, counts: { paid: 2 } });
   });
 
@@ -45,7 +58,11 @@ describe('payout run', () => {
     expect((await runCli(['run', a, '--dry-run', '--out', out])).code).toBe(0);
     const before = readFileSync(out, 'utf8');
     const result = await runCli(['run', b, '--dry-run', '--out', out]);
-    expectExit(result, 2, /out\.csv exists and was not written by payout for this input .*; move it away or give --out FILE/);
+    expectExit(
+      result,
+      2,
+      /out\.csv exists and was not written by payout for this input .*; move it away or give --out FILE/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(out, 'utf8')).toBe(before);
   });
@@ -57,7 +74,23 @@ describe('payout status --json', () => {
     sandbox.injectFaults([{ kind: 'drop', when: 'after' }]);
     const input = writePayroll(dir, 3);
     const env = { CRYPTOCLOUD_API_KEY: KEY, PAYOUT_STATE_DIR: join(dir, 'state') };
-    const paid = await runCli(['run', input, '--base-url', sandbox.url, '--interval', '50', '--margin', '50', '--timeout', '2000', '--yes', '--no-balance-check'], { env });
+    const paid = await runCli(
+      [
+        'run',
+        input,
+        '--base-url',
+        sandbox.url,
+        '--interval',
+        '50',
+        '--margin',
+        '50',
+        '--timeout',
+        '2000',
+        '--yes',
+        '--no-balance-check',
+      ],
+      { env },
+    );
     expectExit(paid, 3, /row 1: .*UNKNOWN: the connection failed before a complete answer came/);
 
     const result = await runCli(['status', input, '--json']);

@@ -30,13 +30,31 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const runArgs = (input: string): string[] => ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--margin', '100', '--timeout', '5000', '--yes'];
+const runArgs = (input: string): string[] => [
+  'run',
+  input,
+  '--base-url',
+  sandbox.url,
+  '--interval',
+  String(INTERVAL),
+  '--margin',
+  '100',
+  '--timeout',
+  '5000',
+  '--yes',
+];
 let env: NodeJS.ProcessEnv;
-const statuses = (input: string): string[] => readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status ?? '');
-const paidTimes = (row: number): number => sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(row)).length;
+const statuses = (input: string): string[] =>
+  readResults(input.replace(/\.csv$/, '.results.csv')).map((r) => r.status ?? '');
+const paidTimes = (row: number): number =>
+  sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(row)).length;
 
 /** Starts a run; once the sandbox has seen its first request (now in flight), sends `signals` spaced by `gapMs`. */
-async function signalInFlight(input: string, signals: NodeJS.Signals[], gapMs = 30): Promise<Finished & { lastSignalToExitMs: number }> {
+async function signalInFlight(
+  input: string,
+  signals: NodeJS.Signals[],
+  gapMs = 30,
+): Promise<Finished & { lastSignalToExitMs: number }> {
   const child = spawnCli(CLI, runArgs(input), env);
   const exit = finished(child);
   const deadline = Date.now() + 15_000;
@@ -52,14 +70,18 @@ async function signalInFlight(input: string, signals: NodeJS.Signals[], gapMs = 
 }
 
 describe('one signal', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s during a request: the outcome is recorded, the rest left pending, exit 3', async (signal) => {
-    const input = writePayroll(dir, 3);
-    const result = await signalInFlight(input, [signal]);
-    expectExit(result, 3, new RegExp(`${signal}: stopping after the request in flight is recorded`));
-    // It waited for the answer (600 ms) rather than leaving the row unknown.
-    expect(statuses(input)).toEqual(['paid', 'pending', 'pending']);
-    expect(sandbox.ledger()).toHaveLength(1);
-  }, 30_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s during a request: the outcome is recorded, the rest left pending, exit 3',
+    async (signal) => {
+      const input = writePayroll(dir, 3);
+      const result = await signalInFlight(input, [signal]);
+      expectExit(result, 3, new RegExp(`${signal}: stopping after the request in flight is recorded`));
+      // It waited for the answer (600 ms) rather than leaving the row unknown.
+      expect(statuses(input)).toEqual(['paid', 'pending', 'pending']);
+      expect(sandbox.ledger()).toHaveLength(1);
+    },
+    30_000,
+  );
 });
 
 describe('a second Ctrl-C', () => {
@@ -80,7 +102,12 @@ describe('a second Ctrl-C', () => {
     // A run leaves the unknown row alone and pays the others.
     const next = await runCli(runArgs(input), { env });
     expectExit(next, 3, /row 2: .* paid INV-[\s\S]*row 3: .* paid INV-/);
-    expectExit(next, 3, /1 row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/, 'stdout');
+    expectExit(
+      next,
+      3,
+      /1 row\(s\) are unknown: they may or may not be paid, and are never sent again by themselves/,
+      'stdout',
+    );
     expect(statuses(input)).toEqual(['unknown', 'paid', 'paid']);
     expect(paidTimes(1)).toBe(1);
 

@@ -36,20 +36,39 @@ afterEach(async () => {
 });
 
 function statuses(input: string): string[] {
-  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<
+    Record<string, string>
+  >;
   return rows.map((row) => row.status ?? '');
 }
 
 const runThroughFront = (input: string, extra: string[] = []) =>
-  runCli(['run', input, '--base-url', front.url, '--interval', String(INTERVAL), '--margin', String(MARGIN), '--yes', '--no-balance-check', ...extra], {
-    env: { CRYPTOCLOUD_API_KEY: KEY, NODE_EXTRA_CA_CERTS: certificate.certFile },
-    timeoutMs: 20000,
-  });
+  runCli(
+    [
+      'run',
+      input,
+      '--base-url',
+      front.url,
+      '--interval',
+      String(INTERVAL),
+      '--margin',
+      String(MARGIN),
+      '--yes',
+      '--no-balance-check',
+      ...extra,
+    ],
+    {
+      env: { CRYPTOCLOUD_API_KEY: KEY, NODE_EXTRA_CA_CERTS: certificate.certFile },
+      timeoutMs: 20000,
+    },
+  );
 
 describe('a connection slower to open than the margin', () => {
   it('keeps the gap at the sandbox: every request arrives at least the interval after the one before', async () => {
     // The 1st and 3rd connections are slow, the 2nd fast: a fast one after a slow one is what arrived early.
-    front = await startTlsFront(certificate, Number(new URL(sandbox.url).port), (n) => (n % 2 === 1 ? SLOW_HANDSHAKE : 0));
+    front = await startTlsFront(certificate, Number(new URL(sandbox.url).port), (n) =>
+      n % 2 === 1 ? SLOW_HANDSHAKE : 0,
+    );
     const input = writePayroll(dir, 3);
     const result = await runThroughFront(input);
     expect(result.code).toBe(0);

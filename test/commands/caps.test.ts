@@ -59,9 +59,19 @@ describe('checking', () => {
   }
 
   it('holds when every figure is within its cap and every control total matches', () => {
-    const caps: Caps = { maxAmount: { USDT_TRC20: '500' }, maxTotal: { USDT_TRC20: '750.5' }, expectCount: 2, expectTotal: { USDT_TRC20: '750.50' } };
+    const caps: Caps = {
+      maxAmount: { USDT_TRC20: '500' },
+      maxTotal: { USDT_TRC20: '750.5' },
+      expectCount: 2,
+      expectTotal: { USDT_TRC20: '750.50' },
+    };
     expect(check(caps, ['500', '250.5'])).toEqual([]);
-    expect(describeCaps(caps)).toEqual(['--max-amount USDT_TRC20=500', '--max-total USDT_TRC20=750.5', '--expect-count 2', '--expect-total USDT_TRC20=750.50']);
+    expect(describeCaps(caps)).toEqual([
+      '--max-amount USDT_TRC20=500',
+      '--max-total USDT_TRC20=750.5',
+      '--expect-count 2',
+      '--expect-total USDT_TRC20=750.50',
+    ]);
   });
 
   it('names the rows above --max-amount (the first five, then a count)', () => {
@@ -72,11 +82,15 @@ describe('checking', () => {
   });
 
   it('names both figures of a --max-total breach, and of a control total that does not match', () => {
-    expect(check({ maxTotal: { USDT_TRC20: '1000' } }, ['1000', '250.5'])).toEqual(['USDT_TRC20: the valid rows total 1250.5, more than --max-total USDT_TRC20=1000']);
+    expect(check({ maxTotal: { USDT_TRC20: '1000' } }, ['1000', '250.5'])).toEqual([
+      'USDT_TRC20: the valid rows total 1250.5, more than --max-total USDT_TRC20=1000',
+    ]);
     expect(check({ expectTotal: { USDT_TRC20: '1250.6' } }, ['1000', '250.5'])).toEqual([
       'USDT_TRC20: the valid rows total 1250.5, but --expect-total says 1250.6 (short by 0.1)',
     ]);
-    expect(check({ expectTotal: { BTC: '1' } }, ['1'])).toEqual(['BTC: the valid rows total 0, but --expect-total says 1 (short by 1)']);
+    expect(check({ expectTotal: { BTC: '1' } }, ['1'])).toEqual([
+      'BTC: the valid rows total 0, but --expect-total says 1 (short by 1)',
+    ]);
     expect(check({ expectCount: 3 }, ['1', '2'])).toEqual(['the file has 2 valid row(s), but --expect-count says 3']);
   });
 });

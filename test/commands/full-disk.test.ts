@@ -60,7 +60,12 @@ function arrivalsOf(amount: string): number {
  * full tmpfs, a line longer than `room` then needs a page the disk does not have.
  */
 function headerLeaving(room: number): JournalHeader {
-  const bare: JournalHeader = { type: 'header', version: 1, input: { sha256: '0'.repeat(64), bytes: 0, name: '' }, createdAt: '' };
+  const bare: JournalHeader = {
+    type: 'header',
+    version: 1,
+    input: { sha256: '0'.repeat(64), bytes: 0, name: '' },
+    createdAt: '',
+  };
   const length = Buffer.byteLength(`${JSON.stringify(bare)}\n`);
   return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
 }
@@ -69,7 +74,17 @@ function headerLeaving(room: number): JournalHeader {
 function intentLength(row: RowToSend): number {
   const { currencyCode, toAddress, amount } = row.payout;
   const now = systemClock.now();
-  const entry = { type: 'intent', row: row.rowNumber, attempt: 1, at: now.wallMs, currency_code: currencyCode, to_address: toAddress, amount, boot: now.boot, atMono: recordedMs(now.monoMs) };
+  const entry = {
+    type: 'intent',
+    row: row.rowNumber,
+    attempt: 1,
+    at: now.wallMs,
+    currency_code: currencyCode,
+    to_address: toAddress,
+    amount,
+    boot: now.boot,
+    atMono: recordedMs(now.monoMs),
+  };
   return Buffer.byteLength(`${JSON.stringify(entry)}\n`);
 }
 
@@ -98,7 +113,19 @@ function outboxOn(file: OutboxFile): { ledger: ApiLedger; lines: OutboxLine[] } 
   const turn = {
     refusal: () => undefined,
     intent: (row: number, attempt: number, at: number, p: RowToSend['payout']) =>
-      append({ v: 1, t: 'intent', api: 'x', ckpt: 'c', input: 'payroll.csv', row, attempt, at, currency: p.currencyCode, address: p.toAddress, amount: p.amount }),
+      append({
+        v: 1,
+        t: 'intent',
+        api: 'x',
+        ckpt: 'c',
+        input: 'payroll.csv',
+        row,
+        attempt,
+        at,
+        currency: p.currencyCode,
+        address: p.toAddress,
+        amount: p.amount,
+      }),
     outcome: (row: number, attempt: number, startedAt: number, endedAt: number, outcome: never) =>
       append({ v: 1, t: 'outcome', api: 'x', ckpt: 'c', row, attempt, startedAt, endedAt, outcome }),
     release: () => {},
@@ -133,7 +160,9 @@ describeWithTmpfs('the send loop on a disk that fills', () => {
       const failure = await sendRows(rows(row), context(journal, header)).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(DiskError);
       expect((failure as DiskError).message).toMatch(
-        new RegExp(`^The checkpoint ${path} could not be written: the disk is full \\(ENOSPC\\)\\. Row 1 was not sent: its intent could not be recorded, so its request never left\\.`),
+        new RegExp(
+          `^The checkpoint ${path} could not be written: the disk is full \\(ENOSPC\\)\\. Row 1 was not sent: its intent could not be recorded, so its request never left\\.`,
+        ),
       );
       expect(arrivalsOf(row.payout.amount)).toBe(0);
       // The part of the line that fitted in the page was cut off again: the journal ends with a whole line.
@@ -155,7 +184,9 @@ describeWithTmpfs('the send loop on a disk that fills', () => {
     const { ledger, lines } = outboxOn(outbox);
     filler = fillDisk(disk);
     try {
-      const failure = (await sendRows(rows(row), context(journal, header, { ledger })).catch((e: unknown) => e)) as DiskError;
+      const failure = (await sendRows(rows(row), context(journal, header, { ledger })).catch(
+        (e: unknown) => e,
+      )) as DiskError;
       expect(failure).toBeInstanceOf(DiskError);
       const invoice = sandbox.ledger().find((e) => e.amount === row.payout.amount)?.invoiceId ?? '?';
       expect(arrivalsOf(row.payout.amount)).toBe(1);
@@ -167,7 +198,12 @@ describeWithTmpfs('the send loop on a disk that fills', () => {
       // The checkpoint ends with the intent, a whole line: the row is unknown to it until recovered.
       const text = readFileSync(path, 'utf8');
       expect(text.endsWith('\n')).toBe(true);
-      expect(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['header', 'intent']);
+      expect(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { type: string }).type),
+      ).toEqual(['header', 'intent']);
     } finally {
       journal.close();
       outbox.close();
@@ -203,10 +239,16 @@ describeWithTmpfs('the send loop on a disk that fills', () => {
     const { ledger } = outboxOn(outbox);
     filler = fillDisk(disk);
     try {
-      const failure = (await sendRows(rows(row), context(journal, header, { ledger })).catch((e: unknown) => e)) as DiskError;
+      const failure = (await sendRows(rows(row), context(journal, header, { ledger })).catch(
+        (e: unknown) => e,
+      )) as DiskError;
       expect(failure).toBeInstanceOf(DiskError);
-      expect(failure.message).toMatch(`This machine's outbox ${outbox.path} could not be written: the disk is full (ENOSPC).`);
-      expect(failure.message).toMatch('Row 1 was not sent: its intent could not be recorded there, so its request never left. Its intent was taken back from the checkpoint too: row 1 is still to be sent.');
+      expect(failure.message).toMatch(
+        `This machine's outbox ${outbox.path} could not be written: the disk is full (ENOSPC).`,
+      );
+      expect(failure.message).toMatch(
+        'Row 1 was not sent: its intent could not be recorded there, so its request never left. Its intent was taken back from the checkpoint too: row 1 is still to be sent.',
+      );
       expect(arrivalsOf(row.payout.amount)).toBe(0);
       expect(readFileSync(path, 'utf8')).toBe(before);
       expect(readFileSync(outbox.path, 'utf8')).toBe('');
@@ -250,7 +292,9 @@ describeWithTmpfs('the other files on a full disk', () => {
         }
       }
       expect(failure).toBeInstanceOf(DiskError);
-      expect((failure as DiskError).message).toMatch(/^This machine's outbox .* could not be written: the disk is full \(ENOSPC\)\. The balance query was not sent\./);
+      expect((failure as DiskError).message).toMatch(
+        /^This machine's outbox .* could not be written: the disk is full \(ENOSPC\)\. The balance query was not sent\./,
+      );
       const text = readFileSync(outbox.path, 'utf8');
       expect(text.length).toBeLessThanOrEqual(PAGE);
       expect(text.endsWith('\n')).toBe(true);
@@ -268,7 +312,9 @@ describeWithTmpfs('the other files on a full disk', () => {
       writer.add({ rowNumber: 1, fields: ['x'.repeat(2 * PAGE)] } as never, { status: 'paid' });
       const failure = await writer.commit().catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(DiskError);
-      expect((failure as DiskError).message).toBe(`The output CSV ${out} could not be written: the disk is full (ENOSPC). Nothing was sent. Free space, then run the same command.`);
+      expect((failure as DiskError).message).toBe(
+        `The output CSV ${out} could not be written: the disk is full (ENOSPC). Nothing was sent. Free space, then run the same command.`,
+      );
       expect(() => statSync(out)).toThrow();
     } finally {
       freeSpace();
@@ -285,10 +331,14 @@ describeWithTmpfs('the other files on a full disk', () => {
       let failure: unknown;
       for (let i = 2; i < 200 && !failure; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 1));
-        failure = await writer.write({ rowNumber: i, fields: ['y'] } as never, { status: 'paid' }).catch((e: unknown) => e);
+        failure = await writer
+          .write({ rowNumber: i, fields: ['y'] } as never, { status: 'paid' })
+          .catch((e: unknown) => e);
       }
       expect(failure).toBeInstanceOf(DiskError);
-      expect((failure as DiskError).message).toMatch(`The output CSV ${out} could not be written: the disk is full (ENOSPC).`);
+      expect((failure as DiskError).message).toMatch(
+        `The output CSV ${out} could not be written: the disk is full (ENOSPC).`,
+      );
       await writer.abort();
     } finally {
       freeSpace();
@@ -299,9 +349,13 @@ describeWithTmpfs('the other files on a full disk', () => {
     const path = join(disk, 'payroll.results.manifest.json');
     fill();
     try {
-      const failure = await writeManifest(path, { big: 'x'.repeat(2 * PAGE) } as unknown as Manifest).catch((e: unknown) => e);
+      const failure = await writeManifest(path, { big: 'x'.repeat(2 * PAGE) } as unknown as Manifest).catch(
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(DiskError);
-      expect((failure as DiskError).message).toMatch(`The manifest ${path} could not be written: the disk is full (ENOSPC).`);
+      expect((failure as DiskError).message).toMatch(
+        `The manifest ${path} could not be written: the disk is full (ENOSPC).`,
+      );
     } finally {
       freeSpace();
     }

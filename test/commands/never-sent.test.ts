@@ -40,7 +40,15 @@ afterEach(async () => {
 afterAll(() => rmSync(join(certificate.certFile, '..'), { recursive: true, force: true }));
 
 function options(input: string, baseUrl: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return runOptions({ input, baseUrl, intervalMs: INTERVAL, apiKey: KEY, balanceCheck: false, historyDir: join(dir, 'history'), ...extra });
+  return runOptions({
+    input,
+    baseUrl,
+    intervalMs: INTERVAL,
+    apiKey: KEY,
+    balanceCheck: false,
+    historyDir: join(dir, 'history'),
+    ...extra,
+  });
 }
 
 function deps(): CommandDeps {
@@ -50,7 +58,9 @@ function deps(): CommandDeps {
 }
 
 function statuses(input: string): string[] {
-  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+  const rows = parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<
+    Record<string, string>
+  >;
   return rows.map((row) => row.status ?? '');
 }
 
@@ -68,7 +78,9 @@ describe('nothing left this machine: the rows stay pending', () => {
     const started = Date.now();
     const summary = await run(options(input, front.url), deps(), connectOverHttp);
     expect(summary.exitCode).toBe(EXIT.incomplete);
-    expect(summary.stopReason).toMatch(/^cannot reach the API \(the secure connection to the API failed: .*certificate.*; nothing was sent\); row 1 and the rest were not sent$/);
+    expect(summary.stopReason).toMatch(
+      /^cannot reach the API \(the secure connection to the API failed: .*certificate.*; nothing was sent\); row 1 and the rest were not sent$/,
+    );
     expect(statuses(input)).toEqual(['pending', 'pending']);
     // The first try and its retries, each a connection whose handshake failed; the waits between them grow.
     expect(front.connections()).toBe(1 + NEVER_SENT_RETRIES);
@@ -95,11 +107,17 @@ describe('nothing left this machine: the rows stay pending', () => {
     // Not loopback, so the API's 12 s pace applies: the run is stopped while its first retry waits.
     const stop = new AbortController();
     const logger = createLogger({ console: { write: (text) => void (text.includes('trying again') && stop.abort()) } });
-    const summary = await run(options(input, 'https://[100::1]', { intervalMs: 12000, marginMs: 250, timeoutMs: 300 }), { logger, print: () => undefined, stop: stop.signal }, connectOverHttp);
+    const summary = await run(
+      options(input, 'https://[100::1]', { intervalMs: 12000, marginMs: 250, timeoutMs: 300 }),
+      { logger, print: () => undefined, stop: stop.signal },
+      connectOverHttp,
+    );
     expect(stop.signal.aborted).toBe(true);
     expect(summary.exitCode).toBe(EXIT.incomplete);
     expect(statuses(input)).toEqual(['pending']);
-    const outcomes = readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"outcome"'));
+    const outcomes = readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"outcome"'));
     expect(outcomes).toHaveLength(1);
     expect(outcomes[0]).toContain('"kind":"never_sent"');
   });

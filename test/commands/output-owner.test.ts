@@ -83,7 +83,10 @@ function expectInStep(input: string): Manifest {
 describe('the manifest', () => {
   it('a dry run records tool, input, output, times, exit code, counts and totals, owner-only, written atomically', async () => {
     const input = join(dir, 'p.csv');
-    writeFileSync(input, `currency_code,to_address,amount\nUSDT_TRC20,${ADDRESS.tron},150\nUSDT_TRC20,${ADDRESS.tron},0.5\nBTC,nope,1\n`);
+    writeFileSync(
+      input,
+      `currency_code,to_address,amount\nUSDT_TRC20,${ADDRESS.tron},150\nUSDT_TRC20,${ADDRESS.tron},0.5\nBTC,nope,1\n`,
+    );
     const before = Date.now();
     const summary = await run(dry(input), deps(), connect);
     expect(summary.exitCode).toBe(EXIT.someFailed);
@@ -95,7 +98,12 @@ describe('the manifest', () => {
       tool: { name: pkg.name, version: pkg.version },
       mode: 'dry-run',
       input: { path: input, sha256: sha256(input), bytes: statSync(input).size },
-      output: { path: outOf(input), sha256: sha256(outOf(input)), bytes: statSync(outOf(input)).size, previousSha256: null },
+      output: {
+        path: outOf(input),
+        sha256: sha256(outOf(input)),
+        bytes: statSync(outOf(input)).size,
+        previousSha256: null,
+      },
       checkpoint: { path: input.replace(/\.csv$/, '.checkpoint.jsonl'), createdAt: null },
       baseUrl: 'http://127.0.0.1:1',
       exitCode: 1,
@@ -128,7 +136,9 @@ describe('the manifest', () => {
   });
 
   it('records a base URL without user, password, query or the key', () => {
-    expect(recordableUrl(`https://u:${KEY}@api.example.com/v2?token=${KEY}#x`, [KEY])).toBe('https://api.example.com/v2');
+    expect(recordableUrl(`https://u:${KEY}@api.example.com/v2?token=${KEY}#x`, [KEY])).toBe(
+      'https://api.example.com/v2',
+    );
     expect(recordableUrl(`https://api.example.com/${KEY}`, [KEY])).toBe('https://api.example.com/[redacted]');
     expect(recordableUrl('https://api.cryptocloud.plus')).toBe('https://api.cryptocloud.plus');
   });
@@ -160,7 +170,9 @@ describe('output ownership', () => {
 
     await expect(run(dry(b, { out }), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
-      message: expect.stringMatching(/shared\.csv exists and was not written by payout for this input \(it is the output of another input, .*a\.csv\); move it away or give --out FILE/),
+      message: expect.stringMatching(
+        /shared\.csv exists and was not written by payout for this input \(it is the output of another input, .*a\.csv\); move it away or give --out FILE/,
+      ),
     });
     expect(readFileSync(out, 'utf8')).toBe(output);
     expect(readFileSync(join(dir, 'shared.manifest.json'), 'utf8')).toBe(manifest);
@@ -173,7 +185,10 @@ describe('output ownership', () => {
     const edited = `${readFileSync(outOf(input), 'utf8')}note,,,,,,,\n`;
     writeFileSync(outOf(input), edited);
 
-    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/it was changed after payout wrote it/) });
+    await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/it was changed after payout wrote it/),
+    });
     expect(sandbox.ledger()).toHaveLength(0);
     expect(existsSync(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe(false);
     await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
@@ -192,7 +207,13 @@ describe('output ownership', () => {
       owner.hashCurrentEarly();
       await new Promise((r) => setTimeout(r, 200)); // the early hash is done
       const summary = { sha256: sha256(input), bytes: statSync(input).size } as unknown as ScanSummary;
-      const commit = () => owner.committer(undefined).beforeRename({ tempPath: '', output: { sha256: 'a'.repeat(64), bytes: 1 }, summary, tally: new StatusTally() });
+      const commit = () =>
+        owner.committer(undefined).beforeRename({
+          tempPath: '',
+          output: { sha256: 'a'.repeat(64), bytes: 1 },
+          summary,
+          tally: new StatusTally(),
+        });
       return { input, commit };
     }
 
@@ -215,7 +236,10 @@ describe('output ownership', () => {
   it('an output without a manifest is refused', async () => {
     const input = writePayroll(dir, 1);
     writeFileSync(outOf(input), 'someone else,s file\n');
-    await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/there is no manifest/) });
+    await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/there is no manifest/),
+    });
     expect(readFileSync(outOf(input), 'utf8')).toBe('someone else,s file\n');
   });
 
@@ -235,7 +259,9 @@ describe('output ownership', () => {
     const paid = readFileSync(outOf(input), 'utf8');
     rmSync(input.replace(/\.csv$/, '.checkpoint.jsonl'));
 
-    await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({ message: expect.stringMatching(/payments of another checkpoint/) });
+    await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({
+      message: expect.stringMatching(/payments of another checkpoint/),
+    });
     await expect(run(options(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
     expect(sandbox.ledger()).toHaveLength(2);
     expect(readFileSync(outOf(input), 'utf8')).toBe(paid);
@@ -246,10 +272,22 @@ describe('output ownership', () => {
     await run(dry(input), deps(), connect);
     const manifest = readManifest(input);
     // As if the next write had recorded its hash and died before its rename.
-    writeFileSync(manifestOf(input), JSON.stringify({ ...manifest, output: { ...manifest.output, sha256: 'f'.repeat(64), previousSha256: manifest.output.sha256 } }));
+    writeFileSync(
+      manifestOf(input),
+      JSON.stringify({
+        ...manifest,
+        output: { ...manifest.output, sha256: 'f'.repeat(64), previousSha256: manifest.output.sha256 },
+      }),
+    );
     expect((await run(dry(input), deps(), connect)).exitCode).toBe(EXIT.ok);
     // Neither hash: refused.
-    writeFileSync(manifestOf(input), JSON.stringify({ ...manifest, output: { ...manifest.output, sha256: 'f'.repeat(64), previousSha256: 'e'.repeat(64) } }));
+    writeFileSync(
+      manifestOf(input),
+      JSON.stringify({
+        ...manifest,
+        output: { ...manifest.output, sha256: 'f'.repeat(64), previousSha256: 'e'.repeat(64) },
+      }),
+    );
     await expect(run(dry(input), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
   });
 
@@ -290,14 +328,17 @@ describe('output ownership', () => {
     const edited = `${readFileSync(outOf(input), 'utf8')}edited by hand\n`;
     writeFileSync(outOf(input), edited);
 
-    await expect(running).rejects.toMatchObject({ exitCode: EXIT.incomplete, message: expect.stringMatching(/was changed during the run, so it was not overwritten/) });
+    await expect(running).rejects.toMatchObject({
+      exitCode: EXIT.incomplete,
+      message: expect.stringMatching(/was changed during the run, so it was not overwritten/),
+    });
     expect(sandbox.ledger().map((e) => e.response)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(readFileSync(outOf(input), 'utf8')).toBe(edited);
     expect(logged.join('')).toMatch(/could not refresh the output CSV: .*changed after payout wrote it/);
     expect(readManifest(input).exitCode).toBe(3);
   });
 
-  it('status leaves an output that is not payout\'s own alone, and still reports (exit 0)', async () => {
+  it("status leaves an output that is not payout's own alone, and still reports (exit 0)", async () => {
     sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: KEY });
     const input = writePayroll(dir, 2);
     await run(options(input), deps(), connect);

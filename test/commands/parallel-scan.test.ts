@@ -52,7 +52,8 @@ function mixedPayroll(rows: number): string {
     const kind = i % 9;
     if (kind === 0) lines.push(`E${i},"Doe, Jane\nsecond line",USDT_TRC20,${ADDRESS.tron},${i}.5`);
     else if (kind === 1) lines.push(`E${i},,ETH,${evm},not-a-number`);
-    else if (kind === 2) lines.push(`E${i},"say ""hi""",USDT_TRC20,${ADDRESS.tron},7`); // repeats: same address and amount
+    else if (kind === 2)
+      lines.push(`E${i},"say ""hi""",USDT_TRC20,${ADDRESS.tron},7`); // repeats: same address and amount
     else if (kind === 3) lines.push('');
     else if (kind === 4) lines.push(`E${i},x,ETH,${ADDRESS.evm},${i}\r`);
     else if (kind === 5) lines.push(`E${i},,USDT_ERC20,${ADDRESS.evm.toLowerCase()},0.000001`);
@@ -106,7 +107,14 @@ describe('openScan on two threads', () => {
     const text = mixedPayroll(6000).replace('\nE3202,', '\nE3202,extra,');
     const at = text.indexOf('\nE4802,');
     const path = join(dir, 'bad-row-then-byte.csv');
-    writeFileSync(path, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from('\nE4802,\xff', 'latin1'), Buffer.from(text.slice(at + 7))]));
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from(text.slice(0, at)),
+        Buffer.from('\nE4802,\xff', 'latin1'),
+        Buffer.from(text.slice(at + 7)),
+      ]),
+    );
     const one = await errorOf(path, ONE_THREAD);
     const two = await errorOf(path, { parallel: { fromBytes: 0 } });
     expect((one as Error).message).toMatch(/line \d+ \(row 28\d\d\)/);
@@ -116,7 +124,9 @@ describe('openScan on two threads', () => {
   it('carries on without the worker when it cannot start, with the same rows', async () => {
     const path = write('no-worker.csv', mixedPayroll(300));
     const one = await scanAll(path, ONE_THREAD);
-    const broken = { parallel: { ...TWO_THREADS.parallel, workerFile: new URL('file:///nonexistent/payout-scan-worker.js') } };
+    const broken = {
+      parallel: { ...TWO_THREADS.parallel, workerFile: new URL('file:///nonexistent/payout-scan-worker.js') },
+    };
     expect((await scanAll(path, broken)).rows).toEqual(one.rows);
   });
 
@@ -157,7 +167,13 @@ describe('openChosenRows (pass 2 after a two-thread pass 1)', () => {
     const all = await scanAll(path, ONE_THREAD);
     const { layout } = await scanAll(path, TWO_THREADS);
     for (const chunkBytes of [7, 997, 1 << 20]) {
-      const read = await openChosenRows(path, TWO_THREADS, { ...layout!, chunkBytes }, () => true, () => new Error('changed'));
+      const read = await openChosenRows(
+        path,
+        TWO_THREADS,
+        { ...layout!, chunkBytes },
+        () => true,
+        () => new Error('changed'),
+      );
       const rows = [];
       for await (const batch of read.batches) rows.push(...batch);
       expect(rows).toEqual(all.rows.map((r) => r.row));
@@ -170,19 +186,29 @@ describe('openChosenRows (pass 2 after a two-thread pass 1)', () => {
     writeFileSync(path, mixedPayroll(400).replace('\nE200,', '\nE20X,'));
     const wanted = (first: number, last: number) => last >= summary.rows;
     const read = await openChosenRows(path, TWO_THREADS, layout!, wanted, () => new Error('changed'));
-    await expect((async () => {
-      for await (const batch of read.batches) void batch;
-    })()).rejects.toThrow('changed');
+    await expect(
+      (async () => {
+        for await (const batch of read.batches) void batch;
+      })(),
+    ).rejects.toThrow('changed');
   });
 
   it('throws changed() for a file that no longer cuts as pass 1 cut it', async () => {
     const path = write('changing.csv', mixedPayroll(400));
     const { layout } = await scanAll(path, TWO_THREADS);
     writeFileSync(path, mixedPayroll(400).replace('\nE200,', '\nE200x,'));
-    const read = await openChosenRows(path, TWO_THREADS, layout!, () => true, () => new Error('changed'));
-    await expect((async () => {
-      for await (const batch of read.batches) void batch;
-    })()).rejects.toThrow('changed');
+    const read = await openChosenRows(
+      path,
+      TWO_THREADS,
+      layout!,
+      () => true,
+      () => new Error('changed'),
+    );
+    await expect(
+      (async () => {
+        for await (const batch of read.batches) void batch;
+      })(),
+    ).rejects.toThrow('changed');
   });
 });
 
@@ -191,7 +217,9 @@ describe('the built CLI on two threads', () => {
 
   it('writes the same output as one thread, and exits', async () => {
     const input = write('cli.csv', mixedPayroll(300));
-    const one = await runCli(['run', input, '--dry-run', '--out', join(dir, 'one.csv')], { env: { PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) } });
+    const one = await runCli(['run', input, '--dry-run', '--out', join(dir, 'one.csv')], {
+      env: { PAYOUT_PARALLEL_FROM_BYTES: String(Number.MAX_SAFE_INTEGER) },
+    });
     const two = await runCli(['run', input, '--dry-run', '--out', join(dir, 'two.csv')], { env: twoThreads });
     expect(two.code).toBe(one.code);
     expect(readFileSync(join(dir, 'two.csv'), 'utf8')).toBe(readFileSync(join(dir, 'one.csv'), 'utf8'));
@@ -202,7 +230,10 @@ describe('the built CLI on two threads', () => {
     const checkpoint = join(dir, 'damaged.checkpoint.jsonl');
     writeFileSync(checkpoint, 'not a journal\n');
     const started = Date.now();
-    const result = await runCli(['run', input, '--dry-run', '--checkpoint', checkpoint], { env: twoThreads, timeoutMs: 15_000 });
+    const result = await runCli(['run', input, '--dry-run', '--checkpoint', checkpoint], {
+      env: twoThreads,
+      timeoutMs: 15_000,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/checkpoint/i);
     expect(Date.now() - started).toBeLessThan(10_000);

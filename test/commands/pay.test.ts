@@ -43,7 +43,9 @@ function deps(stop = new AbortController().signal): CommandDeps {
 const connect: Connect = connectOverHttp;
 
 function outputRows(input: string): Array<Record<string, string>> {
-  return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+  return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<
+    Record<string, string>
+  >;
 }
 
 /** Accepted (money moved) requests per amount: every amount must appear at most once. */
@@ -128,7 +130,9 @@ describe('paying', () => {
     expect(counts.size).toBe(40);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const ledger = sandbox.ledger();
-    expect(ledger.map((e) => Number(e.amount))).toEqual(Array.from({ length: 40 }, (_, i) => Number(amountOfRow(i + 1))));
+    expect(ledger.map((e) => Number(e.amount))).toEqual(
+      Array.from({ length: 40 }, (_, i) => Number(amountOfRow(i + 1))),
+    );
     const rows = outputRows(input);
     expect(rows.map((r) => r.status)).toEqual(Array(40).fill('paid'));
     expect(rows.map((r) => r.invoice_id)).toEqual(ledger.map((e) => e.invoiceId));
@@ -155,9 +159,13 @@ describe('paying', () => {
     writeFileSync(second, readFileSync(first, 'utf8').replace('1.000001', '2.000001'));
     await run(options(first, { intervalMs: 400, historyDir: state }), deps(), connect);
     await run(options(second, { intervalMs: 400, historyDir: state }), deps(), connect);
-    const arrivals = [...sandbox.ledger().map((e) => e.arrivedAt), ...sandbox.balanceLedger().map((e) => e.arrivedAt)].sort((a, b) => a - b);
+    const arrivals = [
+      ...sandbox.ledger().map((e) => e.arrivedAt),
+      ...sandbox.balanceLedger().map((e) => e.arrivedAt),
+    ].sort((a, b) => a - b);
     expect(arrivals).toHaveLength(4);
-    for (let i = 1; i < arrivals.length; i += 1) expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(400);
+    for (let i = 1; i < arrivals.length; i += 1)
+      expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(400);
   });
 
   it('refuses an input that changed since its checkpoint, sending nothing', async () => {
@@ -176,7 +184,17 @@ describe('paying', () => {
     });
     // And what the operator reads on stderr says the same: not an internal error, not the output's ownership.
     const cli = await runCli(
-      ['run', input, '--base-url', sandbox.url, '--interval', String(INTERVAL), '--history-dir', join(dir, 'history'), '--yes'],
+      [
+        'run',
+        input,
+        '--base-url',
+        sandbox.url,
+        '--interval',
+        String(INTERVAL),
+        '--history-dir',
+        join(dir, 'history'),
+        '--yes',
+      ],
       { env: { CRYPTOCLOUD_API_KEY: KEY } },
     );
     expect(cli.code).toBe(EXIT.usage);
@@ -206,7 +224,9 @@ describe('paying', () => {
     const input = writePayroll(dir, 1);
     const asked: string[] = [];
     const withAnswer = (answer: string): CommandDeps => ({ ...deps(), ask: async (q) => (asked.push(q), answer) });
-    await expect(run(options(input, { yes: false }), withAnswer('y'), connect)).rejects.toMatchObject({ exitCode: EXIT.usage });
+    await expect(run(options(input, { yes: false }), withAnswer('y'), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+    });
     expect(sandbox.ledger()).toHaveLength(0);
     const summary = await run(options(input, { yes: false }), withAnswer('yes'), connect);
     expect(summary.exitCode).toBe(EXIT.ok);
@@ -220,7 +240,10 @@ describe('paying', () => {
     const running = run(options(input), deps(), connect);
     while (sandbox.ledger().length < 1) await new Promise((r) => setTimeout(r, 2));
     writeFileSync(input, readFileSync(input, 'utf8').replace('1.000003', '9.000003'));
-    await expect(running).rejects.toMatchObject({ exitCode: EXIT.incomplete, message: expect.stringMatching(/changed while the run/) });
+    await expect(running).rejects.toMatchObject({
+      exitCode: EXIT.incomplete,
+      message: expect.stringMatching(/changed while the run/),
+    });
     expect(sandbox.ledger()).toHaveLength(1);
   });
 
@@ -276,7 +299,10 @@ describe('paying', () => {
     const running = run(options(input), deps(), connect);
     while (sandbox.ledger().length < 1) await new Promise((r) => setTimeout(r, 2));
     writeFileSync(input, `${readFileSync(input, 'utf8')}E9,"Late",USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,9\n`);
-    const error = (await running.then(() => undefined, (e: unknown) => e)) as { exitCode?: number; message?: string };
+    const error = (await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { exitCode?: number; message?: string };
     expect(error.exitCode).toBe(EXIT.incomplete);
     expect(error.message).not.toMatch(/nothing was sent/i);
     expect(sandbox.ledger()).toHaveLength(1);
@@ -343,14 +369,23 @@ describe('outcomes', () => {
     const input = writePayroll(dir, 2);
     expect((await run(options(input), deps(), connect)).exitCode).toBe(EXIT.incomplete);
     // The operator edits the file (drops the paid row 2)...
-    writeFileSync(input, readFileSync(input, 'utf8').split('\n').filter((line) => !line.startsWith('E2,')).join('\n'));
+    writeFileSync(
+      input,
+      readFileSync(input, 'utf8')
+        .split('\n')
+        .filter((line) => !line.startsWith('E2,'))
+        .join('\n'),
+    );
     await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
       message: expect.stringMatching(/1 unknown row\(s\) \(1\) that may already be paid/),
     });
     // ...and treats it as a new payroll: the history knows row 1 may be paid.
     const fresh = { checkpoint: join(dir, 'new.checkpoint.jsonl'), out: join(dir, 'new.results.csv') };
-    await expect(run(options(input, fresh), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/allow-repeat/) });
+    await expect(run(options(input, fresh), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/allow-repeat/),
+    });
     expect(sandbox.ledger().filter((e) => e.processed && e.amount === amountOfRow(1))).toHaveLength(1);
   });
 
@@ -373,7 +408,11 @@ describe('outcomes', () => {
     expect(summary.exitCode).toBe(EXIT.incomplete);
     expect(summary.stopReason).toMatch(/refused the key/);
     expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
-    const everything = [printed.join('\n'), readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8'), readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8')].join('\n');
+    const everything = [
+      printed.join('\n'),
+      readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8'),
+      readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8'),
+    ].join('\n');
     expect(everything).not.toContain(wrongKey);
     expect(sandbox.ledger()).toHaveLength(1);
   });

@@ -14,7 +14,7 @@ import { EXIT } from '../../src/core/errors.js';
 import { loadJournal } from '../../src/journal/file.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type BalanceAnswerStyle, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { ADDRESS, amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { ADDRESS, tempDir, writePayroll } from '../helpers/payroll.js';
 import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'plan-key-3e7b1c9a2d';
@@ -73,6 +73,21 @@ interface PaidLine {
   baseUrl: string;
 }
 
+/** An outbox line as JSON, typed only as far as this test reads it. */
+interface RawOutboxLine {
+  t: string;
+  ckpt: string;
+  row: number;
+  attempt: number;
+  at: string;
+  currency: string;
+  address: string;
+  amount: string;
+  input: string;
+  api: string;
+  outcome: { kind: string; invoiceId?: string };
+}
+
 /** The payments the outbox records as made (an intent, then an accepted or unknown outcome), read by hand from its lines. */
 function historyLines(): PaidLine[] {
   const file = join(dir, 'history', OUTBOX_FILE);
@@ -80,15 +95,17 @@ function historyLines(): PaidLine[] {
   const lines = readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as RawOutboxLine);
   const paid: PaidLine[] = [];
   for (const intent of lines.filter((l) => l.t === 'intent')) {
-    const outcome = lines.find((l) => l.t === 'outcome' && l.ckpt === intent.ckpt && l.row === intent.row && l.attempt === intent.attempt);
+    const outcome = lines.find(
+      (l) => l.t === 'outcome' && l.ckpt === intent.ckpt && l.row === intent.row && l.attempt === intent.attempt,
+    );
     if (!outcome || !['accepted', 'unknown'].includes(outcome.outcome.kind)) continue;
     paid.push({
       at: new Date(intent.at).toISOString(),
       currency: intent.currency,
-      address: /^0x/i.test(intent.address) ? String(intent.address).toLowerCase() : intent.address,
+      address: /^0x/i.test(intent.address) ? intent.address.toLowerCase() : intent.address,
       amount: intent.amount,
       invoiceId: outcome.outcome.invoiceId ?? '',
       input: intent.input,
@@ -125,14 +142,20 @@ describe('the plan', () => {
     ]);
     let planAtAsk = '';
     const d = deps({ ask: async () => ((planAtAsk = printed.join('\n')), 'yes') });
-    const summary = await run(options(input, { yes: false, skipInvalid: true, caps: { maxAmount: { USDT_TRC20: '50' } } }), d, connect);
+    const summary = await run(
+      options(input, { yes: false, skipInvalid: true, caps: { maxAmount: { USDT_TRC20: '50' } } }),
+      d,
+      connect,
+    );
     expect(summary.exitCode).toBe(EXIT.someFailed);
     expect(planAtAsk).toMatch(/About to pay 4 row\(s\) to 2 distinct recipient\(s\) through http:\/\/127\.0\.0\.1/);
     expect(planAtAsk).toMatch(/USDT_ERC20 +2 rows +11\n +USDT_TRC20 +2 rows +30/);
     expect(planAtAsk).toMatch(/Left out: 1 invalid \(--skip-invalid\)\./);
     expect(planAtAsk).toMatch(/Caps and control totals: --max-amount USDT_TRC20=50: all hold\./);
     expect(planAtAsk).toMatch(/History: no row repeats a payment of the last 45 days/);
-    expect(planAtAsk).toMatch(/Balance:\n +USDT_ERC20 +11 to pay, 1000000 available\n +USDT_TRC20 +30 to pay, 1000000 available\n/);
+    expect(planAtAsk).toMatch(
+      /Balance:\n +USDT_ERC20 +11 to pay, 1000000 available\n +USDT_TRC20 +30 to pay, 1000000 available\n/,
+    );
     expect(planAtAsk).toMatch(/takes about/);
     expect(sandbox.ledger()).toHaveLength(4);
   });
@@ -140,7 +163,10 @@ describe('the plan', () => {
   it('refuses before any request when it cannot ask for confirmation', async () => {
     await useSandbox();
     const input = writePayroll(dir, 1);
-    await expect(run(options(input, { yes: false }), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/--yes/) });
+    await expect(run(options(input, { yes: false }), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/--yes/),
+    });
     expect(arrivals()).toEqual([]);
     expect(existsSync(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe(false);
   });
@@ -152,7 +178,9 @@ describe('the balance check', () => {
     const input = writePayroll(dir, 3);
     await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
-      message: expect.stringMatching(/^USDT_TRC20: this run pays 3\.000006 but the available balance is 2\.5\. Nothing was sent/),
+      message: expect.stringMatching(
+        /^USDT_TRC20: this run pays 3\.000006 but the available balance is 2\.5\. Nothing was sent/,
+      ),
     });
     expect(printed.join('\n')).toMatch(/USDT_TRC20 +3\.000006 to pay, 2\.5 available \(NOT ENOUGH\)/);
     expect(sandbox.balanceLedger()).toHaveLength(1);
@@ -216,7 +244,9 @@ describe('the balance check', () => {
     await useSandbox({ intervalMs: interval });
     const input = writePayroll(dir, 1);
     // Declined at the prompt, after the balance query: nothing is paid, the checkpoint keeps its time.
-    await expect(run(options(input, { intervalMs: interval, yes: false }), deps({ ask: async () => 'no' }), connect)).rejects.toMatchObject({
+    await expect(
+      run(options(input, { intervalMs: interval, yes: false }), deps({ ask: async () => 'no' }), connect),
+    ).rejects.toMatchObject({
       exitCode: EXIT.usage,
     });
     expect(sandbox.ledger()).toEqual([]);
@@ -239,7 +269,9 @@ describe('the balance check', () => {
     writePayroll(dir, 2);
     const summary = await run(options(input, { intervalMs: interval }), deps(), connect);
     expect(summary.exitCode).toBe(EXIT.ok);
-    expect(printed.join('\n')).toMatch(/was made from another version of this file and nothing was ever sent with it: replaced/);
+    expect(printed.join('\n')).toMatch(
+      /was made from another version of this file and nothing was ever sent with it: replaced/,
+    );
     expect(arrivals().map((a) => a.what)).toEqual(['balance', 'balance', 'create', 'create']);
     for (const gap of gaps()) expect(gap).toBeGreaterThanOrEqual(interval);
     const journal = await loadJournal(input.replace(/\.csv$/, '.checkpoint.jsonl'));
@@ -255,25 +287,44 @@ describe('a checkpoint that never sent anything, read otherwise', () => {
     writeFileSync(input, ['currency_code,to_address,amount,bonus', ...body].join('\n') + '\n');
     const bonus: Partial<RunOptions> = { columns: 'amount=bonus' };
     // The bonus column is more than the balance: refused at the plan, after the checkpoint is made.
-    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({ message: expect.stringMatching(/available balance is 2\.5/) });
+    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({
+      message: expect.stringMatching(/available balance is 2\.5/),
+    });
     const checkpoint = input.replace(/\.csv$/, '.checkpoint.jsonl');
     expect((await loadJournal(checkpoint))?.state?.header.reading?.columns.amount).toBe('bonus');
 
     const summary = await run(options(input), deps(), connect);
     expect(summary.exitCode).toBe(EXIT.ok);
-    expect(printed.join('\n')).toMatch(/was made reading the file otherwise \(--columns, --decimal-comma\) and nothing was ever sent with it: replaced/);
+    expect(printed.join('\n')).toMatch(
+      /was made reading the file otherwise \(--columns, --decimal-comma\) and nothing was ever sent with it: replaced/,
+    );
     // Bound now: the bonus column is refused, naming the option.
-    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringMatching(/--columns differs/) });
+    await expect(run(options(input, bonus), deps(), connect)).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringMatching(/--columns differs/),
+    });
     expect(sandbox.ledger().map((e) => e.amount)).toEqual(['1.000001', '1.000002']);
   });
 });
 
 describe('caps and control totals', () => {
   it.each<[string, RunOptions['caps'], RegExp]>([
-    ['--max-amount', { maxAmount: { USDT_TRC20: '1.000002' } }, /1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=1\.000002: row 3 \(1\.000003\)/],
-    ['--max-total', { maxTotal: { USDT_TRC20: '3' } }, /USDT_TRC20: the valid rows total 3\.000006, more than --max-total USDT_TRC20=3/],
+    [
+      '--max-amount',
+      { maxAmount: { USDT_TRC20: '1.000002' } },
+      /1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=1\.000002: row 3 \(1\.000003\)/,
+    ],
+    [
+      '--max-total',
+      { maxTotal: { USDT_TRC20: '3' } },
+      /USDT_TRC20: the valid rows total 3\.000006, more than --max-total USDT_TRC20=3/,
+    ],
     ['--expect-count', { expectCount: 4 }, /the file has 3 valid row\(s\), but --expect-count says 4/],
-    ['--expect-total', { expectTotal: { USDT_TRC20: '3.000005' } }, /USDT_TRC20: the valid rows total 3\.000006, but --expect-total says 3\.000005 \(over by 0\.000001\)/],
+    [
+      '--expect-total',
+      { expectTotal: { USDT_TRC20: '3.000005' } },
+      /USDT_TRC20: the valid rows total 3\.000006, but --expect-total says 3\.000005 \(over by 0\.000001\)/,
+    ],
   ])('%s refuses the run before any request, naming the figures', async (_name, caps, message) => {
     await useSandbox();
     const input = writePayroll(dir, 3);
@@ -292,11 +343,18 @@ describe('caps and control totals', () => {
   it('pays when every cap holds and every control total matches', async () => {
     await useSandbox();
     const input = writePayroll(dir, 3);
-    const caps = { maxAmount: { USDT_TRC20: '1.000003' }, maxTotal: { USDT_TRC20: '3.000006' }, expectCount: 3, expectTotal: { USDT_TRC20: '3.000006' } };
+    const caps = {
+      maxAmount: { USDT_TRC20: '1.000003' },
+      maxTotal: { USDT_TRC20: '3.000006' },
+      expectCount: 3,
+      expectTotal: { USDT_TRC20: '3.000006' },
+    };
     expect((await run(options(input, { caps, dryRun: true }), deps(), connect)).exitCode).toBe(EXIT.ok);
     const summary = await run(options(input, { caps }), deps(), connect);
     expect(summary.exitCode).toBe(EXIT.ok);
-    expect(printed.join('\n')).toMatch(/Caps and control totals: --max-amount USDT_TRC20=1\.000003, .*--expect-count 3, .*: all hold\./);
+    expect(printed.join('\n')).toMatch(
+      /Caps and control totals: --max-amount USDT_TRC20=1\.000003, .*--expect-count 3, .*: all hold\./,
+    );
   });
 });
 
@@ -309,7 +367,9 @@ describe('the history of earlier payrolls', () => {
 
     const next = writePayroll(dir, 4, 'payroll-nov.csv');
     const today = new Date().toISOString().slice(0, 10);
-    const repeat = new RegExp(`3 row\\(s\\) match payments made on ${today} from payroll-oct\\.csv \\(rows 1, 2, 3; row 1 was sent at \\d\\d:\\d\\d:\\d\\d UTC as its row 1, paid\\)`);
+    const repeat = new RegExp(
+      `3 row\\(s\\) match payments made on ${today} from payroll-oct\\.csv \\(rows 1, 2, 3; row 1 was sent at \\d\\d:\\d\\d:\\d\\d UTC as its row 1, paid\\)`,
+    );
     await expect(run(options(next), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
       message: expect.stringMatching(new RegExp(`${repeat.source}.*--allow-repeat .*--yes alone is not enough`)),
@@ -372,14 +432,20 @@ describe('the history of earlier payrolls', () => {
     await run(options(input), deps(), connect);
     const copy = join(dir, 'payroll-copy.csv');
     copyFileSync(input, copy);
-    await expect(run(options(copy), deps(), connect)).rejects.toMatchObject({ message: expect.stringMatching(/2 row\(s\) match payments made on .* from payroll\.csv/) });
+    await expect(run(options(copy), deps(), connect)).rejects.toMatchObject({
+      message: expect.stringMatching(/2 row\(s\) match payments made on .* from payroll\.csv/),
+    });
     expect(sandbox.ledger()).toHaveLength(2);
   });
 
   it('never records sandbox payments, and a payment through one API never blocks another', async () => {
     await useSandbox();
     const input = writePayroll(dir, 2);
-    const summary = await run(options(input, { sandbox: true, baseUrl: 'https://api.cryptocloud.plus', apiKey: undefined }), deps(), connectForReal);
+    const summary = await run(
+      options(input, { sandbox: true, baseUrl: 'https://api.cryptocloud.plus', apiKey: undefined }),
+      deps(),
+      connectForReal,
+    );
     expect(summary.exitCode).toBe(EXIT.ok);
     expect(printed.join('\n')).toMatch(/History: not consulted/);
     expect(historyLines()).toEqual([]);

@@ -6,7 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStatusLine, TerminalStatusLine } from '../../src/cli/status-line.js';
-import { BarProgress, formatRowLine, LineProgress, renderBar, type ProgressReporter, type RowEvent } from '../../src/commands/progress.js';
+import {
+  BarProgress,
+  formatRowLine,
+  LineProgress,
+  renderBar,
+  type ProgressReporter,
+  type RowEvent,
+} from '../../src/commands/progress.js';
 import { closeLogger, createLogger } from '../../src/log.js';
 import { ADDRESS, tempDir } from '../helpers/payroll.js';
 
@@ -22,7 +29,10 @@ const event = (done: number, outcome: RowEvent['outcome'], detail: string, etaMs
 });
 
 /** A terminal stream that keeps what is written. */
-function fakeTerminal(columns = 120): { stream: { isTTY: true; columns: number; write(text: string): boolean }; text(): string } {
+function fakeTerminal(columns = 120): {
+  stream: { isTTY: true; columns: number; write(text: string): boolean };
+  text(): string;
+} {
   let written = '';
   return {
     stream: {
@@ -47,9 +57,18 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('not a terminal: one plain line per row', () => {
   it.each([
-    ['[1/3] row 2: 150 USDT_TRC20 → TR7NHqje…gjLj6t: paid INV-2Q2SICZN · ETA 1m 12s', event(1, 'paid', 'INV-2Q2SICZN', 72_000)],
-    ['[2/3] row 3: 250 USDT_TRC20 → TR7NHqje…gjLj6t: FAILED: network: invalid network · ETA 13s', event(2, 'failed', 'network: invalid network', 12_500)],
-    ['[3/3] row 4: 350 USDT_TRC20 → TR7NHqje…gjLj6t: UNKNOWN: timed out after 30000 ms', event(3, 'unknown', 'timed out after 30000 ms', 0)],
+    [
+      '[1/3] row 2: 150 USDT_TRC20 → TR7NHqje…gjLj6t: paid INV-2Q2SICZN · ETA 1m 12s',
+      event(1, 'paid', 'INV-2Q2SICZN', 72_000),
+    ],
+    [
+      '[2/3] row 3: 250 USDT_TRC20 → TR7NHqje…gjLj6t: FAILED: network: invalid network · ETA 13s',
+      event(2, 'failed', 'network: invalid network', 12_500),
+    ],
+    [
+      '[3/3] row 4: 350 USDT_TRC20 → TR7NHqje…gjLj6t: UNKNOWN: timed out after 30000 ms',
+      event(3, 'unknown', 'timed out after 30000 ms', 0),
+    ],
   ])('%s', (line, e) => expect(formatRowLine(e)).toBe(line));
 
   it('writes exactly those lines to stderr, an unknown row as a warning', async () => {
@@ -73,7 +92,9 @@ describe('not a terminal: one plain line per row', () => {
 describe('on a terminal: a bar', () => {
   it('renders counts, the current row and the ETA in one line, coloured', () => {
     const state = { total: 8, paid: 2, failed: 1, unknown: 1, current: 5, etaAt: 72_000 };
-    expect(renderBar(state, 120, false, 0)).toBe('▕██████████░░░░░░░░░░▏ 4/8 · 2 paid · 1 failed · 1 unknown · row 5 · ETA 1m 12s');
+    expect(renderBar(state, 120, false, 0)).toBe(
+      '▕██████████░░░░░░░░░░▏ 4/8 · 2 paid · 1 failed · 1 unknown · row 5 · ETA 1m 12s',
+    );
     expect(renderBar(state, 120, true, 0)).toBe(
       '▕██████████░░░░░░░░░░▏ 4/8 · \x1b[32m2 paid\x1b[39m · \x1b[31m1 failed\x1b[39m · \x1b[33m1 unknown\x1b[39m · row 5 · ETA 1m 12s',
     );
@@ -83,6 +104,7 @@ describe('on a terminal: a bar', () => {
     const state = { total: 8, paid: 2, failed: 1, unknown: 1, current: 5, etaAt: 72_000 };
     expect(renderBar(state, 60, false, 0)).toBe('4/8 · 2 paid · 1 failed · 1 unknown · row 5 · ETA 1m 12s');
     expect(renderBar(state, 30, false, 0)).toBe('4/8 · 2 paid · 1 failed · 1 …');
+    // eslint-disable-next-line no-control-regex -- the escape code is what this test looks for
     expect([...renderBar(state, 30, true, 0).replace(/\x1b\[\d+m/g, '')].length).toBe(29);
   });
 
@@ -173,13 +195,22 @@ describe('choosing the form', () => {
     progress.row({ ...event(1, 'paid', 'INV-AAAA1111', 0, 1), rowNumber: 1 });
     progress.stop();
     expect(term.text()).toContain('1 paid');
+    // eslint-disable-next-line no-control-regex -- the escape code is what this test looks for
     expect(term.text()).not.toMatch(/\x1b\[\d+m/);
   });
 });
 
 describe('a long wait says what it waits for', () => {
   it('on the status line, while it lasts', () => {
-    const state = { total: 8, paid: 4, failed: 0, unknown: 0, current: 5, waitingUntil: 11_000, waitingFor: "the API's pace" };
+    const state = {
+      total: 8,
+      paid: 4,
+      failed: 0,
+      unknown: 0,
+      current: 5,
+      waitingUntil: 11_000,
+      waitingFor: "the API's pace",
+    };
     expect(renderBar(state, 120, false, 0)).toContain("row 5 · waiting 11s (the API's pace)");
     expect(renderBar(state, 120, false, 11_000)).not.toContain('waiting');
   });

@@ -28,11 +28,17 @@ function thrown(fn: () => void): Error {
 
 describe('readingOf', () => {
   it('names the header column each sent field came from, and the decimal comma', () => {
-    expect(readingOf(standard, false)).toEqual({ columns: { currency_code: 'currency_code', to_address: 'to_address', amount: 'amount' }, decimalComma: false });
+    expect(readingOf(standard, false)).toEqual({
+      columns: { currency_code: 'currency_code', to_address: 'to_address', amount: 'amount' },
+      decimalComma: false,
+    });
   });
 
   it('names the columns as matched (trimmed), whatever their place', () => {
-    expect(readingOf(mapped, true)).toEqual({ columns: { currency_code: 'Coin', to_address: 'Wallet', amount: 'Sum' }, decimalComma: true });
+    expect(readingOf(mapped, true)).toEqual({
+      columns: { currency_code: 'Coin', to_address: 'Wallet', amount: 'Sum' },
+      decimalComma: true,
+    });
   });
 });
 
@@ -45,12 +51,23 @@ describe('checkReading', () => {
   });
 
   it('lets a reading pass when the header moved but each field comes from the same column', () => {
-    const moved: PayrollHeader = { ...standard, columns: ['amount', 'to_address', 'currency_code'], index: { currency_code: 2, to_address: 1, amount: 0 } };
+    const moved: PayrollHeader = {
+      ...standard,
+      columns: ['amount', 'to_address', 'currency_code'],
+      index: { currency_code: 2, to_address: 1, amount: 0 },
+    };
     expect(() => checkReading(recorded, readingOf(moved, false), 'c')).not.toThrow();
   });
 
   it('refuses a changed column mapping, naming --columns, the field, both columns and the checkpoint', () => {
-    const now = readingOf({ ...mapped, columns: ['currency_code', 'to_address', 'Sum'], index: { currency_code: 0, to_address: 1, amount: 2 } }, false);
+    const now = readingOf(
+      {
+        ...mapped,
+        columns: ['currency_code', 'to_address', 'Sum'],
+        index: { currency_code: 0, to_address: 1, amount: 2 },
+      },
+      false,
+    );
     const error = thrown(() => checkReading(recorded, now, '/tmp/p.csv.checkpoint'));
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toContain('--columns differs');
@@ -63,7 +80,9 @@ describe('checkReading', () => {
 
   it('names every changed field', () => {
     const error = thrown(() => checkReading(recorded, readingOf(mapped, false), 'c'));
-    expect(error.message).toMatch(/currency_code from the column "currency_code" then, from "Coin" now; to_address from the column "to_address" then, from "Wallet" now; amount from/);
+    expect(error.message).toMatch(
+      /currency_code from the column "currency_code" then, from "Coin" now; to_address from the column "to_address" then, from "Wallet" now; amount from/,
+    );
   });
 
   it('refuses a changed decimal comma, naming --decimal-comma, both ways', () => {

@@ -19,7 +19,8 @@ describe('AscendingRows', () => {
     rows.push(5);
     expect(() => rows.push(5)).toThrow(RangeError);
     expect(() => rows.push(4)).toThrow(RangeError);
-    for (const bad of [0, -1, 1.5, 2 ** 32, Number.NaN]) expect(() => new AscendingRows().push(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, 2 ** 32, Number.NaN])
+      expect(() => new AscendingRows().push(bad)).toThrow(RangeError);
   });
 
   it('tells whether any row of a range is in the list', () => {
@@ -27,7 +28,8 @@ describe('AscendingRows', () => {
     for (const n of [3, 10, 11, 500]) rows.push(n);
     const inRange = (first: number, last: number) => [3, 10, 11, 500].some((n) => n >= first && n <= last);
     for (let first = 1; first <= 510; first += 1) {
-      for (const width of [0, 1, 5, 100]) expect(rows.anyBetween(first, first + width)).toBe(inRange(first, first + width));
+      for (const width of [0, 1, 5, 100])
+        expect(rows.anyBetween(first, first + width)).toBe(inRange(first, first + width));
     }
     expect(new AscendingRows().anyBetween(1, 1000)).toBe(false);
   });

@@ -28,7 +28,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const header: JournalHeader = { type: 'header', version: 1, input: { sha256: '0'.repeat(64), bytes: 0, name: 'x' }, createdAt: '' };
+const header: JournalHeader = {
+  type: 'header',
+  version: 1,
+  input: { sha256: '0'.repeat(64), bytes: 0, name: 'x' },
+  createdAt: '',
+};
 
 async function* lazyRows(pausesMs: number[]): AsyncGenerator<RowToSend> {
   for (let i = 1; i <= pausesMs.length; i += 1) {

@@ -36,7 +36,11 @@ function deps(): CommandDeps {
 
 it('leaves the output alone when a run holds the lock as it starts, even if the run ends before the checkpoint is read', async () => {
   const input = writePayroll(dir, 2);
-  const summary = await run(runOptions({ input, baseUrl: sandbox.url, intervalMs: 20, apiKey: KEY, historyDir: join(dir, 'state') }), deps(), connectOverHttp);
+  const summary = await run(
+    runOptions({ input, baseUrl: sandbox.url, intervalMs: 20, apiKey: KEY, historyDir: join(dir, 'state') }),
+    deps(),
+    connectOverHttp,
+  );
   expect(summary.exitCode).toBe(EXIT.ok);
   const output = summary.paths.out;
   const before = readFileSync(output);

@@ -16,7 +16,8 @@ const CODES = Object.keys(DECIMALS);
 /** A plain decimal ("12", "0.5", "007.250") as a BigInt of 10^-decimals units; at most `decimals` decimals. */
 function minorOf(amount: string, decimals: number): bigint {
   const [integer = '', fraction = ''] = amount.split('.');
-  if (!/^\d+$/.test(integer) || !/^\d*$/.test(fraction) || fraction.length > decimals) throw new Error(`the test gave a bad amount: ${amount}`);
+  if (!/^\d+$/.test(integer) || !/^\d*$/.test(fraction) || fraction.length > decimals)
+    throw new Error(`the test gave a bad amount: ${amount}`);
   return BigInt(integer + fraction.padEnd(decimals, '0'));
 }
 
@@ -39,8 +40,11 @@ function exactTotal(code: string, amounts: string[]): string {
 
 /** A plain decimal of at most `decimals` decimals (leading and trailing zeros allowed). */
 function amountOf(decimals: number) {
-  const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
-  return fc.tuple(digits(1, 22), digits(0, decimals)).map(([integer, fraction]) => (fraction ? `${integer}.${fraction}` : integer));
+  const digits = (min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+  return fc
+    .tuple(digits(1, 22), digits(0, decimals))
+    .map(([integer, fraction]) => (fraction ? `${integer}.${fraction}` : integer));
 }
 
 describe('the oracle of this file', () => {
@@ -144,15 +148,19 @@ describe('smallMinorUnits', () => {
 
   it('equals the BigInt minor units whenever it answers', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 18 }), fc.string({ unit: fc.constantFrom(...'0123456789.'), maxLength: 22 }), (decimals, amount) => {
-        const small = smallMinorUnits(amount, decimals);
-        if (small === undefined) return;
-        // It answers only for a plain decimal of at most `decimals` decimals, and then exactly.
-        expect(amount).toMatch(/^\d+(\.\d+)?$/);
-        expect(amount.split('.')[1]?.length ?? 0).toBeLessThanOrEqual(decimals);
-        expect(BigInt(small)).toBe(minorOf(amount, decimals));
-        expect(small).toBeLessThan(1e15);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 18 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789.'), maxLength: 22 }),
+        (decimals, amount) => {
+          const small = smallMinorUnits(amount, decimals);
+          if (small === undefined) return;
+          // It answers only for a plain decimal of at most `decimals` decimals, and then exactly.
+          expect(amount).toMatch(/^\d+(\.\d+)?$/);
+          expect(amount.split('.')[1]?.length ?? 0).toBeLessThanOrEqual(decimals);
+          expect(BigInt(small)).toBe(minorOf(amount, decimals));
+          expect(small).toBeLessThan(1e15);
+        },
+      ),
       { numRuns: 20000 },
     );
   });
@@ -162,7 +170,10 @@ describe('CurrencyTotals at 18 decimals', () => {
   it('sums ordinary ETH amounts exactly, past 2^53 units of 10^-9', () => {
     const code = 'ETH';
     expect(findCurrency(code)?.decimals).toBe(18);
-    const amounts = Array.from({ length: 20_000 }, (_, i) => `${1 + ((i * 7919) % 4999)}.${String(1 + (i % 98)).padStart(2, '0')}`);
+    const amounts = Array.from(
+      { length: 20_000 },
+      (_, i) => `${1 + ((i * 7919) % 4999)}.${String(1 + (i % 98)).padStart(2, '0')}`,
+    );
     amounts.push('0.000000000000000001', '123.456789012345678');
     const totals = new CurrencyTotals();
     for (const amount of amounts) totals.add(code, amount);

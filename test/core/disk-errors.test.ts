@@ -24,7 +24,9 @@ describe('diskProblemOf', () => {
   });
 
   it('finds the disk behind wrapping errors (their causes)', () => {
-    const wrapped = new Error('writing the output CSV failed', { cause: new Error('stream', { cause: errno('ENOSPC') }) });
+    const wrapped = new Error('writing the output CSV failed', {
+      cause: new Error('stream', { cause: errno('ENOSPC') }),
+    });
     expect(diskProblemOf(wrapped)).toMatchObject({ problem: 'full', code: 'ENOSPC' });
   });
 });
@@ -44,9 +46,17 @@ describe('DiskError', () => {
 
   it.each<[string, RegExp, RegExp]>([
     ['ENOSPC', /could not be written: the disk is full \(ENOSPC\)/, /Free space, then run the same command\.$/],
-    ['EDQUOT', /the disk quota is used up \(EDQUOT\)/, /Free space \(or raise the quota\), then run the same command\.$/],
+    [
+      'EDQUOT',
+      /the disk quota is used up \(EDQUOT\)/,
+      /Free space \(or raise the quota\), then run the same command\.$/,
+    ],
     ['EROFS', /the disk is read-only \(EROFS\)/, /Make the disk writable again, then run the same command\.$/],
-    ['EIO', /the disk is failing \(an input\/output error\) \(EIO\)/, /Check the disk \(or move the files to a sound one\), then run the same command\.$/],
+    [
+      'EIO',
+      /the disk is failing \(an input\/output error\) \(EIO\)/,
+      /Check the disk \(or move the files to a sound one\), then run the same command\.$/,
+    ],
   ])('%s: names the file, the problem and the remedy', (code, problem, remedy) => {
     const error = DiskError.from(errno(code), 'the output CSV', '/data/payroll.results.csv');
     expect(error?.message).toMatch(/^The output CSV \/data\/payroll\.results\.csv could not be written/);
@@ -64,7 +74,9 @@ describe('DiskError', () => {
   });
 
   it('once sending started: exit 3, what is recorded, and that the run stopped before sending more', () => {
-    const error = full('Row 7 was not sent: its intent could not be recorded, so its request never left.').afterSending('payroll.csv');
+    const error = full('Row 7 was not sent: its intent could not be recorded, so its request never left.').afterSending(
+      'payroll.csv',
+    );
     expect(error.exitCode).toBe(EXIT.incomplete);
     expect(error.message).toBe(
       'The checkpoint /data/payroll.checkpoint.jsonl could not be written: the disk is full (ENOSPC). ' +
@@ -74,13 +86,21 @@ describe('DiskError', () => {
   });
 
   it('once sending started, without a word on what is recorded: the checkpoint holds every request sent', () => {
-    expect(full().afterSending().message).toMatch(/\(ENOSPC\)\. The checkpoint holds every request sent and its answer\. The run stopped before sending anything more\./);
+    expect(full().afterSending().message).toMatch(
+      /\(ENOSPC\)\. The checkpoint holds every request sent and its answer\. The run stopped before sending anything more\./,
+    );
   });
 
   it.each<[Parameters<DiskError['with']>[0]['next'], string]>([
     [{ command: 'recover' }, 'Free space, then run payout recover payroll.csv, then run the same command.'],
-    [{ command: 'resolve', row: 3, verdict: '--paid INV-ABCD1234' }, 'Free space, then run payout resolve payroll.csv --row 3 --paid INV-ABCD1234, then run the same command.'],
-    [{ command: 'resolve', row: 4, verdict: '--not-paid' }, 'Free space, then run payout resolve payroll.csv --row 4 --not-paid, then run the same command.'],
+    [
+      { command: 'resolve', row: 3, verdict: '--paid INV-ABCD1234' },
+      'Free space, then run payout resolve payroll.csv --row 3 --paid INV-ABCD1234, then run the same command.',
+    ],
+    [
+      { command: 'resolve', row: 4, verdict: '--not-paid' },
+      'Free space, then run payout resolve payroll.csv --row 4 --not-paid, then run the same command.',
+    ],
   ])('names the step the next run needs first, with the payroll: %j', (next, words) => {
     const error = full().with({ next }).afterSending('payroll.csv');
     expect(error.message.endsWith(words)).toBe(true);

@@ -22,9 +22,12 @@ describe('parseDecimal', () => {
     expect(parts && formatDecimal(parts)).toBe(canonical);
   });
 
-  it.each(['', '.5', '5.', '-1', '+1', '1e-5', '1,5', '1 000', 'NaN', 'Infinity', '١'])('%j is not a plain decimal', (text) => {
-    expect(parseDecimal(text)).toBeUndefined();
-  });
+  it.each(['', '.5', '5.', '-1', '+1', '1e-5', '1,5', '1 000', 'NaN', 'Infinity', '١'])(
+    '%j is not a plain decimal',
+    (text) => {
+      expect(parseDecimal(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('minor units', () => {
@@ -111,7 +114,10 @@ describe('fast paths against their definitions', () => {
   it('toMinorUnits gives the same integer (or the same error) as BigInt of the padded digits', () => {
     const parts = fc.oneof(
       fc.record({ integer: digits(16), fraction: digits(19) }),
-      fc.record({ integer: fc.constantFrom('', '0', ' 1', '0x1', '1e3', '-1', '1_0'), fraction: fc.constantFrom('', '5', '05', ' 5') }),
+      fc.record({
+        integer: fc.constantFrom('', '0', ' 1', '0x1', '1e3', '-1', '1_0'),
+        fraction: fc.constantFrom('', '5', '05', ' 5'),
+      }),
     );
     const decimals = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(-1, 1.5, Number.NaN));
     fc.assert(

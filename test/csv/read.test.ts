@@ -26,7 +26,10 @@ async function refusalAsUser(path: string): Promise<{ name: string; message: str
       console.log(JSON.stringify({ name: err.name, message: err.message }));
     }`;
   const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, READ_JS, path], { ...nobody, env: { PATH: process.env.PATH ?? '' } });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, READ_JS, path], {
+    ...nobody,
+    env: { PATH: process.env.PATH ?? '' },
+  });
   return JSON.parse(stdout) as { name: string; message: string };
 }
 
@@ -46,7 +49,9 @@ describe('header', () => {
 
   it('uses the names given by --columns, trimmed and in any case', async () => {
     const path = await file('Coin;Wallet;Sum;amount\nBTC;bc1q;1;not the amount\n');
-    const { payroll } = await readAll(path, { columnNames: { currency_code: ' coin', to_address: 'WALLET', amount: 'Sum' } });
+    const { payroll } = await readAll(path, {
+      columnNames: { currency_code: ' coin', to_address: 'WALLET', amount: 'Sum' },
+    });
     expect(payroll.header.index).toEqual({ currency_code: 0, to_address: 1, amount: 2 });
   });
 
@@ -58,7 +63,9 @@ describe('header', () => {
 
   it('names every missing column and shows the header found', async () => {
     const message = await refusalOf(await file('Coin,Wallet,amount\nBTC,bc1q,1\n'));
-    expect(message).toMatch(/payroll\.csv line 1: the header is missing the columns currency_code and to_address\. The header found is: "Coin", "Wallet", "amount"/);
+    expect(message).toMatch(
+      /payroll\.csv line 1: the header is missing the columns currency_code and to_address\. The header found is: "Coin", "Wallet", "amount"/,
+    );
     expect(message).toContain('--columns');
   });
 
@@ -91,20 +98,26 @@ describe('header', () => {
   });
 
   it('refuses a mapping that sends two columns to one name', async () => {
-    await expect(openPayroll(await file(HEADER + 'a,b,c\n'), { columnNames: { amount: 'X', to_address: 'x' } })).rejects.toBeInstanceOf(
-      UsageError,
-    );
+    await expect(
+      openPayroll(await file(HEADER + 'a,b,c\n'), { columnNames: { amount: 'X', to_address: 'x' } }),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 });
 
 describe('format', () => {
   it('strips a BOM and records it', async () => {
     const { payroll } = await readAll(await file(`\ufeff${HEADER}BTC,bc1q,1\n`));
-    expect(payroll.header).toMatchObject({ bom: true, delimiter: ',', columns: ['currency_code', 'to_address', 'amount'] });
+    expect(payroll.header).toMatchObject({
+      bom: true,
+      delimiter: ',',
+      columns: ['currency_code', 'to_address', 'amount'],
+    });
   });
 
   it('reads ; as the delimiter when the header uses it, keeping commas in values', async () => {
-    const { payroll, rows } = await readAll(await file('currency_code;to_address;amount;name\nBTC;bc1q;1;"Doe; John"\nETH;0x1;2;Smith, Ann\n'));
+    const { payroll, rows } = await readAll(
+      await file('currency_code;to_address;amount;name\nBTC;bc1q;1;"Doe; John"\nETH;0x1;2;Smith, Ann\n'),
+    );
     expect(payroll.header.delimiter).toBe(';');
     expect(rows.map((r) => r.fields[3])).toEqual(['Doe; John', 'Smith, Ann']);
   });
@@ -115,7 +128,9 @@ describe('format', () => {
   });
 
   it('reads CRLF line endings without leaving a CR in any field', async () => {
-    const { payroll, rows } = await readAll(await file('currency_code,to_address,amount\r\nBTC,bc1q,1\r\nETH,0x1,2\r\n'));
+    const { payroll, rows } = await readAll(
+      await file('currency_code,to_address,amount\r\nBTC,bc1q,1\r\nETH,0x1,2\r\n'),
+    );
     expect(payroll.header.columns).toEqual(['currency_code', 'to_address', 'amount']);
     expect(rows.map((r) => r.fields)).toEqual([
       ['BTC', 'bc1q', '1'],
@@ -212,7 +227,10 @@ describe('row and line numbers', () => {
     expect(last.rowNumber).toBe(rowCount);
     expect(last.lineNumber).toBe(2 + (rowCount - 1) * 2);
     expect(last.fields[3]).toBe(`Žofia ${'é'.repeat(rowCount % 7)} ${rowCount}\nsecond line`);
-    expect(payroll.digest()).toEqual({ sha256: createHash('sha256').update(csv).digest('hex'), bytes: Buffer.byteLength(csv) });
+    expect(payroll.digest()).toEqual({
+      sha256: createHash('sha256').update(csv).digest('hex'),
+      bytes: Buffer.byteLength(csv),
+    });
   });
 });
 
@@ -307,7 +325,10 @@ describe('refusals', () => {
     await chmod(dir(), 0o755);
     const path = await file(HEADER + 'BTC,a,1\n');
     await chmod(path, 0o000);
-    expect(await refusalAsUser(path)).toEqual({ name: 'InputError', message: `cannot read ${path}: permission denied` });
+    expect(await refusalAsUser(path)).toEqual({
+      name: 'InputError',
+      message: `cannot read ${path}: permission denied`,
+    });
   });
 
   it('a NUL byte, naming its line', async () => {
@@ -339,16 +360,30 @@ describe('refusals', () => {
   });
 
   it.each([
-    ['UTF-16 LE with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER + 'BTC,a,1\n', 'utf16le')]), 'saved as UTF-16 (Unicode text); save it as CSV UTF-8'],
-    ['UTF-16 BE with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(HEADER, 'utf16le').swap16()]), 'saved as UTF-16 (Unicode text); save it as CSV UTF-8'],
+    [
+      'UTF-16 LE with BOM',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER + 'BTC,a,1\n', 'utf16le')]),
+      'saved as UTF-16 (Unicode text); save it as CSV UTF-8',
+    ],
+    [
+      'UTF-16 BE with BOM',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(HEADER, 'utf16le').swap16()]),
+      'saved as UTF-16 (Unicode text); save it as CSV UTF-8',
+    ],
     ['UTF-16 LE without BOM', Buffer.from(HEADER + 'BTC,a,1\n', 'utf16le'), 'looks like UTF-16'],
-    ['an .xlsx workbook', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]), 'Excel workbook (.xlsx)'],
+    [
+      'an .xlsx workbook',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]),
+      'Excel workbook (.xlsx)',
+    ],
   ])('%s', async (_name, content, expected) => {
     expect(await refusalOf(await file(content))).toContain(expected);
   });
 
   it('a row with too many fields, with a hint about unquoted commas', async () => {
-    const message = await refusalOf(await file(HEADER + 'BTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1,000.50\n'));
+    const message = await refusalOf(
+      await file(HEADER + 'BTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1\nBTC,a,1,000.50\n'),
+    );
     expect(message).toMatch(
       /payroll\.csv line 7 \(row 6\): the row has 4 fields but the header has 3\. Check for an unquoted comma in a name or amount \(1,000\.50\)/,
     );
@@ -356,21 +391,29 @@ describe('refusals', () => {
 
   it('a row with too many fields in a ; file, with a hint about semicolons', async () => {
     const message = await refusalOf(await file('currency_code;to_address;amount\nBTC;a;1;2\n'));
-    expect(message).toContain('line 2 (row 1): the row has 4 fields but the header has 3. Check for an unquoted semicolon');
+    expect(message).toContain(
+      'line 2 (row 1): the row has 4 fields but the header has 3. Check for an unquoted semicolon',
+    );
   });
 
   it('a row with too few fields (not padded)', async () => {
     const message = await refusalOf(await file(HEADER + 'BTC,a\n'));
-    expect(message).toMatch(/line 2 \(row 1\): the row has 2 fields but the header has 3\. A value or a comma is missing/);
+    expect(message).toMatch(
+      /line 2 \(row 1\): the row has 2 fields but the header has 3\. A value or a comma is missing/,
+    );
   });
 
   it('a line of spaces', async () => {
     const message = await refusalOf(await file(HEADER + 'BTC,a,1\n   \nBTC,b,2\n'));
-    expect(message).toMatch(/line 3 \(row 2\): the row has 1 field but the header has 3\. The line holds only spaces; delete it/);
+    expect(message).toMatch(
+      /line 3 \(row 2\): the row has 1 field but the header has 3\. The line holds only spaces; delete it/,
+    );
   });
 
   it('an unclosed quote, naming the line where the value starts', async () => {
-    const message = await refusalOf(await file('currency_code,to_address,amount,name\nBTC,a,1,ok\nBTC,a,1,"Bob\nETH,b,2,x\n'));
+    const message = await refusalOf(
+      await file('currency_code,to_address,amount,name\nBTC,a,1,ok\nBTC,a,1,"Bob\nETH,b,2,x\n'),
+    );
     expect(message).toMatch(/payroll\.csv line 3 \(row 2\): a double quote \("\) opens a value that is never closed/);
   });
 
@@ -382,16 +425,21 @@ describe('refusals', () => {
 
   it('a stray quote inside an unquoted value, naming the column', async () => {
     const message = await refusalOf(await file('currency_code,to_address,amount,name\nBTC,a,1,Bob "the builder"\n'));
-    expect(message).toMatch(/line 2 \(row 1\), column "name": a double quote \("\) appears inside a value that does not start with one/);
+    expect(message).toMatch(
+      /line 2 \(row 1\), column "name": a double quote \("\) appears inside a value that does not start with one/,
+    );
   });
 
   it('text after a closing quote', async () => {
     const message = await refusalOf(await file('currency_code,to_address,amount,name\nBTC,a,1,"Bob" Smith\n'));
-    expect(message).toMatch(/line 2 \(row 1\), column "name": a quoted value is followed by " " after its closing quote/);
+    expect(message).toMatch(
+      /line 2 \(row 1\), column "name": a quoted value is followed by " " after its closing quote/,
+    );
   });
 
   it('a parse error after quoted CRLFs and blank lines: the line is counted as a person sees it', async () => {
-    const csv = 'currency_code,to_address,amount,note\r\n' + 'BTC,a,1,"x\r\ny\r\nz"\r\n\r\n'.repeat(3) + 'BTC,a,1,bad"quote\r\n';
+    const csv =
+      'currency_code,to_address,amount,note\r\n' + 'BTC,a,1,"x\r\ny\r\nz"\r\n\r\n'.repeat(3) + 'BTC,a,1,bad"quote\r\n';
     // Header: line 1; each repeat: 3 lines + a blank line; the bad row: line 14.
     const message = await refusalOf(await file(csv));
     expect(message).toContain('line 14 (row 4), column "note"');

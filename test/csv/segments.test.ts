@@ -8,7 +8,12 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { lastRecordEnd, SegmentCutter } from '../../src/csv/segments.js';
 
-const parseOptions = { record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, skip_empty_lines: false, bom: false };
+const parseOptions = {
+  record_delimiter: ['\r\n', '\n', '\r'],
+  relax_column_count: true,
+  skip_empty_lines: false,
+  bom: false,
+};
 
 function cutAll(bytes: Buffer, chunkBytes: number, targetBytes: number): Buffer[] {
   const cutter = new SegmentCutter(targetBytes);
@@ -28,16 +33,23 @@ describe('SegmentCutter', () => {
 
   it('cuts a file into segments that parse, one by one, to the records of the whole file', () => {
     fc.assert(
-      fc.property(records, breaks, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 200 }), fc.boolean(), (rows, lineBreak, chunk, target, trailing) => {
-        let text = stringify(rows, { record_delimiter: lineBreak, quote_record_delimiter: true, eof: trailing });
-        if (text === '') text = 'x';
-        const bytes = Buffer.from(text, 'utf8');
-        const segments = cutAll(bytes, chunk, target);
-        expect(Buffer.concat(segments).equals(bytes)).toBe(true);
-        const whole = parse(bytes, parseOptions);
-        const pieces = segments.filter((s) => s.length > 0).flatMap((s) => parse(s, parseOptions));
-        expect(pieces).toEqual(whole);
-      }),
+      fc.property(
+        records,
+        breaks,
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.boolean(),
+        (rows, lineBreak, chunk, target, trailing) => {
+          let text = stringify(rows, { record_delimiter: lineBreak, quote_record_delimiter: true, eof: trailing });
+          if (text === '') text = 'x';
+          const bytes = Buffer.from(text, 'utf8');
+          const segments = cutAll(bytes, chunk, target);
+          expect(Buffer.concat(segments).equals(bytes)).toBe(true);
+          const whole = parse(bytes, parseOptions);
+          const pieces = segments.filter((s) => s.length > 0).flatMap((s) => parse(s, parseOptions));
+          expect(pieces).toEqual(whole);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -47,10 +47,20 @@ describe('neutraliseCell', () => {
 describe('csvRecord', () => {
   // What the writer used before it wrote cells by hand: the same bytes, or outputs would change.
   const stringifyRecord = (cells: string[]): string =>
-    stringify([cells], { delimiter: ',', record_delimiter: '\n', quote_record_delimiter: true, eof: false, bom: false, header: false });
+    stringify([cells], {
+      delimiter: ',',
+      record_delimiter: '\n',
+      quote_record_delimiter: true,
+      eof: false,
+      bom: false,
+      header: false,
+    });
 
   it('writes the same bytes as csv-stringify for any cells', () => {
-    const cell = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', ' ', ';', "'", 'é', '=') }));
+    const cell = fc.oneof(
+      fc.string(),
+      fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', ' ', ';', "'", 'é', '=') }),
+    );
     fc.assert(
       fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
         expect(csvRecord(cells)).toBe(stringifyRecord(cells));
@@ -77,7 +87,11 @@ describe('createResultWriter', () => {
     const writer = await createResultWriter(out, payroll.header);
     const statuses: RowStatus[] = ['paid', 'failed', 'invalid', 'unknown', 'pending', 'valid'];
     for (const [i, r] of rows.entries()) {
-      await writer.write(r, { status: statuses[i % statuses.length] ?? 'paid', invoiceId: i % 2 ? `INV-0000000${i}` : undefined, error: i % 2 ? undefined : `reason ${i}` });
+      await writer.write(r, {
+        status: statuses[i % statuses.length] ?? 'paid',
+        invoiceId: i % 2 ? `INV-0000000${i}` : undefined,
+        error: i % 2 ? undefined : `reason ${i}`,
+      });
     }
     await writer.commit();
 
@@ -129,7 +143,8 @@ describe('createResultWriter', () => {
     await writer.commit();
     const text = await readFile(out, 'utf8');
     expect(text).toBe(
-      'a,b,c,d,e,f,g,status,invoice_id,error\n' + 'BTC,  spaced  ,"say ""hi"", bye","two\r\nlines","lone\rcr",José 🚀,,paid,INV-1,\n',
+      'a,b,c,d,e,f,g,status,invoice_id,error\n' +
+        'BTC,  spaced  ,"say ""hi"", bye","two\r\nlines","lone\rcr",José 🚀,,paid,INV-1,\n',
     );
     const records = parse(text, { record_delimiter: '\n' }) as string[][];
     expect(records[1]?.slice(0, fields.length)).toEqual(fields);
@@ -156,7 +171,9 @@ describe('createResultWriter', () => {
     expect((await stat(join(dir(), temps[0] ?? ''))).mode & 0o777).toBe(0o600);
 
     await writer.commit();
-    expect(await readFile(out, 'utf8')).toBe('currency_code,to_address,amount,status,invoice_id,error\nBTC,a,1,paid,INV-1,\n');
+    expect(await readFile(out, 'utf8')).toBe(
+      'currency_code,to_address,amount,status,invoice_id,error\nBTC,a,1,paid,INV-1,\n',
+    );
     expect(await readdir(dir())).toEqual(['results.csv']);
   });
 
@@ -191,7 +208,9 @@ describe('createResultWriter', () => {
 
   it('refuses a row whose field count differs from the header (a programming error)', async () => {
     const writer = await createResultWriter(join(dir(), 'results.csv'), header);
-    await expect(writer.write(row(3, ['BTC', 'a']), { status: 'paid' })).rejects.toThrow('row 3 has 2 fields but the header has 3');
+    await expect(writer.write(row(3, ['BTC', 'a']), { status: 'paid' })).rejects.toThrow(
+      'row 3 has 2 fields but the header has 3',
+    );
     await writer.abort();
   });
 
@@ -206,7 +225,8 @@ describe('createResultWriter', () => {
     const out = join(dir(), 'results.csv');
     const writer = await createResultWriter(out, header);
     const count = 50_000;
-    for (let i = 1; i <= count; i++) await writer.write(row(i, ['USDT_TRC20', `T${i}`, `${i}.25`]), { status: 'paid', invoiceId: `INV-${i}` });
+    for (let i = 1; i <= count; i++)
+      await writer.write(row(i, ['USDT_TRC20', `T${i}`, `${i}.25`]), { status: 'paid', invoiceId: `INV-${i}` });
     await writer.commit();
     const lines = (await readFile(out, 'utf8')).split('\n');
     expect(lines).toHaveLength(count + 2);

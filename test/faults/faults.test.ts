@@ -52,7 +52,9 @@ function deps(): CommandDeps {
 const connect: Connect = connectOverHttp;
 
 function outputRows(input: string): Array<Record<string, string>> {
-  return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<Record<string, string>>;
+  return parse(readFileSync(input.replace(/\.csv$/, '.results.csv')), { columns: true }) as Array<
+    Record<string, string>
+  >;
 }
 
 /** The sandbox's entries for row i (by its unique amount; `1.000001` is sent as is). */
@@ -78,7 +80,9 @@ interface Case {
   error?: RegExp;
 }
 
-const rejectCases: Case[] = (['required_parameter', 'currency_code', 'network', 'uncorrected_amount', 'validate_error'] as const).map((key) => ({
+const rejectCases: Case[] = (
+  ['required_parameter', 'currency_code', 'network', 'uncorrected_amount', 'validate_error'] as const
+).map((key) => ({
   fault: { kind: 'reject', key },
   status: 'failed',
   processed: false,
@@ -89,12 +93,42 @@ const rejectCases: Case[] = (['required_parameter', 'currency_code', 'network', 
 const unknownCases: Case[] = [
   { fault: { kind: 'drop', when: 'before' }, status: 'unknown', processed: false, exitCode: EXIT.incomplete },
   { fault: { kind: 'drop', when: 'after' }, status: 'unknown', processed: true, exitCode: EXIT.incomplete },
-  { fault: { kind: 'hang', when: 'before' }, status: 'unknown', processed: false, exitCode: EXIT.incomplete, error: /timed? ?out|300 ?ms/i },
-  { fault: { kind: 'hang', when: 'after' }, status: 'unknown', processed: true, exitCode: EXIT.incomplete, error: /timed? ?out|300 ?ms/i },
-  { fault: { kind: 'http_5xx', when: 'before' }, status: 'unknown', processed: false, exitCode: EXIT.incomplete, error: /502/ },
-  { fault: { kind: 'http_5xx', status: 503, when: 'after' }, status: 'unknown', processed: true, exitCode: EXIT.incomplete, error: /503/ },
+  {
+    fault: { kind: 'hang', when: 'before' },
+    status: 'unknown',
+    processed: false,
+    exitCode: EXIT.incomplete,
+    error: /timed? ?out|300 ?ms/i,
+  },
+  {
+    fault: { kind: 'hang', when: 'after' },
+    status: 'unknown',
+    processed: true,
+    exitCode: EXIT.incomplete,
+    error: /timed? ?out|300 ?ms/i,
+  },
+  {
+    fault: { kind: 'http_5xx', when: 'before' },
+    status: 'unknown',
+    processed: false,
+    exitCode: EXIT.incomplete,
+    error: /502/,
+  },
+  {
+    fault: { kind: 'http_5xx', status: 503, when: 'after' },
+    status: 'unknown',
+    processed: true,
+    exitCode: EXIT.incomplete,
+    error: /503/,
+  },
   { fault: { kind: 'broken_json' }, status: 'unknown', processed: true, exitCode: EXIT.incomplete, error: /not JSON/ },
-  { fault: { kind: 'no_id' }, status: 'unknown', processed: true, exitCode: EXIT.incomplete, error: /without an INV- invoice id/ },
+  {
+    fault: { kind: 'no_id' },
+    status: 'unknown',
+    processed: true,
+    exitCode: EXIT.incomplete,
+    error: /without an INV- invoice id/,
+  },
 ];
 
 const label = (f: Fault): string => Object.values(f).join(' ');
@@ -109,7 +143,8 @@ describe('a rate limit is sent again after the gap, and paid once', () => {
     expect(ledgerOfRow(1).map((e) => e.response)).toEqual(['rate_limited', 'accepted']);
     expect(ledgerOfRow(1).filter((e) => e.processed)).toHaveLength(1);
     const arrivals = sandbox.ledger().map((e) => e.arrivedAt);
-    for (let i = 1; i < arrivals.length; i += 1) expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(INTERVAL);
+    for (let i = 1; i < arrivals.length; i += 1)
+      expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(INTERVAL);
   });
 });
 
@@ -145,7 +180,10 @@ describe.each([...rejectCases, ...unknownCases].map((c) => [label(c.fault), c] a
       expect(last.exitCode).toBe(EXIT.ok);
       expect(last.sent).toBe(created ? 0 : 1);
       expect(ledgerOfRow(1).filter((e) => e.processed)).toHaveLength(1);
-      expect(outputRows(input)[0]).toMatchObject({ status: 'paid', invoice_id: ledgerOfRow(1).find((e) => e.processed)?.invoiceId });
+      expect(outputRows(input)[0]).toMatchObject({
+        status: 'paid',
+        invoice_id: ledgerOfRow(1).find((e) => e.processed)?.invoiceId,
+      });
     });
   }
 });
@@ -175,6 +213,8 @@ describe('the run stops', () => {
     expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending']);
     const outcomes = journalLines(input).filter((l) => l.type === 'outcome');
     // One try and three retries, each journaled as never sent; row 2 never tried.
-    expect(outcomes.map((l) => [l.row, (l.outcome as { kind: string }).kind])).toEqual(Array(4).fill([1, 'never_sent']));
+    expect(outcomes.map((l) => [l.row, (l.outcome as { kind: string }).kind])).toEqual(
+      Array(4).fill([1, 'never_sent']),
+    );
   });
 });

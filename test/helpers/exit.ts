@@ -16,7 +16,12 @@ export interface Exited {
  * the run's closing summary, "N row(s) are unknown", is on stdout), and not as an internal error
  * (the catch-all's words, which a bug in the tool prints with the same exit 3).
  */
-export function expectExit(result: Exited, code: 2 | 3, says: RegExp | string, stream: 'stderr' | 'stdout' = 'stderr'): void {
+export function expectExit(
+  result: Exited,
+  code: 2 | 3,
+  says: RegExp | string,
+  stream: 'stderr' | 'stdout' = 'stderr',
+): void {
   // The code and stderr together, so that a wrong code shows what the process said.
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code });
   expect(result[stream]).toMatch(says);

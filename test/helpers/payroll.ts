@@ -50,8 +50,12 @@ export interface CliResult {
  * Runs the built CLI as a child process. Its payment history goes to a fresh temp folder (removed
  * after it exits) unless `env` names one: no test sees another's history, or the user's.
  */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const ownState = options.env?.PAYOUT_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), 'payout-state-')) : undefined;
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const ownState =
+    options.env?.PAYOUT_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), 'payout-state-')) : undefined;
   return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, CRYPTOCLOUD_API_KEY: '', ...(ownState && { PAYOUT_STATE_DIR: ownState }), ...options.env },

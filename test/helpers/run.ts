@@ -6,7 +6,9 @@ import type { RunOptions } from '../../src/commands/options.js';
 import type { Connect } from '../../src/commands/run.js';
 
 /** The options `run` gets from the CLI's defaults, with what a test must say itself. */
-export function runOptions(given: Pick<RunOptions, 'input' | 'baseUrl' | 'intervalMs'> & Partial<RunOptions>): RunOptions {
+export function runOptions(
+  given: Pick<RunOptions, 'input' | 'baseUrl' | 'intervalMs'> & Partial<RunOptions>,
+): RunOptions {
   return {
     dryRun: false,
     yes: true,

@@ -24,7 +24,23 @@ export function makeCertificate(dir: string): Certificate {
   const certFile = join(dir, 'cert.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdio: 'ignore' },
   );
   return { certFile, key: readFileSync(keyFile), cert: readFileSync(certFile) };
@@ -44,7 +60,11 @@ export interface TlsFront {
  * Starts the front. `handshakeDelayMs(n)` says how long the n-th connection (from 1) waits
  * before its handshake is answered.
  */
-export async function startTlsFront(certificate: Certificate, upstreamPort: number, handshakeDelayMs: (n: number) => number = () => 0): Promise<TlsFront> {
+export async function startTlsFront(
+  certificate: Certificate,
+  upstreamPort: number,
+  handshakeDelayMs: (n: number) => number = () => 0,
+): Promise<TlsFront> {
   let connections = 0;
   let bytesPassed = 0;
   const sockets = new Set<Socket>();

@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
@@ -15,14 +24,29 @@ const header: JournalHeader = {
   createdAt: '2026-11-21T00:00:00Z',
 };
 const payload = { currency_code: 'BTC', to_address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', amount: '0.1' };
-const intent = (row: number, attempt = 1): JournalEntry => ({ type: 'intent', row, attempt, at: 1000 + row, ...payload });
-const outcome = (row: number, kind: 'accepted' | 'rejected' | 'unknown' | 'rate_limited' | 'never_sent' | 'auth_failed', attempt = 1): JournalEntry => ({
+const intent = (row: number, attempt = 1): JournalEntry => ({
+  type: 'intent',
+  row,
+  attempt,
+  at: 1000 + row,
+  ...payload,
+});
+const outcome = (
+  row: number,
+  kind: 'accepted' | 'rejected' | 'unknown' | 'rate_limited' | 'never_sent' | 'auth_failed',
+  attempt = 1,
+): JournalEntry => ({
   type: 'outcome',
   row,
   attempt,
   startedAt: 2000,
   endedAt: 2010,
-  outcome: kind === 'accepted' ? { kind, invoiceId: 'INV-AAAA1111' } : kind === 'rejected' ? { kind, code: 'network', message: 'bad network' } : { kind, message: kind },
+  outcome:
+    kind === 'accepted'
+      ? { kind, invoiceId: 'INV-AAAA1111' }
+      : kind === 'rejected'
+        ? { kind, code: 'network', message: 'bad network' }
+        : { kind, message: kind },
 });
 
 function replay(entries: JournalEntry[]) {
@@ -40,10 +64,26 @@ describe('replay', () => {
     ['rate-limited is still to send', [intent(1), outcome(1, 'rate_limited')], 'pending'],
     ['never sent is still to send', [intent(1), outcome(1, 'never_sent')], 'pending'],
     ['refused key is still to send', [intent(1), outcome(1, 'auth_failed')], 'pending'],
-    ['a retry after a rate limit can be paid', [intent(1), outcome(1, 'rate_limited'), intent(1, 2), outcome(1, 'accepted', 2)], 'paid'],
-    ['failed can be retried (--retry-failed)', [intent(1), outcome(1, 'rejected'), intent(1, 2), outcome(1, 'accepted', 2)], 'paid'],
-    ['resolved as paid', [intent(1), { type: 'resolve', row: 1, at: 3000, invoiceId: 'INV-BBBB2222' } as JournalEntry], 'paid'],
-    ['resolved as not paid is pending again', [intent(1), outcome(1, 'unknown'), { type: 'resolve', row: 1, at: 3000, invoiceId: null } as JournalEntry], 'pending'],
+    [
+      'a retry after a rate limit can be paid',
+      [intent(1), outcome(1, 'rate_limited'), intent(1, 2), outcome(1, 'accepted', 2)],
+      'paid',
+    ],
+    [
+      'failed can be retried (--retry-failed)',
+      [intent(1), outcome(1, 'rejected'), intent(1, 2), outcome(1, 'accepted', 2)],
+      'paid',
+    ],
+    [
+      'resolved as paid',
+      [intent(1), { type: 'resolve', row: 1, at: 3000, invoiceId: 'INV-BBBB2222' } as JournalEntry],
+      'paid',
+    ],
+    [
+      'resolved as not paid is pending again',
+      [intent(1), outcome(1, 'unknown'), { type: 'resolve', row: 1, at: 3000, invoiceId: null } as JournalEntry],
+      'pending',
+    ],
   ])('%s', (_name, entries, status) => {
     expect(replay(entries).rows.get(1)?.status).toBe(status);
   });
@@ -59,21 +99,36 @@ describe('replay', () => {
     ['a second intent for an unknown row', [intent(1), outcome(1, 'unknown'), intent(1, 2)]],
     ['an outcome without intent', [outcome(1, 'accepted')]],
     ['a skipped attempt number', [intent(1, 2)]],
-    ['resolving a paid row', [intent(1), outcome(1, 'accepted'), { type: 'resolve', row: 1, at: 1, invoiceId: null } as JournalEntry]],
+    [
+      'resolving a paid row',
+      [intent(1), outcome(1, 'accepted'), { type: 'resolve', row: 1, at: 1, invoiceId: null } as JournalEntry],
+    ],
   ])('refuses %s', (_name, entries) => {
     expect(() => replay(entries)).toThrow(JournalOrderError);
   });
 
   it('remembers the last request for the gap after a restart', () => {
     expect(replay([intent(1), outcome(1, 'accepted'), intent(2)]).lastRequest).toEqual({ intentAt: 1002 });
-    expect(replay([intent(1), outcome(1, 'accepted')]).lastRequest).toEqual({ intentAt: 1001, startedAt: 2000, endedAt: 2010 });
+    expect(replay([intent(1), outcome(1, 'accepted')]).lastRequest).toEqual({
+      intentAt: 1001,
+      startedAt: 2000,
+      endedAt: 2010,
+    });
   });
 
   it.each<[string, JournalEntry[], object]>([
     ['a balance query that was over', [balance(5000, 5001, 5040)], { intentAt: 5000, startedAt: 5001, endedAt: 5040 }],
     ['a balance query cut short by a crash (only its time)', [balance(5000)], { intentAt: 5000 }],
-    ['a balance query after payouts', [intent(1), outcome(1, 'accepted'), balance(5000, 5001, 5040)], { intentAt: 5000, startedAt: 5001, endedAt: 5040 }],
-    ['a payout after a balance query', [balance(500, 501, 540), intent(1), outcome(1, 'accepted')], { intentAt: 1001, startedAt: 2000, endedAt: 2010 }],
+    [
+      'a balance query after payouts',
+      [intent(1), outcome(1, 'accepted'), balance(5000, 5001, 5040)],
+      { intentAt: 5000, startedAt: 5001, endedAt: 5040 },
+    ],
+    [
+      'a payout after a balance query',
+      [balance(500, 501, 540), intent(1), outcome(1, 'accepted')],
+      { intentAt: 1001, startedAt: 2000, endedAt: 2010 },
+    ],
   ])('folds %s into the last request, changing no row', (_name, entries, last) => {
     const state = replay(entries);
     expect(state.lastRequest).toEqual(last);
@@ -82,7 +137,12 @@ describe('replay', () => {
 });
 
 function balance(at: number, startedAt?: number, endedAt?: number): JournalEntry {
-  return { type: 'request', what: 'balance', at, ...(startedAt !== undefined && { startedAt, endedAt }) } as JournalEntry;
+  return {
+    type: 'request',
+    what: 'balance',
+    at,
+    ...(startedAt !== undefined && { startedAt, endedAt }),
+  } as JournalEntry;
 }
 
 describe('journal file', () => {
@@ -120,12 +180,45 @@ describe('journal file', () => {
   it('reads the monotonic times with the wall times, and lines without them (earlier versions) as wall times only', async () => {
     const path = join(dir, 'c.jsonl');
     const writer = JournalWriter.create(path, header);
-    writer.append({ type: 'intent', row: 1, attempt: 1, at: 1000, currency_code: 'USDT_TRC20', to_address: 'T', amount: '1', boot: 'boot-a', atMono: 50 });
-    writer.append({ type: 'outcome', row: 1, attempt: 1, startedAt: 1002, endedAt: 1040, outcome: { kind: 'accepted', invoiceId: 'INV-A' }, boot: 'boot-a', startedMono: 52, endedMono: 90 });
+    writer.append({
+      type: 'intent',
+      row: 1,
+      attempt: 1,
+      at: 1000,
+      currency_code: 'USDT_TRC20',
+      to_address: 'T',
+      amount: '1',
+      boot: 'boot-a',
+      atMono: 50,
+    });
+    writer.append({
+      type: 'outcome',
+      row: 1,
+      attempt: 1,
+      startedAt: 1002,
+      endedAt: 1040,
+      outcome: { kind: 'accepted', invoiceId: 'INV-A' },
+      boot: 'boot-a',
+      startedMono: 52,
+      endedMono: 90,
+    });
     writer.close();
-    expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 1000, startedAt: 1002, endedAt: 1040, mono: { boot: 'boot-a', intentAt: 50, startedAt: 52, endedAt: 90 } });
+    expect((await loadJournal(path))?.state?.lastRequest).toEqual({
+      intentAt: 1000,
+      startedAt: 1002,
+      endedAt: 1040,
+      mono: { boot: 'boot-a', intentAt: 50, startedAt: 52, endedAt: 90 },
+    });
     const again = JournalWriter.reopen(path, (await loadJournal(path))!);
-    again.append({ type: 'intent', row: 2, attempt: 1, at: 2000, currency_code: 'USDT_TRC20', to_address: 'T', amount: '2' });
+    again.append({
+      type: 'intent',
+      row: 2,
+      attempt: 1,
+      at: 2000,
+      currency_code: 'USDT_TRC20',
+      to_address: 'T',
+      amount: '2',
+    });
     again.close();
     expect((await loadJournal(path))?.state?.lastRequest).toEqual({ intentAt: 2000 });
   });
@@ -181,7 +274,10 @@ describe('journal file', () => {
     ['a JSON line the tool did not write', '{"type":"payment","row":1}\n'],
   ])('refuses %s in the middle, naming the line', async (_name, bad) => {
     const path = join(dir, 'c.jsonl');
-    writeFileSync(path, `${JSON.stringify(header)}\n${JSON.stringify(intent(1))}\n${bad}${JSON.stringify(outcome(1, 'accepted'))}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify(header)}\n${JSON.stringify(intent(1))}\n${bad}${JSON.stringify(outcome(1, 'accepted'))}\n`,
+    );
     await expect(loadJournal(path)).rejects.toThrow(/damaged at line 3/);
   });
 });
@@ -221,7 +317,10 @@ describe('lock', () => {
     const content = JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as Record<string, unknown>;
     held.release();
     // A pid that cannot run here: on this boot it would be proof enough, from another boot it is not.
-    writeFileSync(`${path}.lock`, JSON.stringify({ ...content, pid: 2 ** 22 + 7, bootId: 'another-boot', token: 'old' }));
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ ...content, pid: 2 ** 22 + 7, bootId: 'another-boot', token: 'old' }),
+    );
     expect(() => acquireLock(path)).toThrow(/cannot prove that process is gone .*delete the file .*c\.jsonl\.lock/);
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).token).toBe('old');
   });

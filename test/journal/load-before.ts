@@ -16,17 +16,29 @@ type AnyState = Omit<JournalState, 'rows'> & { rows: { entries(): IterableIterat
 /** What a load came to, in a form `toStrictEqual` can compare (rows by ascending row number). */
 export type LoadResult =
   | { error: string }
-  | { state?: { header: unknown; rows: Array<[number, RowRecord]>; lastRequest?: unknown }; validBytes: number; tornBytes: number }
+  | {
+      state?: { header: unknown; rows: Array<[number, RowRecord]>; lastRequest?: unknown };
+      validBytes: number;
+      tornBytes: number;
+    }
   | undefined;
 
 /** `loadJournal`'s answer (or refusal) as a `LoadResult`. */
-export async function settle(load: () => Promise<{ state?: AnyState; validBytes: number; tornBytes: number } | undefined>): Promise<LoadResult> {
+export async function settle(
+  load: () => Promise<{ state?: AnyState; validBytes: number; tornBytes: number } | undefined>,
+): Promise<LoadResult> {
   try {
     const loaded = await load();
     if (!loaded) return undefined;
     const { state, validBytes, tornBytes } = loaded;
     return {
-      ...(state && { state: { header: state.header, rows: [...state.rows.entries()].sort(([a], [b]) => a - b), ...(state.lastRequest && { lastRequest: state.lastRequest }) } }),
+      ...(state && {
+        state: {
+          header: state.header,
+          rows: [...state.rows.entries()].sort(([a], [b]) => a - b),
+          ...(state.lastRequest && { lastRequest: state.lastRequest }),
+        },
+      }),
       validBytes,
       tornBytes,
     };
@@ -36,7 +48,9 @@ export async function settle(load: () => Promise<{ state?: AnyState; validBytes:
 }
 
 /** The old `loadJournal`, reading the whole file at once (its lines are the same whatever the chunks). */
-export async function loadBefore(path: string): Promise<{ state?: OldState; validBytes: number; tornBytes: number } | undefined> {
+export async function loadBefore(
+  path: string,
+): Promise<{ state?: OldState; validBytes: number; tornBytes: number } | undefined> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -91,17 +105,29 @@ function applyEntryBefore(state: OldState, entry: JournalEntry): string | undefi
       return 'a second header line';
     case 'intent': {
       const record = state.rows.get(entry.row) ?? { status: 'pending', attempts: 0 };
-      if (record.status === 'paid' || record.status === 'unknown') return `row ${entry.row} was sent again while ${record.status}`;
-      if (entry.attempt !== record.attempts + 1) return `row ${entry.row} attempt ${entry.attempt} follows attempt ${record.attempts}`;
-      state.rows.set(entry.row, { status: 'unknown', error: IN_FLIGHT_MESSAGE, attempts: entry.attempt, inFlight: true });
+      if (record.status === 'paid' || record.status === 'unknown')
+        return `row ${entry.row} was sent again while ${record.status}`;
+      if (entry.attempt !== record.attempts + 1)
+        return `row ${entry.row} attempt ${entry.attempt} follows attempt ${record.attempts}`;
+      state.rows.set(entry.row, {
+        status: 'unknown',
+        error: IN_FLIGHT_MESSAGE,
+        attempts: entry.attempt,
+        inFlight: true,
+      });
       state.lastRequest = { intentAt: entry.at };
       return undefined;
     }
     case 'outcome': {
       const record = state.rows.get(entry.row);
-      if (!record?.inFlight || record.attempts !== entry.attempt) return `an outcome for row ${entry.row} without its intent`;
+      if (!record?.inFlight || record.attempts !== entry.attempt)
+        return `an outcome for row ${entry.row} without its intent`;
       state.rows.set(entry.row, recordOf(entry.outcome, record.attempts));
-      state.lastRequest = { intentAt: state.lastRequest?.intentAt ?? entry.startedAt, startedAt: entry.startedAt, endedAt: entry.endedAt };
+      state.lastRequest = {
+        intentAt: state.lastRequest?.intentAt ?? entry.startedAt,
+        startedAt: entry.startedAt,
+        endedAt: entry.endedAt,
+      };
       return undefined;
     }
     case 'request':
@@ -118,7 +144,11 @@ function applyEntryBefore(state: OldState, entry: JournalEntry): string | undefi
         entry.row,
         entry.invoiceId
           ? { status: 'paid', invoiceId: entry.invoiceId, attempts: record.attempts }
-          : { status: 'pending', error: 'resolved as not paid; it will be sent by the next run', attempts: record.attempts },
+          : {
+              status: 'pending',
+              error: 'resolved as not paid; it will be sent by the next run',
+              attempts: record.attempts,
+            },
       );
       return undefined;
     }

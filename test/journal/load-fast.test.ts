@@ -12,10 +12,29 @@ import { join } from 'node:path';
 import { loadJournal } from '../../src/journal/file.js';
 import { loadBefore, settle } from './load-before.js';
 
-const HEADER = JSON.stringify({ type: 'header', version: 1, input: { sha256: 'c'.repeat(64), bytes: 99, name: 'p.csv' }, createdAt: '2026-11-21T00:00:00Z' });
+const HEADER = JSON.stringify({
+  type: 'header',
+  version: 1,
+  input: { sha256: 'c'.repeat(64), bytes: 99, name: 'p.csv' },
+  createdAt: '2026-11-21T00:00:00Z',
+});
 
-const OUTCOMES = ['accepted', 'accepted', 'accepted', 'rejected', 'unknown', 'rate_limited', 'never_sent', 'auth_failed', 'in flight'] as const;
-type Step = { row: number; what: (typeof OUTCOMES)[number] | 'resolve paid' | 'resolve not paid' | 'balance'; at: number };
+const OUTCOMES = [
+  'accepted',
+  'accepted',
+  'accepted',
+  'rejected',
+  'unknown',
+  'rate_limited',
+  'never_sent',
+  'auth_failed',
+  'in flight',
+] as const;
+type Step = {
+  row: number;
+  what: (typeof OUTCOMES)[number] | 'resolve paid' | 'resolve not paid' | 'balance';
+  at: number;
+};
 
 /** The lines a run (and `payout resolve`) would write for these steps, skipping steps it would not take. */
 function runLines(steps: Step[]): string[] {
@@ -34,13 +53,27 @@ function runLines(steps: Step[]): string[] {
     } else {
       if (record.status !== 'pending' && record.status !== 'failed') continue;
       const attempt = record.attempts + 1;
-      lines.push(JSON.stringify({ type: 'intent', row, attempt, at, currency_code: 'USDT_TRC20', to_address: `TAddr${row}`, amount: `${row}.5` }));
+      lines.push(
+        JSON.stringify({
+          type: 'intent',
+          row,
+          attempt,
+          at,
+          currency_code: 'USDT_TRC20',
+          to_address: `TAddr${row}`,
+          amount: `${row}.5`,
+        }),
+      );
       if (what === 'in flight') {
         rows.set(row, { status: 'unknown', attempts: attempt });
         continue;
       }
       const outcome =
-        what === 'accepted' ? { kind: what, invoiceId: `INV-${row}-${attempt}` } : what === 'rejected' ? { kind: what, code: 'c', message: 'no' } : { kind: what, message: what };
+        what === 'accepted'
+          ? { kind: what, invoiceId: `INV-${row}-${attempt}` }
+          : what === 'rejected'
+            ? { kind: what, code: 'c', message: 'no' }
+            : { kind: what, message: what };
       lines.push(JSON.stringify({ type: 'outcome', row, attempt, startedAt: at + 2, endedAt: at + 180, outcome }));
       const status = { accepted: 'paid', rejected: 'failed', unknown: 'unknown' }[what as string] ?? 'pending';
       rows.set(row, { status, attempts: attempt });
@@ -61,7 +94,12 @@ const damage = fc.oneof(
   fc.record({ how: fc.constant('duplicate' as const), at: fc.nat() }),
   fc.record({ how: fc.constant('delete' as const), at: fc.nat() }),
   fc.record({ how: fc.constant('respace' as const), at: fc.nat() }),
-  fc.record({ how: fc.constant('edit' as const), at: fc.nat(), offset: fc.nat(), c: fc.constantFrom(...'{}":,0123456789-.eE \\\u0000\u001fé\r\n'.split(''), '\\u0041') }),
+  fc.record({
+    how: fc.constant('edit' as const),
+    at: fc.nat(),
+    offset: fc.nat(),
+    c: fc.constantFrom(...'{}":,0123456789-.eE \\\u0000\u001fé\r\n'.split(''), '\\u0041'),
+  }),
   fc.record({ how: fc.constant('tear' as const), at: fc.nat() }),
 );
 type Damage = typeof damage extends fc.Arbitrary<infer T> ? T : never;
@@ -124,10 +162,15 @@ describe('loadJournal', () => {
 
   it('refuses (or reads) damaged, reordered and torn journals exactly as before', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 30 }), fc.array(damage, { minLength: 1, maxLength: 3 }), fc.boolean(), async (steps, edits, withHeader) => {
-        const lines = runLines(steps);
-        await expectSameAsBefore(damaged(withHeader ? [HEADER, ...lines] : lines, edits));
-      }),
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 30 }),
+        fc.array(damage, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (steps, edits, withHeader) => {
+          const lines = runLines(steps);
+          await expectSameAsBefore(damaged(withHeader ? [HEADER, ...lines] : lines, edits));
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -139,21 +182,63 @@ describe('loadJournal', () => {
     ['an empty line', `${HEADER}\n\n`],
     ['a line with a carriage return', `${HEADER}\r\n`],
     ['a second header', `${HEADER}\n${HEADER}\n`],
-    ['an outcome for the previous row after an intent', `${HEADER}\n${runLines([{ row: 1, what: 'in flight', at: 5 }, { row: 2, what: 'in flight', at: 6 }]).join('\n')}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[1]}\n`],
-    ['an outcome of another attempt after an intent', `${HEADER}\n${runLines([{ row: 1, what: 'in flight', at: 5 }])[0]}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[1]?.replace('"attempt":1', '"attempt":2')}\n`],
-    ['an outcome twice', `${HEADER}\n${runLines([{ row: 3, what: 'accepted', at: 5 }]).join('\n')}\n${runLines([{ row: 3, what: 'accepted', at: 5 }])[1]}\n`],
-    ['a row 2^53 (an unsafe integer)', `${HEADER}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[0]?.replace('"row":1', '"row":9007199254740992')}\n`],
-    ['a torn intent after a paid row', `${HEADER}\n${runLines([{ row: 1, what: 'accepted', at: 5 }, { row: 2, what: 'accepted', at: 5 }]).join('\n').slice(0, -30)}`],
+    [
+      'an outcome for the previous row after an intent',
+      `${HEADER}\n${runLines([
+        { row: 1, what: 'in flight', at: 5 },
+        { row: 2, what: 'in flight', at: 6 },
+      ]).join('\n')}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[1]}\n`,
+    ],
+    [
+      'an outcome of another attempt after an intent',
+      `${HEADER}\n${runLines([{ row: 1, what: 'in flight', at: 5 }])[0]}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[1]?.replace('"attempt":1', '"attempt":2')}\n`,
+    ],
+    [
+      'an outcome twice',
+      `${HEADER}\n${runLines([{ row: 3, what: 'accepted', at: 5 }]).join('\n')}\n${runLines([{ row: 3, what: 'accepted', at: 5 }])[1]}\n`,
+    ],
+    [
+      'a row 2^53 (an unsafe integer)',
+      `${HEADER}\n${runLines([{ row: 1, what: 'accepted', at: 5 }])[0]?.replace('"row":1', '"row":9007199254740992')}\n`,
+    ],
+    [
+      'a torn intent after a paid row',
+      `${HEADER}\n${runLines([
+        { row: 1, what: 'accepted', at: 5 },
+        { row: 2, what: 'accepted', at: 5 },
+      ])
+        .join('\n')
+        .slice(0, -30)}`,
+    ],
   ])('treats %s as before', async (_what, text) => {
     await expectSameAsBefore(text);
   });
 
   describe('across reads', () => {
     // Lines cut by the 1 MiB reads, a line longer than a read, damage just past a read's end.
-    const steps = Array.from({ length: 12_000 }, (_, i): Step => ({ row: i + 1, what: i % 997 === 5 ? 'rejected' : 'accepted', at: 1_700_000_000_000 + i * 12_000 }));
+    const steps = Array.from({ length: 12_000 }, (_, i): Step => ({
+      row: i + 1,
+      what: i % 997 === 5 ? 'rejected' : 'accepted',
+      at: 1_700_000_000_000 + i * 12_000,
+    }));
     const lines = runLines(steps);
-    const longIntent = JSON.stringify({ type: 'intent', row: 20_000, attempt: 1, at: 1, currency_code: 'ETH', to_address: 'x'.repeat(3_000_000), amount: '1' });
-    const longOutcome = JSON.stringify({ type: 'outcome', row: 20_000, attempt: 1, startedAt: 2, endedAt: 3, outcome: { kind: 'accepted', invoiceId: 'y'.repeat(1_500_000) } });
+    const longIntent = JSON.stringify({
+      type: 'intent',
+      row: 20_000,
+      attempt: 1,
+      at: 1,
+      currency_code: 'ETH',
+      to_address: 'x'.repeat(3_000_000),
+      amount: '1',
+    });
+    const longOutcome = JSON.stringify({
+      type: 'outcome',
+      row: 20_000,
+      attempt: 1,
+      startedAt: 2,
+      endedAt: 3,
+      outcome: { kind: 'accepted', invoiceId: 'y'.repeat(1_500_000) },
+    });
     const body = `${HEADER}\n${lines.slice(0, 9_000).join('\n')}\n${longIntent}\n${longOutcome}\n${lines.slice(9_000).join('\n')}\n`;
 
     it('replays a journal of several reads and a line longer than a read as before', async () => {
@@ -171,7 +256,14 @@ describe('loadJournal', () => {
       const start = swapped.lastIndexOf(0x0a, at) + 1;
       const end = swapped.indexOf(0x0a, at);
       const next = swapped.indexOf(0x0a, end + 1);
-      await expectSameAsBefore(Buffer.concat([swapped.subarray(0, start), swapped.subarray(end + 1, next + 1), swapped.subarray(start, end + 1), swapped.subarray(next + 1)]));
+      await expectSameAsBefore(
+        Buffer.concat([
+          swapped.subarray(0, start),
+          swapped.subarray(end + 1, next + 1),
+          swapped.subarray(start, end + 1),
+          swapped.subarray(next + 1),
+        ]),
+      );
     });
   });
 });

@@ -33,7 +33,12 @@ describe('lock and the boot id', () => {
 
   it('tryLockFile does not take over a lock of this host from another boot, even with a pid that cannot run', () => {
     const path = join(dir, 'outbox.lock');
-    const owner: LockOwner = { pid: DEAD_PID, host: hostname(), bootId: `${thisBoot()}-before-reboot`, token: 'oldtoken' };
+    const owner: LockOwner = {
+      pid: DEAD_PID,
+      host: hostname(),
+      bootId: `${thisBoot()}-before-reboot`,
+      token: 'oldtoken',
+    };
     writeLock(path, owner);
     const taken = tryLockFile(path);
     expect('release' in taken).toBe(false);
@@ -46,7 +51,13 @@ describe('lock and the boot id', () => {
 
   it('does not take over a lock from another pid namespace (a container sharing the folder), even with a pid that cannot run here', () => {
     const path = join(dir, 'outbox.lock');
-    const owner: LockOwner = { pid: DEAD_PID, host: hostname(), bootId: thisBoot(), token: 'nstoken', pidNs: 'pid:[1]' };
+    const owner: LockOwner = {
+      pid: DEAD_PID,
+      host: hostname(),
+      bootId: thisBoot(),
+      token: 'nstoken',
+      pidNs: 'pid:[1]',
+    };
     writeLock(path, owner);
     expect(tryLockFile(path)).toEqual({ owner });
     // The same dead pid in this namespace is proven gone.
@@ -70,7 +81,9 @@ describe('lock and the boot id', () => {
     const message = (error as Error).message;
     expect(message).toContain('cannot prove that process is gone');
     expect(message).toContain(`delete the file ${lockPath}`);
-    expect(message).toContain(`(pid ${DEAD_PID} on ${hostname()}, during another boot or on another machine of that name)`);
+    expect(message).toContain(
+      `(pid ${DEAD_PID} on ${hostname()}, during another boot or on another machine of that name)`,
+    );
     expect(JSON.parse(readFileSync(lockPath, 'utf8')).token).toBe('oldtoken');
   });
 

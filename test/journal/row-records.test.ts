@@ -16,7 +16,11 @@ const record: fc.Arbitrary<RowRecord> = fc
     inFlight: fc.option(fc.constant(true as const), { nil: undefined, freq: 1 }),
   })
   .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as RowRecord);
-const row = fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3000 }), fc.constantFrom(1 << 22, (1 << 22) - 1, (1 << 22) + 5, Number.MAX_SAFE_INTEGER));
+const row = fc.oneof(
+  fc.integer({ min: 1, max: 8 }),
+  fc.integer({ min: 1, max: 3000 }),
+  fc.constantFrom(1 << 22, (1 << 22) - 1, (1 << 22) + 5, Number.MAX_SAFE_INTEGER),
+);
 
 describe('RowRecords', () => {
   it('answers get, has, size and entries like a Map', () => {
@@ -25,7 +29,13 @@ describe('RowRecords', () => {
         const map = new Map<number, RowRecord>();
         const records = new RowRecords();
         for (const [n, r, paidShortcut] of steps) {
-          if (paidShortcut && r.status === 'paid' && r.invoiceId !== undefined && r.error === undefined && !r.inFlight) {
+          if (
+            paidShortcut &&
+            r.status === 'paid' &&
+            r.invoiceId !== undefined &&
+            r.error === undefined &&
+            !r.inFlight
+          ) {
             records.setPaid(n, r.invoiceId, r.attempts);
           } else {
             records.set(n, r);

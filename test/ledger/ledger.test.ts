@@ -30,8 +30,23 @@ function stateOf(entries: JournalEntry[]): JournalState {
   entries.forEach((entry, i) => applyEntry(state, entry, i + 2));
   return state;
 }
-const journalIntent = (row: number, attempt = 1): JournalEntry => ({ type: 'intent', row, attempt, at: 1000, currency_code: 'BTC', to_address: payout.toAddress, amount: '0.1' });
-const journalOutcome = (row: number, outcome: Outcome, attempt = 1): JournalEntry => ({ type: 'outcome', row, attempt, startedAt: 1001, endedAt: 1002, outcome });
+const journalIntent = (row: number, attempt = 1): JournalEntry => ({
+  type: 'intent',
+  row,
+  attempt,
+  at: 1000,
+  currency_code: 'BTC',
+  to_address: payout.toAddress,
+  amount: '0.1',
+});
+const journalOutcome = (row: number, outcome: Outcome, attempt = 1): JournalEntry => ({
+  type: 'outcome',
+  row,
+  attempt,
+  startedAt: 1001,
+  endedAt: 1002,
+  outcome,
+});
 
 describe('ApiLedger', () => {
   let dir: string;
@@ -50,7 +65,11 @@ describe('ApiLedger', () => {
   });
 
   /** A ledger as a run opens it: resuming `own` (if any), bound to `source`. */
-  function open(source: { ckpt: string; input: string } | undefined, own: string | undefined = source?.ckpt, writable = true): ApiLedger {
+  function open(
+    source: { ckpt: string; input: string } | undefined,
+    own: string | undefined = source?.ckpt,
+    writable = true,
+  ): ApiLedger {
     const ledger = ApiLedger.open(dir, API, own, writable);
     if (source) ledger.bind(source);
     ledgers.push(ledger);
@@ -66,7 +85,13 @@ describe('ApiLedger', () => {
   }
 
   /** One whole request of `ledger`'s checkpoint, at the time of the call: the turn is released. */
-  async function send(ledger: ApiLedger, row: number, outcome: Outcome, attempt = 1, what: ValidPayout = payout): Promise<number> {
+  async function send(
+    ledger: ApiLedger,
+    row: number,
+    outcome: Outcome,
+    attempt = 1,
+    what: ValidPayout = payout,
+  ): Promise<number> {
     const turn = await turnOf(ledger);
     const at = Date.now();
     turn.intent(row, attempt, at, what);
@@ -92,8 +117,30 @@ describe('ApiLedger', () => {
     turn.intent(1, 1, 5000, payout);
     turn.outcome(1, 1, 5001, 5040, accepted);
     turn.release();
-    const intent: OutboxLine = { v: 1, t: 'intent', api: API, ckpt: A.ckpt, input: A.input, row: 1, attempt: 1, at: 5000, currency: 'BTC', address: payout.toAddress, amount: '0.1' };
-    const outcome: OutboxLine = { v: 1, t: 'outcome', api: API, ckpt: A.ckpt, row: 1, attempt: 1, startedAt: 5001, endedAt: 5040, outcome: accepted };
+    const intent: OutboxLine = {
+      v: 1,
+      t: 'intent',
+      api: API,
+      ckpt: A.ckpt,
+      input: A.input,
+      row: 1,
+      attempt: 1,
+      at: 5000,
+      currency: 'BTC',
+      address: payout.toAddress,
+      amount: '0.1',
+    };
+    const outcome: OutboxLine = {
+      v: 1,
+      t: 'outcome',
+      api: API,
+      ckpt: A.ckpt,
+      row: 1,
+      attempt: 1,
+      startedAt: 5001,
+      endedAt: 5040,
+      outcome: accepted,
+    };
     expect(fileLines()).toEqual([intent, outcome]);
     expect(ledger.ownLines()).toEqual([intent, outcome]);
     expect(ledger.lastRequest()).toEqual({ intentAt: 5000, startedAt: 5001, endedAt: 5040 });
@@ -186,7 +233,9 @@ describe('ApiLedger', () => {
     const turn = await turnOf(copy);
     for (const attempt of [1, 2]) {
       expect(turn.refusal(3, payout, attempt, false)).toMatch(
-        new RegExp(`^row 3 was already sent with this checkpoint \\(attempt 2, at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\) by another payout command.*run payout recover a\\.csv`),
+        new RegExp(
+          `^row 3 was already sent with this checkpoint \\(attempt 2, at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\) by another payout command.*run payout recover a\\.csv`,
+        ),
       );
     }
     // Even with --allow-repeat: it is no repeat, it is the very request.
@@ -200,9 +249,13 @@ describe('ApiLedger', () => {
     await send(open(A), 3, rejected, 1);
     const turn = await turnOf(open(A));
     const refusal = turn.refusal(3, { ...payout, amount: '1' }, 2, true);
-    expect(refusal).toMatch(/^row 3 now reads 1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa, but its earlier request \(at .* UTC\) sent 0\.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa: the file is read differently/);
+    expect(refusal).toMatch(
+      /^row 3 now reads 1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa, but its earlier request \(at .* UTC\) sent 0\.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa: the file is read differently/,
+    );
     expect(refusal).toContain('--columns, --decimal-comma?');
-    expect(turn.refusal(3, { ...payout, toAddress: '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy' }, 2, false)).toMatch(/the file is read differently/);
+    expect(turn.refusal(3, { ...payout, toAddress: '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy' }, 2, false)).toMatch(
+      /the file is read differently/,
+    );
     expect(turn.refusal(3, { ...payout, currencyCode: 'LTC' }, 2, false)).toMatch(/the file is read differently/);
     expect(turn.refusal(3, payout, 2, false)).toBeUndefined();
   });
@@ -212,7 +265,9 @@ describe('ApiLedger', () => {
     await send(open(A), 3, rejected, 1, evm);
     const turn = await turnOf(open(A));
     expect(turn.refusal(3, { ...evm, toAddress: evm.toAddress.toLowerCase() }, 2, false)).toBeUndefined();
-    expect(turn.refusal(3, { ...evm, toAddress: '0x0000000000000000000000000000000000000001' }, 2, false)).toMatch(/the file is read differently/);
+    expect(turn.refusal(3, { ...evm, toAddress: '0x0000000000000000000000000000000000000001' }, 2, false)).toMatch(
+      /the file is read differently/,
+    );
   });
 
   describe('behind', () => {
@@ -222,7 +277,11 @@ describe('ApiLedger', () => {
       await send(ledger, 2, rejected);
       expect(ledger.behind(stateOf([]))).toEqual([2, 10]);
       expect(ledger.behind(stateOf([journalIntent(2), journalOutcome(2, rejected)]))).toEqual([10]);
-      expect(ledger.behind(stateOf([journalIntent(2), journalOutcome(2, rejected), journalIntent(10), journalOutcome(10, accepted)]))).toEqual([]);
+      expect(
+        ledger.behind(
+          stateOf([journalIntent(2), journalOutcome(2, rejected), journalIntent(10), journalOutcome(10, accepted)]),
+        ),
+      ).toEqual([]);
     });
 
     it('names a row the checkpoint has in flight when the outbox has its outcome', async () => {
@@ -242,11 +301,19 @@ describe('ApiLedger', () => {
     it('names an unknown row the outbox has resolved and the checkpoint has not', async () => {
       const ledger = open(A);
       await send(ledger, 1, unknown);
-      await recordResolve(dir, { v: 1, t: 'resolve', ckpt: A.ckpt, row: 1, attempt: 1, at: Date.now(), invoiceId: 'INV-BBBB2222' }, signal());
+      await recordResolve(
+        dir,
+        { v: 1, t: 'resolve', ckpt: A.ckpt, row: 1, attempt: 1, at: Date.now(), invoiceId: 'INV-BBBB2222' },
+        signal(),
+      );
       const resumed = open(A);
       const unresolved = stateOf([journalIntent(1), journalOutcome(1, unknown)]);
       expect(resumed.behind(unresolved)).toEqual([1]);
-      const resolved = stateOf([journalIntent(1), journalOutcome(1, unknown), { type: 'resolve', row: 1, at: 3000, invoiceId: 'INV-BBBB2222' } as JournalEntry]);
+      const resolved = stateOf([
+        journalIntent(1),
+        journalOutcome(1, unknown),
+        { type: 'resolve', row: 1, at: 3000, invoiceId: 'INV-BBBB2222' } as JournalEntry,
+      ]);
       expect(resumed.behind(resolved)).toEqual([]);
     });
 
@@ -327,7 +394,10 @@ describe('ApiLedger', () => {
       const interval = 50;
       const at = Date.now();
       open(undefined); // creates the state folder
-      writeFileSync(join(dir, 'last-request.json'), JSON.stringify({ v: 1, requests: { [API]: { intentAt: at, startedAt: at, endedAt: at } } }));
+      writeFileSync(
+        join(dir, 'last-request.json'),
+        JSON.stringify({ v: 1, requests: { [API]: { intentAt: at, startedAt: at, endedAt: at } } }),
+      );
       const ledger = open(A);
       expect(ledger.lastRequest()).toEqual({ intentAt: at, startedAt: at, endedAt: at });
       await turnOf(ledger, pacer(interval));
@@ -352,7 +422,11 @@ describe('ApiLedger', () => {
 
     it('settled as paid, the payment is a paid repeat', async () => {
       await send(open(A), 1, unknown);
-      await recordResolve(dir, { v: 1, t: 'resolve', ckpt: A.ckpt, row: 1, attempt: 1, at: Date.now(), invoiceId: 'INV-CCCC3333' }, signal());
+      await recordResolve(
+        dir,
+        { v: 1, t: 'resolve', ckpt: A.ckpt, row: 1, attempt: 1, at: Date.now(), invoiceId: 'INV-CCCC3333' },
+        signal(),
+      );
       expect(open(B).repeatOf(payout)?.state).toBe('paid');
     });
 
@@ -366,11 +440,18 @@ describe('ApiLedger', () => {
       await sleep(30);
       expect(done).toBe(false);
       // The holder's write was torn by a crash, then its lock went.
-      writeFileSync(join(dir, 'outbox.jsonl'), `${readFileSync(join(dir, 'outbox.jsonl'), 'utf8')}{"v":1,"t":"intent","api"`);
+      writeFileSync(
+        join(dir, 'outbox.jsonl'),
+        `${readFileSync(join(dir, 'outbox.jsonl'), 'utf8')}{"v":1,"t":"intent","api"`,
+      );
       turn.release();
       await resolving;
       const lines = readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trimEnd().split('\n');
-      expect(lines.map(parseOutboxLine)).toEqual([expect.objectContaining({ t: 'intent' }), expect.objectContaining({ t: 'outcome' }), line]);
+      expect(lines.map(parseOutboxLine)).toEqual([
+        expect.objectContaining({ t: 'intent' }),
+        expect.objectContaining({ t: 'outcome' }),
+        line,
+      ]);
     });
   });
 
@@ -383,7 +464,18 @@ describe('ApiLedger', () => {
 
   it('imports the old history: its payments are repeats through this API', () => {
     open(undefined);
-    const old = { v: 1, at: new Date().toISOString(), currency: 'BTC', address: payout.toAddress, amount: '0.1', invoiceId: '', input: 'old.csv', sha256: 'c'.repeat(64), checkpoint: '2026-11-01T00:00:00Z', baseUrl: `${API}/` };
+    const old = {
+      v: 1,
+      at: new Date().toISOString(),
+      currency: 'BTC',
+      address: payout.toAddress,
+      amount: '0.1',
+      invoiceId: '',
+      input: 'old.csv',
+      sha256: 'c'.repeat(64),
+      checkpoint: '2026-11-01T00:00:00Z',
+      baseUrl: `${API}/`,
+    };
     writeFileSync(join(dir, 'history.jsonl'), `${JSON.stringify(old)}\n`);
     expect(open(A).repeatOf(payout)).toMatchObject({ input: 'old.csv', state: 'unknown', row: 0 });
     // Resuming that old checkpoint (its id is sha256@createdAt), its own payments are no repeats.
@@ -407,10 +499,14 @@ describe('describeSent', () => {
   };
 
   it('says what was paid, when, from which payroll and row, and where it stands', () => {
-    expect(describeSent(sent)).toBe('the payment of 0.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa this machine sent at 2026-12-02 08:01:02 UTC from payroll.csv (row 3; paid)');
+    expect(describeSent(sent)).toBe(
+      'the payment of 0.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa this machine sent at 2026-12-02 08:01:02 UTC from payroll.csv (row 3; paid)',
+    );
   });
 
   it('leaves out the row of a payment of the old history (row 0)', () => {
-    expect(describeSent({ ...sent, row: 0, state: 'unknown' })).toBe('the payment of 0.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa this machine sent at 2026-12-02 08:01:02 UTC from payroll.csv (unknown)');
+    expect(describeSent({ ...sent, row: 0, state: 'unknown' })).toBe(
+      'the payment of 0.1 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa this machine sent at 2026-12-02 08:01:02 UTC from payroll.csv (unknown)',
+    );
   });
 });

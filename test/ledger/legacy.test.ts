@@ -55,7 +55,8 @@ describe('importLegacy', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const history = (text: string): void => writeFileSync(join(dir, 'history.jsonl'), text);
-  const lines = (...entries: Array<Entry | string>): string => entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n') + '\n';
+  const lines = (...entries: Array<Entry | string>): string =>
+    entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n') + '\n';
   const imported = (own: string | undefined = 'new-checkpoint'): { index: PaymentIndex; unreadable: number } => {
     const index = new PaymentIndex(own, NOW);
     const { unreadable } = importLegacy(dir, API, index);
@@ -164,7 +165,9 @@ describe('importLegacy', () => {
   });
 
   it('a torn line never swallows the next line, nor a last line without newline', () => {
-    history(`${JSON.stringify(entry({ amount: '1' }))}\n{"v":1,"at":"2026-11-3\n${JSON.stringify(entry({ amount: '2' }))}\n${JSON.stringify(entry({ amount: '3' }))}`);
+    history(
+      `${JSON.stringify(entry({ amount: '1' }))}\n{"v":1,"at":"2026-11-3\n${JSON.stringify(entry({ amount: '2' }))}\n${JSON.stringify(entry({ amount: '3' }))}`,
+    );
     const { index, unreadable } = imported();
     expect(unreadable).toBe(1);
     for (const amount of ['1', '2', '3']) expect(index.repeatOf(API, { ...payout, amount })).toBeDefined();
@@ -198,10 +201,17 @@ describe('importLegacy', () => {
   });
 
   describe('last-request.json', () => {
-    const clock = (value: unknown): void => writeFileSync(join(dir, 'last-request.json'), typeof value === 'string' ? value : JSON.stringify(value));
+    const clock = (value: unknown): void =>
+      writeFileSync(join(dir, 'last-request.json'), typeof value === 'string' ? value : JSON.stringify(value));
 
     it('seeds the last request to this API', () => {
-      clock({ v: 1, requests: { [API]: { intentAt: 5000, startedAt: 5001, endedAt: 5030 }, 'http://127.0.0.1:8080': { intentAt: 9000 } } });
+      clock({
+        v: 1,
+        requests: {
+          [API]: { intentAt: 5000, startedAt: 5001, endedAt: 5030 },
+          'http://127.0.0.1:8080': { intentAt: 9000 },
+        },
+      });
       expect(imported().index.lastRequest(API)).toEqual({ intentAt: 5000, startedAt: 5001, endedAt: 5030 });
       expect(imported().index.lastRequest('http://127.0.0.1:8080')).toBeUndefined();
     });

@@ -1,5 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
@@ -13,7 +24,19 @@ function request(at: number): OutboxLine {
 }
 
 function intent(row: number, input = 'payroll.csv'): OutboxLine {
-  return { v: 1, t: 'intent', api: API, ckpt: 'c1', input, row, attempt: 1, at: 1_000_000 + row, currency: 'BTC', address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', amount: '0.1' };
+  return {
+    v: 1,
+    t: 'intent',
+    api: API,
+    ckpt: 'c1',
+    input,
+    row,
+    attempt: 1,
+    at: 1_000_000 + row,
+    currency: 'BTC',
+    address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa',
+    amount: '0.1',
+  };
 }
 
 function readAll(file: OutboxFile): { lines: OutboxLine[]; rest: number } {
@@ -199,7 +222,9 @@ describe('OutboxFile', () => {
 
   it('reads an outbox larger than its read chunk, lines crossing the chunk boundary included', () => {
     const count = 12_000;
-    const lines = Array.from({ length: count }, (_, i) => intent(i + 1, `lohn-${'ü'.repeat(i % 7)}-${'x'.repeat(i % 97)}.csv`));
+    const lines = Array.from({ length: count }, (_, i) =>
+      intent(i + 1, `lohn-${'ü'.repeat(i % 7)}-${'x'.repeat(i % 97)}.csv`),
+    );
     mkdirSync(dir);
     writeFileSync(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
     expect(statSync(path).size).toBeGreaterThan(2 * (1 << 20));
@@ -248,14 +273,17 @@ describe('OutboxFile', () => {
   });
 
   const asRoot = process.getuid?.() === 0;
-  (asRoot ? it.skip : it)('opening for writing in a folder without write permission is a UsageError naming the file (skipped as root)', () => {
-    mkdirSync(dir);
-    chmodSync(dir, 0o500);
-    try {
-      expect(() => open(true)).toThrow(UsageError);
-      expect(() => open(true)).toThrow(`cannot write this machine's outbox ${path} (EACCES)`);
-    } finally {
-      chmodSync(dir, 0o700);
-    }
-  });
+  (asRoot ? it.skip : it)(
+    'opening for writing in a folder without write permission is a UsageError naming the file (skipped as root)',
+    () => {
+      mkdirSync(dir);
+      chmodSync(dir, 0o500);
+      try {
+        expect(() => open(true)).toThrow(UsageError);
+        expect(() => open(true)).toThrow(`cannot write this machine's outbox ${path} (EACCES)`);
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    },
+  );
 });

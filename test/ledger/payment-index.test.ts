@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Outcome, ValidPayout } from '../../src/core/types.js';
-import type { OutboxIntent, OutboxLine, OutboxOutcome, OutboxRequest, OutboxResolve } from '../../src/ledger/outbox-lines.js';
+import type {
+  OutboxIntent,
+  OutboxLine,
+  OutboxOutcome,
+  OutboxRequest,
+  OutboxResolve,
+} from '../../src/ledger/outbox-lines.js';
 import { PaymentIndex, paymentKey, REPEAT_WINDOW_DAYS, type SentPayment } from '../../src/ledger/payment-index.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -39,7 +45,11 @@ const outcomes: Record<Outcome['kind'], Outcome> = {
   unknown: { kind: 'unknown', message: 'timed out' },
 };
 
-function outcome(of: OutboxIntent, kind: Outcome['kind'], times: { startedAt?: number; endedAt?: number } = {}): OutboxOutcome {
+function outcome(
+  of: OutboxIntent,
+  kind: Outcome['kind'],
+  times: { startedAt?: number; endedAt?: number } = {},
+): OutboxOutcome {
   return {
     v: 1,
     t: 'outcome',
@@ -141,13 +151,20 @@ describe('PaymentIndex.repeatOf', () => {
 
   it('an outcome for another attempt or row leaves the payment in flight', () => {
     const sent = intent({ attempt: 2 });
-    const index = indexOf([sent, outcome({ ...sent, attempt: 1 }, 'rejected'), outcome({ ...sent, row: 4 }, 'rejected'), outcome({ ...sent, ckpt: 'third' }, 'rejected')]);
+    const index = indexOf([
+      sent,
+      outcome({ ...sent, attempt: 1 }, 'rejected'),
+      outcome({ ...sent, row: 4 }, 'rejected'),
+      outcome({ ...sent, ckpt: 'third' }, 'rejected'),
+    ]);
     expect(index.repeatOf(API, payout)?.state).toBe('in flight');
   });
 
   it('a resolve line with an invoice id makes an unknown payment paid; with null, not paid (no repeat)', () => {
     const sent = intent();
-    expect(indexOf([sent, outcome(sent, 'unknown'), resolve(sent, 'INV-BBBB2222')]).repeatOf(API, payout)?.state).toBe('paid');
+    expect(indexOf([sent, outcome(sent, 'unknown'), resolve(sent, 'INV-BBBB2222')]).repeatOf(API, payout)?.state).toBe(
+      'paid',
+    );
     expect(indexOf([sent, outcome(sent, 'unknown'), resolve(sent, null)]).repeatOf(API, payout)).toBeUndefined();
     // Resolved while still in flight (the run died before its outcome).
     expect(indexOf([sent, resolve(sent, null)]).repeatOf(API, payout)).toBeUndefined();
@@ -170,9 +187,13 @@ describe('PaymentIndex.repeatOf', () => {
   it('gives the earliest of several payments that may have paid', () => {
     const early = intent({ ckpt: 'first', at: NOW - 10 * DAY_MS });
     const late = intent({ ckpt: 'second', at: NOW - DAY_MS });
-    expect(indexOf([early, outcome(early, 'accepted'), late, outcome(late, 'accepted')]).repeatOf(API, payout)?.ckpt).toBe('first');
+    expect(
+      indexOf([early, outcome(early, 'accepted'), late, outcome(late, 'accepted')]).repeatOf(API, payout)?.ckpt,
+    ).toBe('first');
     // ... skipping one settled as not paid.
-    expect(indexOf([early, outcome(early, 'rejected'), late, outcome(late, 'accepted')]).repeatOf(API, payout)?.ckpt).toBe('second');
+    expect(
+      indexOf([early, outcome(early, 'rejected'), late, outcome(late, 'accepted')]).repeatOf(API, payout)?.ckpt,
+    ).toBe('second');
   });
 
   it("never counts the checkpoint's own payments, yet keeps them as its own", () => {
@@ -239,7 +260,9 @@ describe('PaymentIndex.repeatOf', () => {
     const tron = 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7';
     const tronIndex = indexOf([intent({ address: tron, currency: 'USDT_TRC20' })]);
     expect(tronIndex.repeatOf(API, { currencyCode: 'USDT_TRC20', toAddress: tron, amount: '12.5' })).toBeDefined();
-    expect(tronIndex.repeatOf(API, { currencyCode: 'USDT_TRC20', toAddress: tron.toLowerCase(), amount: '12.5' })).toBeUndefined();
+    expect(
+      tronIndex.repeatOf(API, { currencyCode: 'USDT_TRC20', toAddress: tron.toLowerCase(), amount: '12.5' }),
+    ).toBeUndefined();
   });
 });
 
@@ -249,7 +272,16 @@ describe('PaymentIndex own lines', () => {
     const theirs = intent({ ckpt: OTHER, row: 1 });
     const mine2 = intent({ ckpt: OWN, row: 2, at: mine1.at + 100 });
     const request: OutboxRequest = { v: 1, t: 'request', api: API, at: mine1.at + 50 };
-    const lines: OutboxLine[] = [mine1, theirs, outcome(theirs, 'accepted'), request, outcome(mine1, 'unknown'), mine2, resolve(mine1, 'INV-CCCC3333'), resolve(theirs, null)];
+    const lines: OutboxLine[] = [
+      mine1,
+      theirs,
+      outcome(theirs, 'accepted'),
+      request,
+      outcome(mine1, 'unknown'),
+      mine2,
+      resolve(mine1, 'INV-CCCC3333'),
+      resolve(theirs, null),
+    ];
     const index = indexOf(lines);
     expect(index.ownLines).toEqual([mine1, outcome(mine1, 'unknown'), mine2, resolve(mine1, 'INV-CCCC3333')]);
   });
@@ -342,10 +374,36 @@ describe('PaymentIndex.lastRequest with the monotonic times', () => {
     const sent = { ...intent({ at: T }), boot: 'boot-a', atMono: 500 };
     index.apply(sent);
     expect(index.lastRequest(API)).toEqual({ intentAt: T, mono: { boot: 'boot-a', intentAt: 500 } });
-    index.apply({ ...outcome(sent, 'accepted', { startedAt: T + 2, endedAt: T + 40 }), boot: 'boot-a', startedMono: 502, endedMono: 540 });
-    expect(index.lastRequest(API)).toEqual({ intentAt: T, startedAt: T + 2, endedAt: T + 40, mono: { boot: 'boot-a', intentAt: 500, startedAt: 502, endedAt: 540 } });
-    index.apply({ v: 1, t: 'request', api: API, at: T + 6000, startedAt: T + 6001, endedAt: T + 6030, boot: 'boot-a', atMono: 6500, startedMono: 6501, endedMono: 6530 });
-    expect(index.lastRequest(API)).toEqual({ intentAt: T + 6000, startedAt: T + 6001, endedAt: T + 6030, mono: { boot: 'boot-a', intentAt: 6500, startedAt: 6501, endedAt: 6530 } });
+    index.apply({
+      ...outcome(sent, 'accepted', { startedAt: T + 2, endedAt: T + 40 }),
+      boot: 'boot-a',
+      startedMono: 502,
+      endedMono: 540,
+    });
+    expect(index.lastRequest(API)).toEqual({
+      intentAt: T,
+      startedAt: T + 2,
+      endedAt: T + 40,
+      mono: { boot: 'boot-a', intentAt: 500, startedAt: 502, endedAt: 540 },
+    });
+    index.apply({
+      v: 1,
+      t: 'request',
+      api: API,
+      at: T + 6000,
+      startedAt: T + 6001,
+      endedAt: T + 6030,
+      boot: 'boot-a',
+      atMono: 6500,
+      startedMono: 6501,
+      endedMono: 6530,
+    });
+    expect(index.lastRequest(API)).toEqual({
+      intentAt: T + 6000,
+      startedAt: T + 6001,
+      endedAt: T + 6030,
+      mono: { boot: 'boot-a', intentAt: 6500, startedAt: 6501, endedAt: 6530 },
+    });
   });
 
   it('reads the lines of an earlier version as wall times only', () => {

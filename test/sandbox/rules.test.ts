@@ -32,7 +32,9 @@ describe('parseRawJson', () => {
   });
 
   it('reads strings, keywords and whitespace as JSON.parse does', () => {
-    expect(parseRawJson(' { "k\\"ey" : [ true , false , null , "a\\u00e9\\n" ] } ')).toEqual({ 'k"ey': [true, false, null, 'aé\n'] });
+    expect(parseRawJson(' { "k\\"ey" : [ true , false , null , "a\\u00e9\\n" ] } ')).toEqual({
+      'k"ey': [true, false, null, 'aé\n'],
+    });
   });
 
   it('keeps the last of repeated keys, and __proto__ as a plain key', () => {
@@ -69,7 +71,10 @@ describe('jsonNumberToDecimal', () => {
 describe('checkWithdrawal', () => {
   it('accepts a valid request and keeps the amount text', () => {
     const verdict = check(body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '12.50' }));
-    expect(verdict).toMatchObject({ ok: true, withdrawal: { amountText: '12.50', amountMinor: 12_500_000n, toAddress: TRON } });
+    expect(verdict).toMatchObject({
+      ok: true,
+      withdrawal: { amountText: '12.50', amountMinor: 12_500_000n, toAddress: TRON },
+    });
   });
 
   it.each<[string, string, string]>([
@@ -79,32 +84,76 @@ describe('checkWithdrawal', () => {
     ['no currency', body({ to_address: JSON.stringify(TRON), amount: '1' }), 'required_parameter'],
     ['no address', body({ currency_code: '"USDT_TRC20"', amount: '1' }), 'required_parameter'],
     ['no amount', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON) }), 'required_parameter'],
-    ['a null amount', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: 'null' }), 'required_parameter'],
+    [
+      'a null amount',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: 'null' }),
+      'required_parameter',
+    ],
     ['an empty address', body({ currency_code: '"USDT_TRC20"', to_address: '""', amount: '1' }), 'required_parameter'],
-    ['an unknown currency', body({ currency_code: '"DOGE"', to_address: JSON.stringify(TRON), amount: '1' }), 'currency_code'],
-    ['a lower-case currency', body({ currency_code: '"usdt_trc20"', to_address: JSON.stringify(TRON), amount: '1' }), 'currency_code'],
-    ['a currency that is a number', body({ currency_code: '5', to_address: JSON.stringify(TRON), amount: '1' }), 'currency_code'],
-    ['an EVM address for Tron', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(EVM), amount: '1' }), 'network'],
+    [
+      'an unknown currency',
+      body({ currency_code: '"DOGE"', to_address: JSON.stringify(TRON), amount: '1' }),
+      'currency_code',
+    ],
+    [
+      'a lower-case currency',
+      body({ currency_code: '"usdt_trc20"', to_address: JSON.stringify(TRON), amount: '1' }),
+      'currency_code',
+    ],
+    [
+      'a currency that is a number',
+      body({ currency_code: '5', to_address: JSON.stringify(TRON), amount: '1' }),
+      'currency_code',
+    ],
+    [
+      'an EVM address for Tron',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(EVM), amount: '1' }),
+      'network',
+    ],
     ['an address that is a number', body({ currency_code: '"USDT_TRC20"', to_address: '7', amount: '1' }), 'network'],
-    ['a zero amount', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '0' }), 'uncorrected_amount'],
-    ['a negative amount', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '-1' }), 'uncorrected_amount'],
-    ['an amount as a string', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '"1"' }), 'uncorrected_amount'],
-    ['7 decimals for a 6-decimal token', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '0.0000001' }), 'uncorrected_amount'],
-    ['an absurd exponent', body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '1e999' }), 'uncorrected_amount'],
+    [
+      'a zero amount',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '0' }),
+      'uncorrected_amount',
+    ],
+    [
+      'a negative amount',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '-1' }),
+      'uncorrected_amount',
+    ],
+    [
+      'an amount as a string',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '"1"' }),
+      'uncorrected_amount',
+    ],
+    [
+      '7 decimals for a 6-decimal token',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '0.0000001' }),
+      'uncorrected_amount',
+    ],
+    [
+      'an absurd exponent',
+      body({ currency_code: '"USDT_TRC20"', to_address: JSON.stringify(TRON), amount: '1e999' }),
+      'uncorrected_amount',
+    ],
   ])('%s → %s', (_name, text, key) => {
     expect(check(text)).toMatchObject({ ok: false, key });
   });
 
   it('checks in the API order: required fields before currency before address before amount', () => {
     expect(check(body({ currency_code: '"DOGE"', to_address: '"x"' }))).toMatchObject({ key: 'required_parameter' });
-    expect(check(body({ currency_code: '"DOGE"', to_address: '"x"', amount: '-1' }))).toMatchObject({ key: 'currency_code' });
+    expect(check(body({ currency_code: '"DOGE"', to_address: '"x"', amount: '-1' }))).toMatchObject({
+      key: 'currency_code',
+    });
     expect(check(body({ currency_code: '"BTC"', to_address: '"x"', amount: '-1' }))).toMatchObject({ key: 'network' });
   });
 
   it('refuses an amount above the balance, in exact minor units', () => {
     const funds = new Map([['BTC', 100n]]);
     const to = '"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"';
-    expect(check(body({ currency_code: '"BTC"', to_address: to, amount: '0.000001' }), funds)).toMatchObject({ ok: true });
+    expect(check(body({ currency_code: '"BTC"', to_address: to, amount: '0.000001' }), funds)).toMatchObject({
+      ok: true,
+    });
     expect(check(body({ currency_code: '"BTC"', to_address: to, amount: '0.00000101' }), funds)).toMatchObject({
       ok: false,
       key: 'uncorrected_amount',

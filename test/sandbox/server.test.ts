@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type Fault, type LedgerEntry, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import {
+  startSandbox,
+  type Fault,
+  type LedgerEntry,
+  type Sandbox,
+  type SandboxOptions,
+} from '../../src/sandbox/index.js';
 
 const KEY = 'sandbox-key-0123456789';
 const TRON = 'TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N';
@@ -74,7 +80,10 @@ describe('the gap rule, measured on arrival', () => {
     expect((await create(sandbox)).status).toBe(200);
     const early = await create(sandbox);
     expect(early.status).toBe(400);
-    expect(early.json).toEqual({ status: 'error', result: { rate_limit: 'Minimum interval between requests is 300 ms' } });
+    expect(early.json).toEqual({
+      status: 'error',
+      result: { rate_limit: 'Minimum interval between requests is 300 ms' },
+    });
     await sleepUntil(arrival(sandbox, 1) + 310);
     expect((await create(sandbox)).status).toBe(200);
     const entries = sandbox.ledger();
@@ -101,7 +110,9 @@ describe('the gap rule, measured on arrival', () => {
     await create(sandbox);
     const early = await create(sandbox);
     expect(early.status).toBe(429);
-    expect(early.json).toEqual({ detail: expect.stringMatching(/^Request was throttled\. Expected available in \d+ seconds?\.$/) });
+    expect(early.json).toEqual({
+      detail: expect.stringMatching(/^Request was throttled\. Expected available in \d+ seconds?\.$/),
+    });
   });
 
   it('counts unauthorised arrivals, and answers them 401 before judging the gap', async () => {
@@ -148,9 +159,17 @@ describe('auth', () => {
 describe('validation over HTTP', () => {
   it.each<[string, string, string]>([
     ['a body that is not JSON', '{"currency_code":', 'validate_error'],
-    ['a missing amount', '{"currency_code":"USDT_TRC20","to_address":"TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N"}', 'required_parameter'],
+    [
+      'a missing amount',
+      '{"currency_code":"USDT_TRC20","to_address":"TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N"}',
+      'required_parameter',
+    ],
     ['an unknown currency', withdrawal('1', 'XYZ'), 'currency_code'],
-    ['an address of another network', withdrawal('1', 'USDT_TRC20', '0x52908400098527886E0F7030069857D2E4169EE7'), 'network'],
+    [
+      'an address of another network',
+      withdrawal('1', 'USDT_TRC20', '0x52908400098527886E0F7030069857D2E4169EE7'),
+      'network',
+    ],
     ['a negative amount', withdrawal('-1'), 'uncorrected_amount'],
     ['too many decimals', withdrawal('0.1234567'), 'uncorrected_amount'],
   ])('answers %s with 400 and the key %s', async (_name, body, key) => {
@@ -158,7 +177,11 @@ describe('validation over HTTP', () => {
     const answer = await create(sandbox, body);
     expect(answer.status).toBe(400);
     expect(answer.json).toEqual({ status: 'error', result: { [key]: expect.any(String) } });
-    expect(sandbox.ledger()[0]).toMatchObject({ response: 'rejected', processed: false, message: expect.stringContaining(key) });
+    expect(sandbox.ledger()[0]).toMatchObject({
+      response: 'rejected',
+      processed: false,
+      message: expect.stringContaining(key),
+    });
   });
 
   it('records the amount text exactly as received', async () => {
@@ -192,7 +215,11 @@ describe('balances', () => {
       status: 'success',
       result: expect.arrayContaining([
         {
-          currency: expect.objectContaining({ code: 'USDT', fullcode: 'USDT_TRC20', network: expect.objectContaining({ code: 'TRC20' }) }),
+          currency: expect.objectContaining({
+            code: 'USDT',
+            fullcode: 'USDT_TRC20',
+            network: expect.objectContaining({ code: 'TRC20' }),
+          }),
           balance_crypto: 1_000_000,
           balance_usd: 1_000_000,
           available_balance: 1_000_000,
@@ -208,12 +235,19 @@ describe('success shapes', () => {
   it('rotate through documented, invoice_id and data, with unique INV- ids', async () => {
     const sandbox = await start();
     const answers = [];
-    for (let i = 0; i < 4; i += 1) answers.push((await create(sandbox)).json as Record<string, Record<string, unknown>>);
+    for (let i = 0; i < 4; i += 1)
+      answers.push((await create(sandbox)).json as Record<string, Record<string, unknown>>);
     const ids = sandbox.ledger().map((entry) => entry.invoiceId);
     expect(answers[0]?.['result']).toMatchObject({ uuid: ids[0], status: 'created', address: TRON, amount: 1.5 });
     expect(answers[0]?.['result']).toHaveProperty('currency.fullcode', 'USDT_TRC20');
-    expect(answers[1]).toEqual({ status: 'success', result: { invoice_id: ids[1], status: 'created', currency: 'USDT_TRC20', amount: 1.5 } });
-    expect(answers[2]).toEqual({ status: 'success', data: { invoice_id: ids[2], status: 'created', currency: 'USDT_TRC20', amount: 1.5 } });
+    expect(answers[1]).toEqual({
+      status: 'success',
+      result: { invoice_id: ids[1], status: 'created', currency: 'USDT_TRC20', amount: 1.5 },
+    });
+    expect(answers[2]).toEqual({
+      status: 'success',
+      data: { invoice_id: ids[2], status: 'created', currency: 'USDT_TRC20', amount: 1.5 },
+    });
     expect(answers[3]?.['result']).toHaveProperty('uuid', ids[3]);
     expect(new Set(ids).size).toBe(4);
     for (const id of ids) expect(id).toMatch(/^INV-[A-Z0-9]{8}$/);
@@ -248,7 +282,11 @@ describe('the ledger file', () => {
 describe('faults', () => {
   it('are consumed one per create request, first in first out, then normal handling resumes', async () => {
     const sandbox = await start({ balances: { USDT_TRC20: '100' } });
-    sandbox.injectFaults([{ kind: 'reject', key: 'network' }, { kind: 'http_5xx', status: 503, when: 'before' }, { kind: 'no_id' }]);
+    sandbox.injectFaults([
+      { kind: 'reject', key: 'network' },
+      { kind: 'http_5xx', status: 503, when: 'before' },
+      { kind: 'no_id' },
+    ]);
     sandbox.injectFaults([{ kind: 'rate_limit_429' }]);
     const statuses = [];
     for (let i = 0; i < 5; i += 1) statuses.push((await create(sandbox)).status);
@@ -328,7 +366,12 @@ describe('control endpoints', () => {
     expect((await request(sandbox, '/_sandbox/health', { method: 'GET', key: null })).json).toEqual({ status: 'ok' });
     const queued = await request(sandbox, '/_sandbox/faults', {
       key: null,
-      body: JSON.stringify({ faults: [{ kind: 'reject', key: 'currency_code' }, { kind: 'http_5xx', when: 'after', status: 500 }] }),
+      body: JSON.stringify({
+        faults: [
+          { kind: 'reject', key: 'currency_code' },
+          { kind: 'http_5xx', when: 'after', status: 500 },
+        ],
+      }),
     });
     expect(queued).toMatchObject({ status: 200, json: { queued: 2, waiting: 2 } });
     expect((await create(sandbox)).status).toBe(400);
@@ -352,7 +395,10 @@ describe('control endpoints', () => {
 describe('routing', () => {
   it('answers unknown paths 404 and wrong methods 405', async () => {
     const sandbox = await start();
-    expect(await request(sandbox, '/v2/nothing', { body: '{}' })).toMatchObject({ status: 404, json: { detail: 'Not found.' } });
+    expect(await request(sandbox, '/v2/nothing', { body: '{}' })).toMatchObject({
+      status: 404,
+      json: { detail: 'Not found.' },
+    });
     expect((await request(sandbox, CREATE, { method: 'GET' })).status).toBe(405);
     expect(sandbox.ledger()).toEqual([]);
   });
@@ -399,7 +445,11 @@ describe('latency', () => {
 
 describe('options', () => {
   it.each<[string, SandboxOptions, RegExp]>([
-    ['a negative interval', { intervalMs: -1 }, /Expected `intervalMs` to be a finite number >= 0, got `-1` \(number\)/],
+    [
+      'a negative interval',
+      { intervalMs: -1 },
+      /Expected `intervalMs` to be a finite number >= 0, got `-1` \(number\)/,
+    ],
     ['a bad port', { port: 70000 }, /`port`/],
     ['an unknown currency balance', { balances: { DOGE: '1' } }, /`DOGE`/],
     ['a balance with too many decimals', { balances: { USDT_TRC20: '0.0000001' } }, /balances.USDT_TRC20/],
@@ -411,7 +461,9 @@ describe('options', () => {
   });
 
   it('never quotes a bad api key', async () => {
-    await expect(startSandbox({ apiKey: 'has space' })).rejects.toThrow(/^Expected `apiKey` to be a non-empty string without spaces$/);
+    await expect(startSandbox({ apiKey: 'has space' })).rejects.toThrow(
+      /^Expected `apiKey` to be a non-empty string without spaces$/,
+    );
   });
 
   it('reports a port in use', async () => {

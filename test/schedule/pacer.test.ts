@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ClockReading } from '../../src/schedule/clock.js';
 import { monoOfCall } from '../../src/schedule/clock.js';
-import { latestArrival, nextStartAfter, Pacer, SAY_WAIT_MS, UNKNOWN_START_SLACK_MS, type PaceWait } from '../../src/schedule/pacer.js';
+import {
+  latestArrival,
+  nextStartAfter,
+  Pacer,
+  SAY_WAIT_MS,
+  UNKNOWN_START_SLACK_MS,
+  type PaceWait,
+} from '../../src/schedule/pacer.js';
 
 /** A clock whose wall time can step while its monotonic time only moves forward. */
 function fakeClock(start: ClockReading = { wallMs: 1_800_000_000_000, monoMs: 50_000, boot: 'boot-a' }) {
@@ -29,7 +36,12 @@ describe('latestArrival', () => {
     ['a fast answer bounds the arrival', { intentAt: 1000, startedAt: 1001, endedAt: 1021 }, 500, 1021],
     ['a slow answer: the margin bounds it', { intentAt: 1000, startedAt: 1001, endedAt: 9000 }, 500, 1501],
     ['no answer recorded: the margin from the start', { intentAt: 1000, startedAt: 1001 }, 500, 1501],
-    ['only the intent (process died): slack for the unknown start', { intentAt: 1000 }, 500, 1000 + UNKNOWN_START_SLACK_MS + 500],
+    [
+      'only the intent (process died): slack for the unknown start',
+      { intentAt: 1000 },
+      500,
+      1000 + UNKNOWN_START_SLACK_MS + 500,
+    ],
   ])('%s', (_name, times, margin, expected) => {
     expect(latestArrival(times, margin)).toBe(expected);
   });
@@ -42,17 +54,66 @@ describe('nextStartAfter: a request recorded by another process or an earlier ru
   // [name, record, expected start on now's monotonic clock, ordinary]
   it.each([
     ['same boot: measured on the monotonic clock', { ...wall, mono }, 59_970 + 100, true],
-    ['same boot, the wall clock since set back 1 h: still the monotonic gap', { ...wall, intentAt: wall.intentAt + HOUR, startedAt: wall.startedAt + HOUR, endedAt: wall.endedAt + HOUR, mono }, 59_970 + 100, true],
-    ['same boot, the wall clock since set forward 1 h: still the monotonic gap', { ...wall, intentAt: wall.intentAt - HOUR, startedAt: wall.startedAt - HOUR, endedAt: wall.endedAt - HOUR, mono }, 59_970 + 100, true],
-    ['same boot, intent alone (killed mid-request): slack and margin from the intent', { intentAt: wall.intentAt, mono: { boot: 'boot-a', intentAt: 59_950 } }, 59_950 + UNKNOWN_START_SLACK_MS + 30 + 100, true],
-    ['another boot: the wall times, mapped onto this clock', { ...wall, mono: { ...mono, boot: 'boot-b' } }, 60_000 - 30 + 100, true],
+    [
+      'same boot, the wall clock since set back 1 h: still the monotonic gap',
+      { ...wall, intentAt: wall.intentAt + HOUR, startedAt: wall.startedAt + HOUR, endedAt: wall.endedAt + HOUR, mono },
+      59_970 + 100,
+      true,
+    ],
+    [
+      'same boot, the wall clock since set forward 1 h: still the monotonic gap',
+      { ...wall, intentAt: wall.intentAt - HOUR, startedAt: wall.startedAt - HOUR, endedAt: wall.endedAt - HOUR, mono },
+      59_970 + 100,
+      true,
+    ],
+    [
+      'same boot, intent alone (killed mid-request): slack and margin from the intent',
+      { intentAt: wall.intentAt, mono: { boot: 'boot-a', intentAt: 59_950 } },
+      59_950 + UNKNOWN_START_SLACK_MS + 30 + 100,
+      true,
+    ],
+    [
+      'another boot: the wall times, mapped onto this clock',
+      { ...wall, mono: { ...mono, boot: 'boot-b' } },
+      60_000 - 30 + 100,
+      true,
+    ],
     ['an earlier version (wall times only)', wall, 60_000 - 30 + 100, true],
-    ['wall only, recorded 1 h in the future: just now, one interval', { intentAt: now.wallMs + HOUR, startedAt: now.wallMs + HOUR, endedAt: now.wallMs + HOUR }, 60_000 + 100, false],
-    ['wall only, an intent 1 h in the future: just now, slack and margin', { intentAt: now.wallMs + HOUR }, 60_000 + UNKNOWN_START_SLACK_MS + 30 + 100, false],
-    ['an unknown boot on both sides is not the same boot: counted as made just now', { ...wall, mono: { ...mono, boot: 'unknown' } }, 60_000 + 100, true],
-    ['an unknown boot, the wall clock since set forward 1 h: still counted as made just now', { intentAt: wall.intentAt - HOUR, startedAt: wall.startedAt - HOUR, endedAt: wall.endedAt - HOUR, mono: { ...mono, boot: 'unknown' } }, 60_000 + 100, true],
+    [
+      'wall only, recorded 1 h in the future: just now, one interval',
+      { intentAt: now.wallMs + HOUR, startedAt: now.wallMs + HOUR, endedAt: now.wallMs + HOUR },
+      60_000 + 100,
+      false,
+    ],
+    [
+      'wall only, an intent 1 h in the future: just now, slack and margin',
+      { intentAt: now.wallMs + HOUR },
+      60_000 + UNKNOWN_START_SLACK_MS + 30 + 100,
+      false,
+    ],
+    [
+      'an unknown boot on both sides is not the same boot: counted as made just now',
+      { ...wall, mono: { ...mono, boot: 'unknown' } },
+      60_000 + 100,
+      true,
+    ],
+    [
+      'an unknown boot, the wall clock since set forward 1 h: still counted as made just now',
+      {
+        intentAt: wall.intentAt - HOUR,
+        startedAt: wall.startedAt - HOUR,
+        endedAt: wall.endedAt - HOUR,
+        mono: { ...mono, boot: 'unknown' },
+      },
+      60_000 + 100,
+      true,
+    ],
   ])('%s', (_name, record, expected, ordinary) => {
-    const next = nextStartAfter(record, (record as { mono?: { boot: string } }).mono?.boot === 'unknown' ? { ...now, boot: 'unknown' } : now, options);
+    const next = nextStartAfter(
+      record,
+      (record as { mono?: { boot: string } }).mono?.boot === 'unknown' ? { ...now, boot: 'unknown' } : now,
+      options,
+    );
     expect(next.at).toBe(expected);
     expect(next.ordinary).toBe(ordinary);
   });
@@ -63,14 +124,21 @@ describe('nextStartAfter: a request recorded by another process or an earlier ru
   });
 
   it('a monotonic record ahead of this clock (impossible on one boot) waits at most one interval plus slack', () => {
-    const next = nextStartAfter({ intentAt: now.wallMs, mono: { boot: 'boot-a', intentAt: now.monoMs + HOUR } }, now, options);
+    const next = nextStartAfter(
+      { intentAt: now.wallMs, mono: { boot: 'boot-a', intentAt: now.monoMs + HOUR } },
+      now,
+      options,
+    );
     expect(next.at).toBe(now.monoMs + UNKNOWN_START_SLACK_MS + 30 + 100);
   });
 
   it('never waits more than one interval plus margin and slack from a record, whatever its times', () => {
     const cases = [-HOUR, -1, 0, 1, HOUR, 1000 * HOUR];
     for (const shift of cases) {
-      for (const record of [{ intentAt: now.wallMs + shift }, { intentAt: now.wallMs + shift, startedAt: now.wallMs + shift, endedAt: now.wallMs + shift + 5 }]) {
+      for (const record of [
+        { intentAt: now.wallMs + shift },
+        { intentAt: now.wallMs + shift, startedAt: now.wallMs + shift, endedAt: now.wallMs + shift + 5 },
+      ]) {
         const wait = nextStartAfter(record, now, options).at - now.monoMs;
         expect(wait).toBeLessThanOrEqual(options.intervalMs + options.marginMs + UNKNOWN_START_SLACK_MS);
       }
@@ -87,7 +155,16 @@ describe('Pacer on an injected clock', () => {
   it('keeps the gap from the previous process (journal) request, on the monotonic clock', () => {
     const clock = fakeClock();
     const { wallMs, monoMs } = clock.reading;
-    const pacer = new Pacer(options, { intentAt: wallMs - 20, startedAt: wallMs - 18, endedAt: wallMs - 10, mono: { boot: 'boot-a', intentAt: monoMs - 20, startedAt: monoMs - 18, endedAt: monoMs - 10 } }, clock);
+    const pacer = new Pacer(
+      options,
+      {
+        intentAt: wallMs - 20,
+        startedAt: wallMs - 18,
+        endedAt: wallMs - 10,
+        mono: { boot: 'boot-a', intentAt: monoMs - 20, startedAt: monoMs - 18, endedAt: monoMs - 10 },
+      },
+      clock,
+    );
     expect(pacer.waitMs()).toBe(90);
   });
 
@@ -182,16 +259,19 @@ describe("monoOfCall: a client's wall times on the monotonic clock", () => {
   it.each([
     ['back', -HOUR],
     ['forward', HOUR],
-  ])('the wall clock stepped %s during the call: the start maps from the side of the step it was taken on', (_name, step) => {
-    const after = { wallMs: 1_000_040 + step, monoMs: 540.3, boot: 'b' };
-    const early = monoOfCall({ startedAt: 1_000_001 }, before, after);
-    expect(early.startedAt).toBeGreaterThan(501.25);
-    expect(early.startedAt).toBeLessThanOrEqual(503.25);
-    const late = monoOfCall({ startedAt: 1_000_030 + step }, before, after);
-    expect(late.startedAt).toBeGreaterThan(530.3);
-    expect(late.startedAt).toBeLessThanOrEqual(532.3);
-    expect(late.endedAt).toBe(540.3);
-  });
+  ])(
+    'the wall clock stepped %s during the call: the start maps from the side of the step it was taken on',
+    (_name, step) => {
+      const after = { wallMs: 1_000_040 + step, monoMs: 540.3, boot: 'b' };
+      const early = monoOfCall({ startedAt: 1_000_001 }, before, after);
+      expect(early.startedAt).toBeGreaterThan(501.25);
+      expect(early.startedAt).toBeLessThanOrEqual(503.25);
+      const late = monoOfCall({ startedAt: 1_000_030 + step }, before, after);
+      expect(late.startedAt).toBeGreaterThan(530.3);
+      expect(late.startedAt).toBeLessThanOrEqual(532.3);
+      expect(late.endedAt).toBe(540.3);
+    },
+  );
 
   it('a start that fits neither side is taken as the reading after (the latest it can be)', () => {
     const after = { wallMs: 1_000_040, monoMs: 540.3, boot: 'b' };

@@ -12,19 +12,22 @@ describe('sleep', () => {
     expect(Date.now() - before).toBeGreaterThanOrEqual(55);
   });
 
-  it.each([2 ** 31, 2 ** 31 + 5000, 40 * 24 * 3600 * 1000])('still waits after %d ms would overflow one timer, until aborted', async (ms) => {
-    const stop = new AbortController();
-    let settled: 'resolved' | 'rejected' | undefined;
-    const waiting = sleep(ms, stop.signal).then(
-      () => (settled = 'resolved'),
-      () => (settled = 'rejected'),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(settled).toBeUndefined();
-    stop.abort(new Error('stop'));
-    await waiting;
-    expect(settled).toBe('rejected');
-  });
+  it.each([2 ** 31, 2 ** 31 + 5000, 40 * 24 * 3600 * 1000])(
+    'still waits after %d ms would overflow one timer, until aborted',
+    async (ms) => {
+      const stop = new AbortController();
+      let settled: 'resolved' | 'rejected' | undefined;
+      const waiting = sleep(ms, stop.signal).then(
+        () => (settled = 'resolved'),
+        () => (settled = 'rejected'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).toBeUndefined();
+      stop.abort(new Error('stop'));
+      await waiting;
+      expect(settled).toBe('rejected');
+    },
+  );
 
   it('rejects at once when already aborted', async () => {
     const stop = new AbortController();

@@ -25,22 +25,46 @@ describe('faults of each family', () => {
   it.each<[Network, string, RegExp]>([
     ['evm', '0X5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED', /starts with 0X: write the prefix in small letters, 0x/],
     ['evm', '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', /lacks the 0x prefix/],
-    ['evm', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe', /has 39 hex characters after 0x, but an EVM address has 40: a character is missing/],
+    [
+      'evm',
+      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe',
+      /has 39 hex characters after 0x, but an EVM address has 40: a character is missing/,
+    ],
     ['evm', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedd', /41 hex characters.*extra characters/],
     ['evm', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg', /contains "g", which never appears in an EVM address/],
-    ['evm', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD', /^the checksum does not match: a character was mistyped; copy the address again from the recipient$/],
+    [
+      'evm',
+      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD',
+      /^the checksum does not match: a character was mistyped; copy the address again from the recipient$/,
+    ],
     ['evm', 'hello', /this is not an EVM address, which is 0x followed by 40 hex characters/],
     ['tron', 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u', /^the checksum does not match/],
-    ['tron', 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6', /has 33 characters, but a Tron address has 34: a character is missing/],
-    ['tron', 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj60', /contains "0", which never appears in a Tron address \(base58 has no 0, O, I or l\)/],
+    [
+      'tron',
+      'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6',
+      /has 33 characters, but a Tron address has 34: a character is missing/,
+    ],
+    [
+      'tron',
+      'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj60',
+      /contains "0", which never appears in a Tron address \(base58 has no 0, O, I or l\)/,
+    ],
     ['tron', '41a614f803b6fd780986a42c78ec9c7f77e6ded13c', /Tron address in hex form.*starts with T/],
     ['tron', 'xyz', /this is not a Tron address, which starts with T and has 34 characters/],
     ['bitcoin', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb', /^the checksum does not match/],
     ['bitcoin', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr', /^the checksum does not match/],
     ['bitcoin', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwF5mdq', /mixes capital and small letters/],
-    ['bitcoin', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwb5mdq', /contains "b", which never appears in a bc1 address after its prefix/],
+    [
+      'bitcoin',
+      'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwb5mdq',
+      /contains "b", which never appears in a bc1 address after its prefix/,
+    ],
     ['bitcoin', 'BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ', /^ok$/],
-    ['bitcoin', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', /Bitcoin testnet address \(tb1…\).*ask the recipient for a Bitcoin mainnet address \(bc1…, 1… or 3…\)/],
+    [
+      'bitcoin',
+      'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx',
+      /Bitcoin testnet address \(tb1…\).*ask the recipient for a Bitcoin mainnet address \(bc1…, 1… or 3…\)/,
+    ],
     ['bitcoin', 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn', /Bitcoin testnet address \(m…\)/],
     ['litecoin', 'tltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kmr3gxl', /Litecoin testnet address \(tltc1…\)/],
     ['litecoin', 'Qcjgixb2zRFpZYdrp3FHPpkwYgiFdo1XaU', /Litecoin testnet address \(Q…\)/],
@@ -50,9 +74,17 @@ describe('faults of each family', () => {
     ['ton', 'EQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPrHG', /^the checksum does not match/],
     ['ton', 'EQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff+W72r5gqPrH_', /mixes the two base64 alphabets/],
     ['ton', 'kQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPgpP', /TON testnet address.*holds no real coins/],
-    ['ton', '1:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e', /workchain 1, but TON accounts are in workchain 0/],
+    [
+      'ton',
+      '1:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
+      /workchain 1, but TON accounts are in workchain 0/,
+    ],
     ['ton', '0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3', /63 hex digits after the colon/],
-    ['ton', 'EQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff', /this is not a TON address, which has 48 characters and starts with EQ or UQ/],
+    [
+      'ton',
+      'EQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff',
+      /this is not a TON address, which has 48 characters and starts with EQ or UQ/,
+    ],
   ])('%s %s: %s', (network, address, reason) => expect(checkAddress(network, address) ?? 'ok').toMatch(reason));
 
   it('CRC16-XMODEM has its catalogue check value', () => {
@@ -68,15 +100,30 @@ describe('spaces and empty addresses', () => {
     [` ${TRON}`, 'the address has a space at the start; remove it'],
     [`\t${TRON}\n`, 'the address has a tab at the start and a line break at the end; remove them'],
     [`${TRON}\u200B`, 'the address has an invisible character (U+200B) at the end; remove it'],
-    [`${TRON.slice(0, -1)}u `, 'the checksum does not match: a character was mistyped; copy the address again from the recipient; also remove a space at the end'],
+    [
+      `${TRON.slice(0, -1)}u `,
+      'the checksum does not match: a character was mistyped; copy the address again from the recipient; also remove a space at the end',
+    ],
   ])('%j: %s', (address, reason) => expect(addressReason('USDT_TRC20', address)).toBe(reason));
 });
 
 describe('an address of another network is named', () => {
   it.each([
-    ['USDT_TRC20', EVM, 'this is an Ethereum (EVM) address, but USDT_TRC20 pays on Tron: use USDT_ERC20 (USDT_ARB, USDT_BSC or USDT_OPT if the recipient is on another of those networks) or a Tron address'],
-    ['USDT_ERC20', TRON, 'this is a Tron address, but USDT_ERC20 pays on Ethereum: use USDT_TRC20 or an Ethereum address'],
-    ['USDC_ARB', SOLANA, 'this is a Solana address, but USDC_ARB pays on Arbitrum: use USDC_SOL or an Arbitrum address'],
+    [
+      'USDT_TRC20',
+      EVM,
+      'this is an Ethereum (EVM) address, but USDT_TRC20 pays on Tron: use USDT_ERC20 (USDT_ARB, USDT_BSC or USDT_OPT if the recipient is on another of those networks) or a Tron address',
+    ],
+    [
+      'USDT_ERC20',
+      TRON,
+      'this is a Tron address, but USDT_ERC20 pays on Ethereum: use USDT_TRC20 or an Ethereum address',
+    ],
+    [
+      'USDC_ARB',
+      SOLANA,
+      'this is a Solana address, but USDC_ARB pays on Arbitrum: use USDC_SOL or an Arbitrum address',
+    ],
     ['BTC', LTC, 'this is a Litecoin address, but BTC pays on Bitcoin: use a Bitcoin address'],
     ['LTC', BTC, 'this is a Bitcoin address, but LTC pays on Litecoin: use a Litecoin address'],
     ['LTC', BTC_SEGWIT, 'this is a Bitcoin address, but LTC pays on Litecoin: use a Litecoin address'],
@@ -85,7 +132,11 @@ describe('an address of another network is named', () => {
     ['USDT_TON', SOLANA, 'this is a Solana address, but USDT_TON pays on TON: use USDT_SOL or a TON address'],
     ['SOL', TRON, 'this is a Tron address, but SOL pays on Solana: use a Solana address'],
     ['ETH', BTC_SEGWIT, 'this is a Bitcoin address, but ETH pays on Ethereum: use an Ethereum address'],
-    ['USDT_BSC', TON, 'this is a TON address, but USDT_BSC pays on BNB Smart Chain: use USDT_TON or a BNB Smart Chain address'],
+    [
+      'USDT_BSC',
+      TON,
+      'this is a TON address, but USDT_BSC pays on BNB Smart Chain: use USDT_TON or a BNB Smart Chain address',
+    ],
   ])('%s with %s', (code, address, reason) => expect(addressReason(code, address)).toBe(reason));
 
   it('accepts a 3… address for both Bitcoin and Litecoin (the legacy shared P2SH version)', () => {

@@ -81,10 +81,18 @@ describe('refused amounts, one reason per rule', () => {
 
 describe('amounts against the currency and the JSON number', () => {
   it.each([
-    ['0.1234567', 'USDT_TRC20', /has 7 decimal places, but USDT_TRC20 has at most 6 \(its smallest unit is 0\.000001\)/],
+    [
+      '0.1234567',
+      'USDT_TRC20',
+      /has 7 decimal places, but USDT_TRC20 has at most 6 \(its smallest unit is 0\.000001\)/,
+    ],
     ['0.000000001', 'BTC', /has 9 decimal places, but BTC has at most 8/],
     ['0.0000000000000000001', 'ETH', /has 19 decimal places, but ETH has at most 18/],
-    ['12345678901234567.5', 'ETH', /more significant digits than the API's JSON number can carry exactly \(about 15-17\): it would arrive as 12345678901234568;/],
+    [
+      '12345678901234567.5',
+      'ETH',
+      /more significant digits than the API's JSON number can carry exactly \(about 15-17\): it would arrive as 12345678901234568;/,
+    ],
     ['1.123456789012345678', 'ETH', /it would arrive as 1\.1234567890123457;/],
     ['9'.repeat(400), 'ETH', /it is too large/],
   ])('%j for %s: %s', (raw, code, reason) => expect(verdict(raw, code)).toMatch(reason));

@@ -33,11 +33,18 @@ function expectAgreement(text: string, length: number): void {
 /** Bytes that often start with zero bytes (each a leading `1`), the case easiest to get wrong. */
 const bytesWithZeros = fc
   .tuple(fc.integer({ min: 0, max: 6 }), fc.uint8Array({ maxLength: 40 }), fc.boolean())
-  .map(([zeros, rest, small]) => Uint8Array.from([...new Array<number>(zeros).fill(0), ...(small ? rest.map((b) => b & 3) : rest)]));
+  .map(([zeros, rest, small]) =>
+    Uint8Array.from([...new Array<number>(zeros).fill(0), ...(small ? rest.map((b) => b & 3) : rest)]),
+  );
 
 /** Base58 text, often with leading `1`s, sometimes a stray character. */
 const base58Text = fc
-  .tuple(fc.integer({ min: 0, max: 6 }), fc.string({ unit: fc.constantFrom(...ALPHABET), maxLength: 50 }), fc.option(fc.constantFrom('0', 'O', 'I', 'l', ' ', 'é', '\u{1F600}')), fc.nat())
+  .tuple(
+    fc.integer({ min: 0, max: 6 }),
+    fc.string({ unit: fc.constantFrom(...ALPHABET), maxLength: 50 }),
+    fc.option(fc.constantFrom('0', 'O', 'I', 'l', ' ', 'é', '\u{1F600}')),
+    fc.nat(),
+  )
   .map(([ones, rest, stray, at]) => {
     const text = '1'.repeat(ones) + rest;
     if (stray === null) return text;
@@ -104,7 +111,7 @@ describe('decodeBase58Exact agrees with @scure/base', () => {
     expect(() => decodeBase58Exact('2', 65)).toThrow(RangeError);
   });
 
-  it('decodes into a caller\'s buffer the same bytes, overwriting what was there', () => {
+  it("decodes into a caller's buffer the same bytes, overwriting what was there", () => {
     const out = new Uint8Array(30).fill(0xee);
     const bytes = Uint8Array.from([0, 0, 7, 255, 1]);
     expect(decodeBase58Into(base58.encode(bytes), 5, out)).toBe(true);
@@ -116,13 +123,17 @@ describe('decodeBase58Exact agrees with @scure/base', () => {
 describe('decodeBase58Check', () => {
   it('returns the version byte of any checksummed text, and a checksum fault for a changed checksum', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 21, maxLength: 21 }), fc.integer({ min: 1, max: 255 }), (payload, flip) => {
-        const text = toBase58Check(payload);
-        expect(decodeBase58Check(text, 21)).toEqual({ ok: true, version: payload[0] });
-        const bytes = base58.decode(text);
-        bytes[24] = (bytes[24] ?? 0) ^ flip;
-        expect(decodeBase58Check(base58.encode(bytes), 21)).toEqual({ ok: false, fault: 'checksum' });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 21, maxLength: 21 }),
+        fc.integer({ min: 1, max: 255 }),
+        (payload, flip) => {
+          const text = toBase58Check(payload);
+          expect(decodeBase58Check(text, 21)).toEqual({ ok: true, version: payload[0] });
+          const bytes = base58.decode(text);
+          bytes[24] = (bytes[24] ?? 0) ^ flip;
+          expect(decodeBase58Check(base58.encode(bytes), 21)).toEqual({ ok: false, fault: 'checksum' });
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -30,9 +30,15 @@ describe('currency codes', () => {
   ])('%j: %s', (raw, reason) => expect(reasonFor(raw)).toBe(reason));
 
   it.each([
-    ['USDT', 'write USDT_ARB, USDT_BSC, USDT_ERC20, USDT_OPT, USDT_SOL, USDT_TON or USDT_TRC20 (the code names the network)'],
+    [
+      'USDT',
+      'write USDT_ARB, USDT_BSC, USDT_ERC20, USDT_OPT, USDT_SOL, USDT_TON or USDT_TRC20 (the code names the network)',
+    ],
     ['TRC20', 'write TRX, USDT_TRC20 or USDD_TRC20 (the code names the network)'],
-    ['USDT_POLYGON', 'the API pays USDT only as USDT_ARB, USDT_BSC, USDT_ERC20, USDT_OPT, USDT_SOL, USDT_TON or USDT_TRC20'],
+    [
+      'USDT_POLYGON',
+      'the API pays USDT only as USDT_ARB, USDT_BSC, USDT_ERC20, USDT_OPT, USDT_SOL, USDT_TON or USDT_TRC20',
+    ],
     ['DOGE', 'write one of the 40 codes the API accepts'],
     ['', 'the currency code is empty'],
     ['  ', 'the currency code is empty'],

@@ -9,10 +9,20 @@ describe('DuplicateFinder', () => {
   it.each([
     ['the same payout twice', pay(evm), pay(evm), 1],
     ['the same EVM address in another case', pay(evm), pay(evm.toLowerCase()), 1],
-    ['the same bech32 address in capitals', pay('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '1', 'BTC'), pay('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', '1', 'BTC'), 1],
+    [
+      'the same bech32 address in capitals',
+      pay('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '1', 'BTC'),
+      pay('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', '1', 'BTC'),
+      1,
+    ],
     ['another amount', pay(evm, '150'), pay(evm, '151'), undefined],
     ['another currency', pay(evm, '150', 'USDT_ERC20'), pay(evm, '150', 'USDC_ERC20'), undefined],
-    ['a base58 address differing only in case', pay('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'), pay('tR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'), undefined],
+    [
+      'a base58 address differing only in case',
+      pay('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'),
+      pay('tR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', '1', 'USDT_TRC20'),
+      undefined,
+    ],
   ])('%s', (_name, first, second, expected) => {
     const finder = new DuplicateFinder();
     expect(finder.check(first, 1)).toBeUndefined();
@@ -46,8 +56,26 @@ describe('DuplicateFinder', () => {
 });
 
 describe('DuplicateFinder on payouts (hashed without building the keys)', () => {
-  const prefix = fc.constantFrom('0x', '0X', 'bc1', 'BC1', 'Bc1', 'ltc1', 'LTC1', 'lTc1', 'T', 'EQ', '0', 'b', 'ltc', '');
-  const body = fc.string({ unit: fc.constantFrom('a', 'B', 'z', 'Z', '0', '9', 'é', 'İ', 'K', '\u212a'), maxLength: 12 });
+  const prefix = fc.constantFrom(
+    '0x',
+    '0X',
+    'bc1',
+    'BC1',
+    'Bc1',
+    'ltc1',
+    'LTC1',
+    'lTc1',
+    'T',
+    'EQ',
+    '0',
+    'b',
+    'ltc',
+    '',
+  );
+  const body = fc.string({
+    unit: fc.constantFrom('a', 'B', 'z', 'Z', '0', '9', 'é', 'İ', 'K', '\u212a'),
+    maxLength: 12,
+  });
   const payout = fc.record({
     currencyCode: fc.constantFrom('USDT_ERC20', 'BTC', 'LTC', 'TON', 'x'),
     toAddress: fc.tuple(prefix, body).map(([p, b]) => p + b),

@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { CURRENCIES } from '../../src/core/currencies.js';
 import type { PayoutFields } from '../../src/core/types.js';
 import { checkEvmAddress, passesEip55 } from '../../src/validate/address/evm.js';
-import { CHECKSUM_MISMATCH, COPY_AGAIN, decodeBase58Check, findNonBase58, strayCharacter } from '../../src/validate/address/common.js';
+import {
+  CHECKSUM_MISMATCH,
+  COPY_AGAIN,
+  decodeBase58Check,
+  findNonBase58,
+  strayCharacter,
+} from '../../src/validate/address/common.js';
 import { checkTronAddress } from '../../src/validate/address/tron.js';
 import { checkAmountText } from '../../src/validate/amount.js';
 import { checkCurrency } from '../../src/validate/currency.js';
@@ -29,7 +35,8 @@ describe('checkEvmAddress: one pass before the regular expressions', () => {
   const HEX_40 = /^[0-9a-fA-F]{40}$/;
   function byDefinition(address: string): string | undefined {
     if (!address.startsWith('0x')) {
-      if (address.startsWith('0X') && HEX_40.test(address.slice(2))) return 'the address starts with 0X: write the prefix in small letters, 0x';
+      if (address.startsWith('0X') && HEX_40.test(address.slice(2)))
+        return 'the address starts with 0X: write the prefix in small letters, 0x';
       if (HEX_40.test(address)) return 'the address lacks the 0x prefix: write 0x before its 40 hex characters';
       return `this is not an EVM address, which is 0x followed by 40 hex characters (0-9, a-f); ${COPY_AGAIN}`;
     }
@@ -80,7 +87,9 @@ describe('checkTronAddress: decoding before the regular expressions', () => {
   }
   const address = fc.oneof(
     fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => toBase58Check(Uint8Array.from([0x41, ...b]))),
-    fc.tuple(fc.nat(255), fc.uint8Array({ minLength: 20, maxLength: 20 })).map(([v, b]) => toBase58Check(Uint8Array.from([v, ...b]))),
+    fc
+      .tuple(fc.nat(255), fc.uint8Array({ minLength: 20, maxLength: 20 }))
+      .map(([v, b]) => toBase58Check(Uint8Array.from([v, ...b]))),
     fc.string({ maxLength: 36 }).map((s) => `T${s}`),
   );
 
@@ -97,7 +106,22 @@ describe('checkTronAddress: decoding before the regular expressions', () => {
 
 describe('hasInvisibleEdge: printable ASCII ends skip the regular expression', () => {
   const EDGE = /^[\s\u200B-\u200D\u2060]|[\s\u200B-\u200D\u2060]$/;
-  const edge = fc.constantFrom('', ' ', '\t', '\n', '\u00A0', '\u200B', '\u2060', '\uFEFF', '\u3000', '!', '~', '\u007F', 'é', 'a');
+  const edge = fc.constantFrom(
+    '',
+    ' ',
+    '\t',
+    '\n',
+    '\u00A0',
+    '\u200B',
+    '\u2060',
+    '\uFEFF',
+    '\u3000',
+    '!',
+    '~',
+    '\u007F',
+    'é',
+    'a',
+  );
 
   it('agrees with the expression on any text', () => {
     fc.assert(
@@ -117,7 +141,8 @@ describe('checkCurrency: the verdicts on exact codes are made once', () => {
 });
 
 describe('checkAmountText: the plain-decimal fast path', () => {
-  const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+  const digits = (min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
   const plain = fc.tuple(digits(1, 20), fc.option(digits(1, 20))).map(([i, f]) => (f === null ? i : `${i}.${f}`));
 
   it('gives the canonical parts of a plain decimal, or the zero reason', () => {
@@ -127,7 +152,12 @@ describe('checkAmountText: the plain-decimal fast path', () => {
         const parts = { integer: integer.replace(/^0+(?=\d)/, ''), fraction: fraction.replace(/0+$/, '') };
         const zero = parts.integer === '0' && parts.fraction === '';
         expect(checkAmountText(text)).toEqual(
-          zero ? { ok: false, reason: `"${text.length > 48 ? `${text.slice(0, 20)}…${text.slice(-12)}` : text}" is zero: a payout must be more than zero; correct the amount or remove the row` } : { ok: true, parts },
+          zero
+            ? {
+                ok: false,
+                reason: `"${text.length > 48 ? `${text.slice(0, 20)}…${text.slice(-12)}` : text}" is zero: a payout must be more than zero; correct the amount or remove the row`,
+              }
+            : { ok: true, parts },
         );
       }),
       { numRuns: 5000 },
@@ -142,13 +172,30 @@ describe('validateRow: an object of three strings skips the schema, and only suc
   it.each<[string, unknown, unknown]>([
     ['a plain object', fields, { ok: true, payout: { currencyCode: 'ETH', toAddress: EVM, amount: '1' } }],
     // zod reads inherited fields too.
-    ['an object inheriting the fields', Object.create(fields), { ok: true, payout: { currencyCode: 'ETH', toAddress: EVM, amount: '1' } }],
+    [
+      'an object inheriting the fields',
+      Object.create(fields),
+      { ok: true, payout: { currencyCode: 'ETH', toAddress: EVM, amount: '1' } },
+    ],
     // zod refuses an array whatever its properties.
-    ['an array carrying the fields', Object.assign(['x'], fields), { ok: false, problems: [{ column: 'row', value: '', reason: 'the row could not be read as three text fields' }] }],
+    [
+      'an array carrying the fields',
+      Object.assign(['x'], fields),
+      { ok: false, problems: [{ column: 'row', value: '', reason: 'the row could not be read as three text fields' }] },
+    ],
     [
       'an object with a number',
       { ...fields, to_address: 5 },
-      { ok: false, problems: [{ column: 'to_address', value: '', reason: 'the row has no to_address value (it may be shorter than the header): fill in the cell' }] },
+      {
+        ok: false,
+        problems: [
+          {
+            column: 'to_address',
+            value: '',
+            reason: 'the row has no to_address value (it may be shorter than the header): fill in the cell',
+          },
+        ],
+      },
     ],
   ])('%s', (_, row, verdict) => expect(validateRow(row as PayoutFields)).toEqual(verdict));
 });

@@ -8,7 +8,12 @@ import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { passesEip55 } from '../../src/validate/address/evm.js';
-import { keccak256LowerHex40, prepareKeccak, sha256dChecksum, sha256dShort } from '../../src/validate/address/hashes.js';
+import {
+  keccak256LowerHex40,
+  prepareKeccak,
+  sha256dChecksum,
+  sha256dShort,
+} from '../../src/validate/address/hashes.js';
 import { toEip55 } from './encoders.js';
 
 const HEX = '0123456789abcdefABCDEF';
@@ -20,7 +25,11 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
       fc.property(fc.uint8Array({ maxLength: 55 }), (payload) => {
         const reference = sha256(sha256(payload));
         expect(Array.from(sha256dShort(payload))).toEqual(Array.from(reference));
-        const checksum = ((reference[0] ?? 0) * 2 ** 24) + ((reference[1] ?? 0) << 16) + ((reference[2] ?? 0) << 8) + (reference[3] ?? 0);
+        const checksum =
+          (reference[0] ?? 0) * 2 ** 24 +
+          ((reference[1] ?? 0) << 16) +
+          ((reference[2] ?? 0) << 8) +
+          (reference[3] ?? 0);
         expect(sha256dChecksum(payload)).toBe(checksum);
       }),
       { numRuns: 3000 },
@@ -37,7 +46,9 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
 
   it('has the catalogue digest of the empty input, and refuses a second block', () => {
     // SHA-256("") = e3b0c442…, so SHA-256d("") = SHA-256 of those 32 bytes.
-    expect(Buffer.from(sha256dShort(new Uint8Array(0))).toString('hex')).toBe('5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456');
+    expect(Buffer.from(sha256dShort(new Uint8Array(0))).toString('hex')).toBe(
+      '5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456',
+    );
     expect(() => sha256dShort(new Uint8Array(56))).toThrow(RangeError);
   });
 });
@@ -45,7 +56,9 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
 /** The keccak input must be the 40 digits in small letters, whatever their case. */
 function expectKeccakOfLowercase(text: string, start: number): void {
   const hex = text.slice(start, start + 40);
-  expect(Array.from(keccak256LowerHex40(text, start))).toEqual(Array.from(keccak_256(new TextEncoder().encode(hex.toLowerCase()))));
+  expect(Array.from(keccak256LowerHex40(text, start))).toEqual(
+    Array.from(keccak_256(new TextEncoder().encode(hex.toLowerCase()))),
+  );
 }
 
 /** EIP-55 by definition: the text is valid when it equals the encoder's checksummed form. */
@@ -56,7 +69,9 @@ function eip55ByDefinition(hex: string): boolean {
 function checkEip55Properties(): void {
   it('hashes the lowercase form of the 40 digits, from any offset', () => {
     fc.assert(
-      fc.property(hex40, fc.string({ maxLength: 3 }), (hex, prefix) => expectKeccakOfLowercase(prefix + hex, prefix.length)),
+      fc.property(hex40, fc.string({ maxLength: 3 }), (hex, prefix) =>
+        expectKeccakOfLowercase(prefix + hex, prefix.length),
+      ),
       { numRuns: 1000 },
     );
   });
@@ -68,7 +83,10 @@ function checkEip55Properties(): void {
         expect(passesEip55(checksummed)).toBe(true);
         expect(passesEip55(`0x${checksummed}`, 2)).toBe(true);
         const c = checksummed[flip] ?? '0';
-        const flipped = checksummed.slice(0, flip) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + checksummed.slice(flip + 1);
+        const flipped =
+          checksummed.slice(0, flip) +
+          (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) +
+          checksummed.slice(flip + 1);
         expect(passesEip55(flipped)).toBe(flipped === checksummed);
       }),
       { numRuns: 1000 },

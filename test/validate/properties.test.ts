@@ -137,9 +137,12 @@ describe('Solana (32 bytes, no checksum)', () => {
 
   it('refuses keys of other lengths', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((b) => b.length !== 32 && b[0] !== 0), (b) => {
-        expect(checkAddress('solana', base58.encode(b))).toEqual(expect.any(String));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((b) => b.length !== 32 && b[0] !== 0),
+        (b) => {
+          expect(checkAddress('solana', base58.encode(b))).toEqual(expect.any(String));
+        },
+      ),
       RUNS,
     );
   });

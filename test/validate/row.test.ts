@@ -5,7 +5,11 @@ import { prepareValidation, validateRow } from '../../src/validate/index.js';
 import { shorten } from '../../src/validate/text.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
-const row = (currency_code: string, to_address: string, amount: string): PayoutFields => ({ currency_code, to_address, amount });
+const row = (currency_code: string, to_address: string, amount: string): PayoutFields => ({
+  currency_code,
+  to_address,
+  amount,
+});
 
 describe('validateRow', () => {
   it('returns the payout with the canonical amount', () => {
@@ -16,7 +20,10 @@ describe('validateRow', () => {
   });
 
   it('reads a decimal comma only when asked', () => {
-    expect(validateRow(row('USDT_TRC20', TRON, '0,5'), { decimalComma: true })).toMatchObject({ ok: true, payout: { amount: '0.5' } });
+    expect(validateRow(row('USDT_TRC20', TRON, '0,5'), { decimalComma: true })).toMatchObject({
+      ok: true,
+      payout: { amount: '0.5' },
+    });
     expect(validateRow(row('USDT_TRC20', TRON, '0,5'))).toMatchObject({ ok: false });
   });
 
@@ -55,12 +62,22 @@ describe('validateRow', () => {
     const partial = { currency_code: 'USDT_TRC20', amount: '1' } as unknown as PayoutFields;
     expect(validateRow(partial)).toEqual({
       ok: false,
-      problems: [{ column: 'to_address', value: '', reason: 'the row has no to_address value (it may be shorter than the header): fill in the cell' }],
+      problems: [
+        {
+          column: 'to_address',
+          value: '',
+          reason: 'the row has no to_address value (it may be shorter than the header): fill in the cell',
+        },
+      ],
     });
   });
 
   it('never throws, whatever the text', () => {
-    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.string({ maxLength: 60 }), fc.constantFrom('', ' ', TRON, '0x', 'bc1', 'EQ', '0:', '1e5'));
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom('', ' ', TRON, '0x', 'bc1', 'EQ', '0:', '1e5'),
+    );
     const code = fc.oneof(text, fc.constantFrom('USDT_TRC20', 'ETH', 'BTC', 'LTC', 'SOL', 'TON'));
     fc.assert(
       fc.property(code, text, text, fc.boolean(), (c, a, m, decimalComma) => {

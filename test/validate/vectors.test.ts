@@ -46,7 +46,10 @@ function scriptPubKey(address: string): string {
 }
 
 describe('BIP-173 and BIP-350 segwit vectors (Bitcoin mainnet)', () => {
-  for (const [name, vectors] of [['BIP-173', bip173], ['BIP-350', bip350]] as const) {
+  for (const [name, vectors] of [
+    ['BIP-173', bip173],
+    ['BIP-350', bip350],
+  ] as const) {
     it.each(vectors.valid.map((v): [string, Entry] => [v.address, v]))(`${name} valid %s`, (address, v) => {
       // The vector itself: it decodes to the scriptPubKey the BIP states.
       expect(scriptPubKey(address)).toBe(v.scriptPubKey);
@@ -55,9 +58,12 @@ describe('BIP-173 and BIP-350 segwit vectors (Bitcoin mainnet)', () => {
       else if (v.now === 'testnet') expect(reason).toMatch(/^this is a Bitcoin testnet address \(tb1…\)/);
       else expect(reason).toMatch(/checksum is of the wrong kind/);
     });
-    it.each(vectors.invalid.map((v): [string, string] => [v.address, v.why ?? '']))(`${name} invalid %s (%s)`, (address) => {
-      expect(checkAddress('bitcoin', address)).toEqual(expect.any(String));
-    });
+    it.each(vectors.invalid.map((v): [string, string] => [v.address, v.why ?? '']))(
+      `${name} invalid %s (%s)`,
+      (address) => {
+        expect(checkAddress('bitcoin', address)).toEqual(expect.any(String));
+      },
+    );
   }
 });
 
@@ -65,10 +71,13 @@ describe('EIP-55 vectors', () => {
   /** The EIP-55 form of an address, computed by the tests' own encoder. */
   const toChecksum = (address: string): string => toEip55(hex.decode(address.slice(2).toLowerCase()));
 
-  it.each([...eip55.allCaps, ...eip55.allLower, ...eip55.checksummed])('%s is its own EIP-55 form and valid', (address) => {
-    expect(toChecksum(address)).toBe(address);
-    expect(checkAddress('evm', address)).toBeUndefined();
-  });
+  it.each([...eip55.allCaps, ...eip55.allLower, ...eip55.checksummed])(
+    '%s is its own EIP-55 form and valid',
+    (address) => {
+      expect(toChecksum(address)).toBe(address);
+      expect(checkAddress('evm', address)).toBeUndefined();
+    },
+  );
 
   it.each(eip55.checksummed)('the lowercase and uppercase forms of %s are valid (no checksum)', (address) => {
     expect(checkAddress('evm', address.toLowerCase())).toBeUndefined();

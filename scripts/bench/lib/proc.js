@@ -97,6 +97,8 @@ export function median(values) {
 /** Fails with the child's own words when it did not exit as expected. */
 export function expectStatus(result, expected, what) {
   if (result.status !== expected) {
-    throw new Error(`${what} exited with ${result.status} (expected ${expected}):\n${result.stderr.slice(-2000) || result.stdout.slice(-2000)}`);
+    throw new Error(
+      `${what} exited with ${result.status} (expected ${expected}):\n${result.stderr.slice(-2000) || result.stdout.slice(-2000)}`,
+    );
   }
 }

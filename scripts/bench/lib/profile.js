@@ -30,7 +30,12 @@ export function summariseProfile(path, { root = process.cwd(), top = 15, untilMs
   const ranked = [...byFunction.values()].sort((a, b) => b.selfUs - a.selfUs).slice(0, top);
   return {
     totalMs: totalUs / 1000,
-    top: ranked.map((e) => ({ name: e.name, where: e.where, selfMs: e.selfUs / 1000, percent: (100 * e.selfUs) / (totalUs || 1) })),
+    top: ranked.map((e) => ({
+      name: e.name,
+      where: e.where,
+      selfMs: e.selfUs / 1000,
+      percent: (100 * e.selfUs) / (totalUs || 1),
+    })),
   };
 }
 
@@ -127,7 +132,8 @@ export function formatProfile(summary, owners, inclusive) {
   }
   if (inclusive) {
     lines.push('inclusive time of product functions (synchronous callees only):');
-    for (const e of inclusive) lines.push(`  ${e.percent.toFixed(1).padStart(5)} %  ${e.ms.toFixed(0).padStart(6)} ms  ${e.key}`);
+    for (const e of inclusive)
+      lines.push(`  ${e.percent.toFixed(1).padStart(5)} %  ${e.ms.toFixed(0).padStart(6)} ms  ${e.key}`);
   }
   return lines;
 }
@@ -139,5 +145,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const top = Number(process.argv[3] ?? 20);
-  process.stdout.write(`${formatProfile(summariseProfile(file, { top }), summariseByOwner(file), summariseInclusive(file)).join('\n')}\n`);
+  process.stdout.write(
+    `${formatProfile(summariseProfile(file, { top }), summariseByOwner(file), summariseInclusive(file)).join('\n')}\n`,
+  );
 }

@@ -48,7 +48,7 @@ export function decodeBase58Into(text: string, length: number, out: Uint8Array):
   limbs.fill(0, 0, limbCount);
   // Limbs at and above `used` are still zero: the early characters then cost one limb, not seven.
   let used = 0;
-  for (let i = zeros; i < end; ) {
+  for (let i = zeros; i < end;) {
     let group = 0;
     let factor = 1;
     for (const stop = Math.min(i + GROUP_DIGITS, end); i < stop; i++) {

@@ -5,7 +5,14 @@
  */
 import { bech32, bech32m } from '@scure/base';
 import { joinOr } from '../text.js';
-import { CHECKSUM_MISMATCH, COPY_AGAIN, decodeBase58Check, findNonBase58, strayCharacter, type AddressFault } from './common.js';
+import {
+  CHECKSUM_MISMATCH,
+  COPY_AGAIN,
+  decodeBase58Check,
+  findNonBase58,
+  strayCharacter,
+  type AddressFault,
+} from './common.js';
 
 /** The prefixes that tell one Bitcoin-like chain from another. */
 export interface BitcoinLikeChain {

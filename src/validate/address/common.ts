@@ -32,8 +32,7 @@ export function findNonBase58(text: string): string | undefined {
 
 /** Base58check decoded: the payload's first byte (its version), or which rule failed. */
 export type Base58CheckResult =
-  | { readonly ok: true; readonly version: number }
-  | { readonly ok: false; readonly fault: 'length' | 'checksum' };
+  { readonly ok: true; readonly version: number } | { readonly ok: false; readonly fault: 'length' | 'checksum' };
 
 /** The two faults, made once: a bad row then costs no allocation here. */
 const LENGTH_FAULT: Base58CheckResult = Object.freeze({ ok: false, fault: 'length' });

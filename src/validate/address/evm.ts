@@ -55,7 +55,8 @@ for (const c of 'ABCDEF') HEX_KIND[c.charCodeAt(0)] = CAPITAL;
  * so often that the loop costs twice as much.
  */
 function hexCase(address: string): typeof NOT_HEX_40 | typeof MIXED | typeof UNMIXED {
-  if (address.length !== 42 || address.charCodeAt(0) !== 48 /* 0 */ || address.charCodeAt(1) !== 120 /* x */) return NOT_HEX_40;
+  if (address.length !== 42 || address.charCodeAt(0) !== 48 /* 0 */ || address.charCodeAt(1) !== 120 /* x */)
+    return NOT_HEX_40;
   let kinds = 0;
   for (let i = 2; i < 42; i++) {
     const c = address.charCodeAt(i);

@@ -2,7 +2,14 @@
  * Tron addresses: base58check of 21 bytes, version byte 0x41, so the text starts with T and has
  * 34 characters.
  */
-import { CHECKSUM_MISMATCH, COPY_AGAIN, decodeBase58Check, findNonBase58, strayCharacter, type AddressFault } from './common.js';
+import {
+  CHECKSUM_MISMATCH,
+  COPY_AGAIN,
+  decodeBase58Check,
+  findNonBase58,
+  strayCharacter,
+  type AddressFault,
+} from './common.js';
 
 const TRON_VERSION = 0x41;
 const NOT_TRON = `this is not a Tron address, which starts with T and has 34 characters; ${COPY_AGAIN}`;
