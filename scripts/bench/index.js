@@ -27,7 +27,7 @@ import { rowFields, createAddressMaker, writePayrolls } from './lib/payroll.js';
 import { expectStatus, median, readVmHwmKb, rssMethod, runNodeMeasured, timeNodeSync } from './lib/proc.js';
 import { formatProfile, summariseByOwner, summariseInclusive, summariseProfile } from './lib/profile.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = pathToFileURL(join(ROOT, 'dist/')).href;
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const BARE = join(ROOT, 'scripts', 'bench', 'bare-parse.js');

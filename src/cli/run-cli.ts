@@ -152,9 +152,9 @@ interface CheckpointCommandArgs {
 /** The shared options of `resolve` and `recover`, and the log file their lines go to. */
 async function checkpointCommandOf(args: CheckpointCommandArgs) {
   const [{ resolvePaths }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
-    import('../commands/paths.js'),
+    import('../output/paths.js'),
     import('../csv/read.js'),
-    import('../commands/history.js'),
+    import('../ledger/history-dir.js'),
   ]);
   const given = {
     ...(args.out !== undefined && { out: args.out }),
@@ -312,8 +312,8 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             balanceCheck: args.balanceCheck,
           };
           const [{ parseCurrencyAmounts, parseCount }, { defaultHistoryDir }] = await Promise.all([
-            import('../commands/caps.js'),
-            import('../commands/history.js'),
+            import('../plan/caps.js'),
+            import('../ledger/history-dir.js'),
           ]);
           options.caps = {
             ...(args.maxAmount && { maxAmount: parseCurrencyAmounts('max-amount', args.maxAmount) }),
@@ -324,12 +324,12 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           options.historyDir = args.historyDir ?? defaultHistoryDir(process.env);
           const apiKey = options.dryRun || options.sandbox ? undefined : readApiKey(args.apiKeyFile);
           if (apiKey) options.apiKey = apiKey;
-          const { resolvePaths } = await import('../commands/paths.js');
+          const { resolvePaths } = await import('../output/paths.js');
           const paths = resolvePaths(options.input, options);
           // On a terminal (stderr), a progress bar with the log lines above it; elsewhere one plain line per row.
           const [{ openStatusLine }, { BarProgress, LineProgress }] = await Promise.all([
             import('./status-line.js'),
-            import('../commands/progress.js'),
+            import('../pay/progress.js'),
           ]);
           const statusLine = openStatusLine(process.stderr, process.env);
           const log = await createLogger({
@@ -375,7 +375,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           const [{ status }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
             import('../commands/status.js'),
             import('../csv/read.js'),
-            import('../commands/history.js'),
+            import('../ledger/history-dir.js'),
           ]);
           const deps = makeDeps(await createLogger());
           const report = await status(

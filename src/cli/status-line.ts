@@ -2,8 +2,8 @@
  * The terminal's last line, kept for a progress bar: every other line written to the terminal
  * (log lines, messages) goes above it, and the bar is drawn again under them.
  */
-import type { StatusLine } from '../commands/progress.js';
-import { noColorRequested } from '../commands/progress.js';
+import type { StatusLine } from '../pay/progress.js';
+import { noColorRequested } from '../pay/progress.js';
 
 /** The part of a stream a status line needs (process.stderr, or a fake in tests). */
 export interface TerminalStream {

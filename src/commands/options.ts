@@ -3,8 +3,8 @@
  */
 import { isLoopbackHost } from '../core/api-vocabulary.js';
 import type { Logger } from '../log.js';
-import type { Caps } from './caps.js';
-import type { ProgressReporter } from './progress.js';
+import type { Caps } from '../plan/caps.js';
+import type { ProgressReporter } from '../pay/progress.js';
 
 export { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 

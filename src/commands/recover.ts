@@ -13,10 +13,10 @@ import { applyEntry, type JournalState } from '../journal/replay.js';
 import { ApiLedger } from '../ledger/ledger.js';
 import type { OutboxLine } from '../ledger/outbox-lines.js';
 import type { CommandDeps } from './options.js';
-import { OutputOwner } from './output-owner.js';
-import { resolvePaths } from './paths.js';
-import { resultsFrom } from './rules.js';
-import { mismatchMessage, scanPayroll, writeResults, type ScanOptions } from './scan.js';
+import { OutputOwner } from '../output/output-owner.js';
+import { resolvePaths } from '../output/paths.js';
+import { resultsFrom } from '../output/rules.js';
+import { mismatchMessage, scanPayroll, writeResults, type ScanOptions } from '../scan/scan.js';
 
 export interface RecoverOptions {
   input: string;

@@ -8,10 +8,10 @@ import { applyEntry } from '../journal/replay.js';
 import { checkpointIdOf } from '../journal/entries.js';
 import { recordResolve } from '../ledger/ledger.js';
 import type { CommandDeps } from './options.js';
-import { resolvePaths } from './paths.js';
-import { resultsFrom } from './rules.js';
-import { writeResults, type ScanOptions } from './scan.js';
-import { OutputOwner } from './output-owner.js';
+import { resolvePaths } from '../output/paths.js';
+import { resultsFrom } from '../output/rules.js';
+import { writeResults, type ScanOptions } from '../scan/scan.js';
+import { OutputOwner } from '../output/output-owner.js';
 
 export interface ResolveOptions {
   input: string;

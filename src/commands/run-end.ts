@@ -3,13 +3,13 @@
  */
 import { EXIT, ExitError } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';
-import { formatTotals } from './format.js';
+import { formatTotals } from '../output/format.js';
 import type { CommandDeps, RunOptions } from './options.js';
-import { OutputNotOwnedError } from './output-owner.js';
-import type { RunPaths } from './paths.js';
-import { resultsFrom } from './rules.js';
-import { writeResults, type OutputCommit, type ScanOptions, type WrittenOutput } from './scan.js';
-import type { StatusTally } from './tally.js';
+import { OutputNotOwnedError } from '../output/output-owner.js';
+import type { RunPaths } from '../output/paths.js';
+import { resultsFrom } from '../output/rules.js';
+import { writeResults, type OutputCommit, type ScanOptions, type WrittenOutput } from '../scan/scan.js';
+import type { StatusTally } from '../output/tally.js';
 
 /**
  * Writes the final output CSV. Payments were made by now, so an output that is no longer

@@ -9,12 +9,19 @@ import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
-import type { Connect } from './connection.js';
-import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from './plan.js';
-import { estimateMs, formatDuration, formatTotals, shortAddress } from './format.js';
+import type { Connect } from '../pay/connection.js';
+import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from '../plan/plan.js';
+import { estimateMs, formatDuration, formatTotals, shortAddress } from '../output/format.js';
 import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type RunOptions } from './options.js';
-import { resolvePaths, type RunPaths } from './paths.js';
-import { describeProblem, emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from './rules.js';
+import { resolvePaths, type RunPaths } from '../output/paths.js';
+import {
+  describeProblem,
+  emptyCounts,
+  exitCodeOf,
+  resultsFrom,
+  shouldSend,
+  type StatusCounts,
+} from '../output/rules.js';
 import {
   InputChangedError,
   openEarly,
@@ -25,16 +32,16 @@ import {
   type ScanOptions,
   type ScanSummary,
   type SegmentLayout,
-} from './scan.js';
-import { openChosenRows } from './segmented-scan.js';
-import { sendRows, type RowToSend } from './send-loop.js';
-import { identityOf, sameIdentity, type FileIdentity } from './input-identity.js';
-import { checkBinding, readingOf } from './reading.js';
-import { OutputRefresher } from './refresh.js';
-import { CurrencyTotals } from './totals.js';
-import { OutputOwner } from './output-owner.js';
+} from '../scan/scan.js';
+import { openChosenRows } from '../scan/segmented-scan.js';
+import { sendRows, type RowToSend } from '../pay/send-loop.js';
+import { identityOf, sameIdentity, type FileIdentity } from '../scan/input-identity.js';
+import { checkBinding, readingOf } from '../plan/reading.js';
+import { OutputRefresher } from '../output/refresh.js';
+import { CurrencyTotals } from '../output/totals.js';
+import { OutputOwner } from '../output/output-owner.js';
 import { printFinal, writeFinalOutput } from './run-end.js';
-import { AscendingRows } from './row-list.js';
+import { AscendingRows } from '../scan/row-list.js';
 import { prepareValidation, validateRow } from '../validate/index.js';
 
 /** What a run came to. */
@@ -46,7 +53,7 @@ export interface RunSummary {
   stopReason?: string;
 }
 
-export type { ApiConnection, Connect } from './connection.js';
+export type { ApiConnection, Connect } from '../pay/connection.js';
 
 /** Runs `payout run` with options already parsed. Throws ExitError for usage and input errors. */
 export async function run(options: RunOptions, deps: CommandDeps, connect: Connect): Promise<RunSummary> {

@@ -5,11 +5,11 @@
 import { InputError } from '../core/errors.js';
 import { loadJournal } from '../journal/file.js';
 import type { JournalState } from '../journal/replay.js';
-import { formatTotals } from './format.js';
+import { formatTotals } from '../output/format.js';
 import type { CommandDeps } from './options.js';
-import { OutputOwner } from './output-owner.js';
-import { resolvePaths } from './paths.js';
-import { resultsFrom, type StatusCounts } from './rules.js';
+import { OutputOwner } from '../output/output-owner.js';
+import { resolvePaths } from '../output/paths.js';
+import { resultsFrom, type StatusCounts } from '../output/rules.js';
 import {
   mismatchMessage,
   scanPayroll,
@@ -17,10 +17,10 @@ import {
   type ScannedRow,
   type ScanOptions,
   type ScanSummary,
-} from './scan.js';
+} from '../scan/scan.js';
 import type { RowStatus } from '../core/types.js';
 import { acquireLock, type CheckpointLock } from '../journal/lock.js';
-import { StatusTally, type StatusTotals } from './tally.js';
+import { StatusTally, type StatusTotals } from '../output/tally.js';
 import { checkpointIdOf } from '../journal/entries.js';
 import { ApiLedger } from '../ledger/ledger.js';
 

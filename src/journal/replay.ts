@@ -3,19 +3,9 @@
  */
 import type { MonoTimes, Outcome, RequestTimes } from '../core/types.js';
 import type { JournalEntry, JournalHeader } from './entries.js';
-import { RowRecords } from './row-records.js';
+import { RowRecords, type RowRecord } from './row-records.js';
 
-/** What the journal knows of one row. Rows it never mentions are pending. */
-export interface RowRecord {
-  status: 'paid' | 'failed' | 'unknown' | 'pending';
-  invoiceId?: string;
-  /** Why it failed, why it is unknown, or why a pending row was not sent. */
-  error?: string;
-  /** Requests journaled for this row so far (intents). */
-  attempts: number;
-  /** An intent with no outcome yet: the request may have left. Shown as unknown. */
-  inFlight?: true;
-}
+export type { RowRecord };
 
 /** When the most recent request was made, so the next one (even in a new process) keeps the gap. */
 export type LastRequest = RequestTimes;

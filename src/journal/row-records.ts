@@ -6,7 +6,17 @@
  * plus the ids. It answers like the Map it replaced (get, set, has, size, entries), with a fresh
  * record object from each `get`: changing one changes nothing here.
  */
-import type { RowRecord } from './replay.js';
+/** What the journal knows of one row. Rows it never mentions are pending. */
+export interface RowRecord {
+  status: 'paid' | 'failed' | 'unknown' | 'pending';
+  invoiceId?: string;
+  /** Why it failed, why it is unknown, or why a pending row was not sent. */
+  error?: string;
+  /** Requests journaled for this row so far (intents). */
+  attempts: number;
+  /** An intent with no outcome yet: the request may have left. Shown as unknown. */
+  inFlight?: true;
+}
 
 /** Rows below this are kept in the arrays; a (damaged) journal naming higher rows keeps those in a map. */
 const DENSE_LIMIT = 1 << 22;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
-import { sendRows, type RowToSend, type SendLoopContext } from '../../src/commands/send-loop.js';
+import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
 import { DiskError, EXIT } from '../../src/core/errors.js';
 import { createResultWriter } from '../../src/csv/write.js';
 import type { JournalHeader } from '../../src/journal/entries.js';
@@ -20,7 +20,7 @@ import type { ApiLedger, LedgerTurn } from '../../src/ledger/ledger.js';
 import { OutboxFile } from '../../src/ledger/outbox-file.js';
 import type { OutboxLine } from '../../src/ledger/outbox-lines.js';
 import { closeLogger, createLogger } from '../../src/log.js';
-import { writeManifest, type Manifest } from '../../src/commands/manifest.js';
+import { writeManifest, type Manifest } from '../../src/output/manifest.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { Pacer } from '../../src/schedule/pacer.js';
 import { ADDRESS, amountOfRow, tempDir } from '../helpers/payroll.js';

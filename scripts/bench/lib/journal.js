@@ -1,6 +1,6 @@
 /**
  * A checkpoint journal written directly, line for line as the run's JournalWriter writes it
- * (src/journal/entries.ts; key order as src/commands/send-loop.ts and run.ts build the entries):
+ * (src/journal/entries.ts; key order as the send loop and the run command build the entries):
  * a header binding it to the input, then an intent and an `accepted` outcome per paid row.
  */
 import { closeSync, createReadStream, createWriteStream, openSync, unlinkSync, writeSync } from 'node:fs';

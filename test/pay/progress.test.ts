@@ -13,7 +13,7 @@ import {
   renderBar,
   type ProgressReporter,
   type RowEvent,
-} from '../../src/commands/progress.js';
+} from '../../src/pay/progress.js';
 import { closeLogger, createLogger } from '../../src/log.js';
 import { ADDRESS, tempDir } from '../helpers/payroll.js';
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { findCurrency } from '../../src/core/currencies.js';
-import { CurrencyTotals, smallMinorUnits } from '../../src/commands/totals.js';
+import { CurrencyTotals, smallMinorUnits } from '../../src/output/totals.js';
 
 /** The decimals of the currencies tested, as the contract's currency table gives them. */
 const DECIMALS: Record<string, number> = { BTC: 8, ETH: 18, USDT_TRC20: 6, USDT_ERC20: 6 };

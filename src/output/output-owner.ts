@@ -18,7 +18,7 @@ import {
   writeManifest,
   type Manifest,
 } from './manifest.js';
-import type { OutputCommit } from './scan.js';
+import type { OutputCommit } from '../scan/types.js';
 
 /** An output CSV that payout will not replace (exit 2): it is not payout's own for this input. */
 export class OutputNotOwnedError extends ExitError {

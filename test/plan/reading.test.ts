@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/core/errors.js';
 import type { PayrollHeader } from '../../src/csv/read.js';
-import { checkReading, readingOf, type Reading } from '../../src/commands/reading.js';
+import { checkReading, readingOf, type Reading } from '../../src/plan/reading.js';
 
 const standard: PayrollHeader = {
   columns: ['name', 'currency_code', 'to_address', 'amount'],

@@ -7,8 +7,8 @@ import type { PayrollHeader } from '../csv/read.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { validateRow } from '../validate/index.js';
 import { payoutFieldsOf } from './scan-pack.js';
-import type { ScannedRow, ScanOptions, ScanSummary, SegmentLayout } from './scan.js';
-import { CurrencyTotals } from './totals.js';
+import type { ScannedRow, ScanOptions, ScanSummary, SegmentLayout } from './types.js';
+import { CurrencyTotals } from '../output/totals.js';
 
 export class RowScanner {
   rows = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AscendingRows } from '../../src/commands/row-list.js';
+import { AscendingRows } from '../../src/scan/row-list.js';
 
 describe('AscendingRows', () => {
   it('keeps row numbers in order past its first capacity', () => {

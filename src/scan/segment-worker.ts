@@ -104,6 +104,6 @@ export class SegmentWorker {
 function workerFile(): URL {
   const here = new URL('./scan-worker.js', import.meta.url);
   return fileURLToPath(import.meta.url).endsWith('.ts')
-    ? new URL('../../dist/commands/scan-worker.js', import.meta.url)
+    ? new URL('../../dist/scan/scan-worker.js', import.meta.url)
     : here;
 }

@@ -2,8 +2,8 @@
  * Caps and control totals: option values parsed with plain messages, breaches named by row and figure.
  */
 import { describe, expect, it } from '@jest/globals';
-import { CapsCheck, describeCaps, parseCount, parseCurrencyAmounts, type Caps } from '../../src/commands/caps.js';
-import { CurrencyTotals } from '../../src/commands/totals.js';
+import { CapsCheck, describeCaps, parseCount, parseCurrencyAmounts, type Caps } from '../../src/plan/caps.js';
+import { CurrencyTotals } from '../../src/output/totals.js';
 
 const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { InputRow, RowVerdict } from '../../src/core/types.js';
-import { packRows, unpackRows } from '../../src/commands/scan-pack.js';
+import { packRows, unpackRows } from '../../src/scan/scan-pack.js';
 
 const header = {
   columns: ['name', 'currency_code', 'to_address', 'amount'],

@@ -2,7 +2,7 @@
  * How `run` reaches the API: a real client, or the in-process sandbox. Injected so tests can count.
  */
 import type { BalanceReader } from '../api/client.js';
-import type { RunOptions } from './options.js';
+import type { RunOptions } from '../commands/options.js';
 import type { WithdrawalSender } from './send-loop.js';
 
 /** An open way to the API. */

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
-import { sendRows, type RowToSend, type SendLoopContext } from '../../src/commands/send-loop.js';
+import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
 import type { JournalHeader } from '../../src/journal/entries.js';
 import { JournalWriter } from '../../src/journal/file.js';
 import { emptyState } from '../../src/journal/replay.js';

@@ -4,7 +4,10 @@
 import { EXIT, type ExitCode } from '../core/errors.js';
 import type { RowStatus, RowVerdict } from '../core/types.js';
 import type { JournalState, RowRecord } from '../journal/replay.js';
-import type { ScannedRow } from './scan.js';
+import type { ScannedRow } from '../scan/types.js';
+import { emptyCounts, type StatusCounts } from './tally.js';
+
+export { emptyCounts, type StatusCounts };
 
 /** The output cells of one row. */
 export interface RowResult {
@@ -61,12 +64,6 @@ export function shouldSend(verdict: RowVerdict, record: RowRecord | undefined, r
   if (!verdict.ok) return false;
   if (!record || record.status === 'pending') return true;
   return record.status === 'failed' && retryFailed;
-}
-
-export type StatusCounts = Record<RowStatus, number>;
-
-export function emptyCounts(): StatusCounts {
-  return { paid: 0, failed: 0, invalid: 0, unknown: 0, pending: 0, valid: 0 };
 }
 
 /** The contract's exit status for a run that finished or stopped with these counts. */

@@ -25,17 +25,17 @@ import { applyEntry, emptyState, type JournalState, type LastRequest } from '../
 import { monoOfCall, recordedMs, systemClock } from '../schedule/clock.js';
 import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
-import { recordableUrl } from './manifest.js';
+import { recordableUrl } from '../output/manifest.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
-import type { ApiConnection, Connect } from './connection.js';
-import { estimateMs, formatDuration, formatTotals } from './format.js';
-import { defaultHistoryDir } from './history.js';
+import type { ApiConnection, Connect } from '../pay/connection.js';
+import { estimateMs, formatDuration, formatTotals } from '../output/format.js';
+import { defaultHistoryDir } from '../ledger/history-dir.js';
 import { readingOf } from './reading.js';
-import type { CommandDeps, RunOptions } from './options.js';
-import type { RunPaths } from './paths.js';
-import type { StatusCounts } from './rules.js';
-import { mismatchMessage, type ScannedRow, type ScanSummary } from './scan.js';
-import type { CurrencyTotals } from './totals.js';
+import type { CommandDeps, RunOptions } from '../commands/options.js';
+import type { RunPaths } from '../output/paths.js';
+import type { StatusCounts } from '../output/rules.js';
+import { mismatchMessage, type ScannedRow, type ScanSummary } from '../scan/scan.js';
+import type { CurrencyTotals } from '../output/totals.js';
 
 /** Where the history is: `--history-dir`, else the user's state directory. */
 export function historyDirOf(options: RunOptions): string {

@@ -5,7 +5,7 @@
 import type { InputRow } from '../core/types.js';
 import { explainSegmentError, openSegments, parseSegment, type PayrollHeader, type Segment } from '../csv/read.js';
 import { RowScanner } from './row-scanner.js';
-import type { Scan, ScannedRow, ScanOptions, SegmentLayout } from './scan.js';
+import type { Scan, ScannedRow, ScanOptions, SegmentLayout } from './types.js';
 import { unpackRows } from './scan-pack.js';
 import { SegmentError, SegmentWorker, type SegmentResult } from './segment-worker.js';
 

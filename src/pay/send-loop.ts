@@ -12,7 +12,7 @@ import type { ApiLedger, LedgerTurn } from '../ledger/ledger.js';
 import { monoOfCall, recordedMs, systemClock, type Clock } from '../schedule/clock.js';
 import type { Pacer, PaceWait } from '../schedule/pacer.js';
 import type { Logger } from '../log.js';
-import { estimateMs } from './format.js';
+import { estimateMs } from '../output/format.js';
 import { LineProgress, type ProgressReporter, type RowOutcome } from './progress.js';
 
 /** Stop after this many unknown outcomes in a row: the API is probably down (contract). */

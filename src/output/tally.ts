@@ -3,8 +3,15 @@
  * `status` and the manifest report.
  */
 import type { RowStatus, RowVerdict } from '../core/types.js';
-import { emptyCounts, type StatusCounts } from './rules.js';
 import { CurrencyTotals } from './totals.js';
+
+/** How many rows have each status. */
+export type StatusCounts = Record<RowStatus, number>;
+
+/** No row of any status yet. */
+export function emptyCounts(): StatusCounts {
+  return { paid: 0, failed: 0, invalid: 0, unknown: 0, pending: 0, valid: 0 };
+}
 
 /** Totals per currency of one status: row count and the sum as a decimal string. */
 export type TotalsEntry = { currency: string; count: number; total: string };

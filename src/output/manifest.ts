@@ -143,7 +143,7 @@ let tool: { name: string; version: string } | undefined;
 
 /**
  * The tool's name and version from package.json, read the first time a manifest is written
- * (not at start-up: most commands never need it). From src/commands and dist/commands alike,
+ * (not at start-up: most commands never need it). From src and dist alike,
  * package.json is two folders up.
  */
 export function toolInfo(): { name: string; version: string } {

@@ -6,7 +6,7 @@
 import type { ValidPayout } from '../core/types.js';
 import { FILE_ONLY, type Logger } from '../log.js';
 import type { PaceWait } from '../schedule/pacer.js';
-import { formatDuration, shortAddress } from './format.js';
+import { formatDuration, shortAddress } from '../output/format.js';
 
 /** What a row came to, as far as progress is concerned. */
 export type RowOutcome = 'paid' | 'failed' | 'unknown';

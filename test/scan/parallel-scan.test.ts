@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { openScan, type ScanOptions } from '../../src/commands/scan.js';
-import { openChosenRows } from '../../src/commands/segmented-scan.js';
+import { openScan, type ScanOptions } from '../../src/scan/scan.js';
+import { openChosenRows } from '../../src/scan/segmented-scan.js';
 import { ADDRESS, runCli, tempDir } from '../helpers/payroll.js';
 
 const dir = tempDir('payout-parallel-');

@@ -9,7 +9,7 @@ import { findCurrency } from '../core/currencies.js';
 import { UsageError } from '../core/errors.js';
 import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';
 import type { ValidPayout } from '../core/types.js';
-import type { CurrencyTotals } from './totals.js';
+import type { CurrencyTotals } from '../output/totals.js';
 
 /** A figure per currency code, as canonical decimal strings: `{ USDT_TRC20: '1000' }`. */
 export type CurrencyAmounts = Readonly<Record<string, string>>;
