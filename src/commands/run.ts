@@ -9,10 +9,9 @@ import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
-import type { Connect } from '../pay/connection.js';
 import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from '../plan/plan.js';
 import { estimateMs, formatDuration, formatTotals, shortAddress } from '../output/format.js';
-import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type RunOptions } from './options.js';
+import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type Connect, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from '../output/paths.js';
 import {
   describeProblem,
@@ -53,7 +52,8 @@ export interface RunSummary {
   stopReason?: string;
 }
 
-export type { ApiConnection, Connect } from '../pay/connection.js';
+export type { ApiConnection } from '../pay/connection.js';
+export type { Connect } from './options.js';
 
 /** Runs `payout run` with options already parsed. Throws ExitError for usage and input errors. */
 export async function run(options: RunOptions, deps: CommandDeps, connect: Connect): Promise<RunSummary> {
@@ -263,7 +263,7 @@ async function pay(
       toSend,
       duplicatesToSend,
       counts,
-      connect,
+      connect: () => connect(options),
     });
     const { journal, connection, ledger } = ready;
     state = ready.state;

@@ -27,18 +27,17 @@ import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { recordableUrl } from '../output/manifest.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
-import type { ApiConnection, Connect } from '../pay/connection.js';
 import { estimateMs, formatDuration, formatTotals } from '../output/format.js';
 import { defaultHistoryDir } from '../ledger/history-dir.js';
 import { readingOf } from './reading.js';
-import type { CommandDeps, RunOptions } from '../commands/options.js';
+import type { PlanConnection, PlanDeps, PlanOptions } from './plan-options.js';
 import type { RunPaths } from '../output/paths.js';
 import type { StatusCounts } from '../output/rules.js';
 import { mismatchMessage, type ScannedRow, type ScanSummary } from '../scan/scan.js';
 import type { CurrencyTotals } from '../output/totals.js';
 
 /** Where the history is: `--history-dir`, else the user's state directory. */
-export function historyDirOf(options: RunOptions): string {
+export function historyDirOf(options: PlanOptions): string {
   return options.historyDir ?? defaultHistoryDir(process.env);
 }
 
@@ -65,7 +64,7 @@ export class PlanFacts {
   private readonly groups = new Map<string, RepeatGroup>();
 
   private constructor(
-    private readonly options: RunOptions,
+    private readonly options: PlanOptions,
     /** Undefined for a --sandbox run: its payments are never recorded, so none can repeat. */
     readonly ledger: ApiLedger | undefined,
   ) {
@@ -76,7 +75,7 @@ export class PlanFacts {
    * Reads the machine's outbox for this API unless it is a --sandbox run; `writable` for a run
    * that may pay (it appends there). `own` is the checkpoint being resumed: its requests are its own, not repeats.
    */
-  static async open(options: RunOptions, own: JournalState | undefined, writable = false): Promise<PlanFacts> {
+  static async open(options: PlanOptions, own: JournalState | undefined, writable = false): Promise<PlanFacts> {
     const ledger = options.sandbox
       ? undefined
       : ApiLedger.open(historyDirOf(options), apiOf(options), own && checkpointIdOf(own.header), writable);
@@ -158,7 +157,7 @@ export class PlanFacts {
 }
 
 /** The API's identity as every record names it. */
-export function apiOf(options: Pick<RunOptions, 'baseUrl' | 'apiKey'>): string {
+export function apiOf(options: Pick<PlanOptions, 'baseUrl' | 'apiKey'>): string {
   return apiIdentity(options.baseUrl, options.apiKey ? [options.apiKey] : []);
 }
 
@@ -183,9 +182,9 @@ export type BalanceCheck =
   | { kind: 'checked'; lines: Array<{ currency: string; toPay: string; available?: string; short: boolean }> };
 
 /** What the plan phase needs from the run. */
-export interface PlanInput {
-  options: RunOptions;
-  deps: CommandDeps;
+export interface PlanInput<C extends PlanConnection = PlanConnection> {
+  options: PlanOptions;
+  deps: PlanDeps;
   paths: RunPaths;
   loaded: LoadedJournal | undefined;
   summary: ScanSummary;
@@ -196,14 +195,15 @@ export interface PlanInput {
   duplicatesToSend: number;
   /** The rows' states after pass 1 (what the checkpoint already settled). */
   counts: StatusCounts;
-  connect: Connect;
+  /** Opens the way to the API, once every check before it has passed. */
+  connect: () => Promise<C>;
 }
 
 /** Everything the send loop needs, once the operator has confirmed. */
-export interface ReadyToPay {
+export interface ReadyToPay<C extends PlanConnection = PlanConnection> {
   journal: { writer: JournalWriter; header: JournalHeader };
   state: JournalState;
-  connection: ApiConnection;
+  connection: C;
   /** The machine's outbox for this API, bound to this checkpoint; undefined for --sandbox. */
   ledger: ApiLedger | undefined;
 }
@@ -213,7 +213,7 @@ export interface ReadyToPay {
  * nothing sent) when a check refuses the run or the operator does not confirm; then the
  * checkpoint and the connection are closed again.
  */
-export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
+export async function preparePlan<C extends PlanConnection>(input: PlanInput<C>): Promise<ReadyToPay<C>> {
   const { options, deps } = input;
   const refusals = input.facts.capProblems(input.summary);
   const repeats = input.facts.repeats();
@@ -233,12 +233,12 @@ export async function preparePlan(input: PlanInput): Promise<ReadyToPay> {
   }
   const { ledger } = input.facts;
   let journal: JournalWriter | undefined;
-  let connection: ApiConnection | undefined;
+  let connection: C | undefined;
   try {
     const opened = openJournal(input);
     journal = opened.writer;
     ledger?.bind({ ckpt: checkpointIdOf(opened.state.header), input: basename(input.paths.input) });
-    connection = await input.connect(options);
+    connection = await input.connect();
     const balance = await checkBalance(connection.balances, input, journal, opened.state, ledger);
     printPlan(input, balance);
     const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
@@ -299,7 +299,7 @@ function openJournal({ paths, loaded, summary, deps, options }: PlanInput): {
 }
 
 /** The API a checkpoint records: "sandbox" for the in-process emulator, else the API's identity. */
-export function checkpointApiOf(options: Pick<RunOptions, 'baseUrl' | 'apiKey' | 'sandbox'>): string {
+export function checkpointApiOf(options: Pick<PlanOptions, 'baseUrl' | 'apiKey' | 'sandbox'>): string {
   return options.sandbox ? 'sandbox' : apiOf(options);
 }
 
@@ -491,7 +491,7 @@ function printPlan(input: PlanInput, balance: BalanceCheck): void {
   );
 }
 
-async function askToConfirm(options: RunOptions, deps: CommandDeps, rows: number): Promise<void> {
+async function askToConfirm(options: PlanOptions, deps: PlanDeps, rows: number): Promise<void> {
   if (options.yes) return;
   if (!deps.ask) {
     throw new UsageError(
@@ -507,8 +507,8 @@ async function askToConfirm(options: RunOptions, deps: CommandDeps, rows: number
  * needs no key). Returns true when they would refuse a real run (the dry run then exits 1).
  */
 export function reportDryRunChecks(
-  options: RunOptions,
-  deps: CommandDeps,
+  options: PlanOptions,
+  deps: PlanDeps,
   facts: PlanFacts,
   summary: ScanSummary,
 ): boolean {

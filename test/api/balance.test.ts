@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { decimalTextToMinor, numbersAsText, readBalanceAnswer } from '../../src/api/balance.js';
 import { createClient } from '../../src/api/client.js';
 import { startSandbox, type BalanceAnswerStyle, type Sandbox } from '../../src/sandbox/index.js';
+import { refusedPort } from '../helpers/refused-port.js';
 
 const KEY = 'balance-key-5c2e8a1f9d';
 
@@ -120,9 +121,7 @@ describe('the client against the sandbox', () => {
   });
 
   it('reports a refused connection', async () => {
-    sandbox = await startSandbox({ apiKey: KEY });
-    const url = sandbox.url;
-    await sandbox.close();
+    const url = `http://127.0.0.1:${await refusedPort()}`;
     const attempt = await createClient({ baseUrl: url, apiKey: KEY, timeoutMs: 1000 }).fetchBalances();
     expect(attempt.answer).toEqual({ ok: false, reason: expect.stringMatching(/failed .*ECONNREFUSED/) });
   });

@@ -3,7 +3,8 @@ import { buildRequestBody, createClient, type Attempt, type WithdrawalClient } f
 import { UsageError } from '../../src/core/errors.js';
 import type { ValidPayout } from '../../src/core/types.js';
 import { startSandbox, type Fault, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { closedPort, startRawServer, type RawServer } from './raw-server.js';
+import { startRawServer, type RawServer } from './raw-server.js';
+import { refusedPort } from '../helpers/refused-port.js';
 
 const KEY = 'test-key-9f8e7d6c5b4a';
 const TRON = 'TT2T11KZhoDu48i2p4FWxfG79zdkEWkU9N';
@@ -155,7 +156,7 @@ describe('sendWithdrawal against the sandbox', () => {
   });
 
   it('reports a refused connection as never_sent', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const client = createClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY, timeoutMs: 2000 });
     const attempt = await client.sendWithdrawal(payout());
     expect(attempt.outcome).toEqual({

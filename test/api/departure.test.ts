@@ -8,7 +8,8 @@ import { createClient } from '../../src/api/client.js';
 import type { ValidPayout } from '../../src/core/types.js';
 import { makeCertificate, startTlsFront, type Certificate, type TlsFront } from '../helpers/tls-front.js';
 import { tempDir } from '../helpers/payroll.js';
-import { closedPort, startRawServer, type RawServer } from './raw-server.js';
+import { startRawServer, type RawServer } from './raw-server.js';
+import { refusedPort } from '../helpers/refused-port.js';
 
 const KEY = 'departure-key-5c2e8a1f7b';
 const PAYOUT: ValidPayout = {
@@ -68,7 +69,7 @@ describe('a request whose bytes were never written', () => {
   });
 
   it('is never_sent when the connection is refused', async () => {
-    const attempt = await send(`http://127.0.0.1:${await closedPort()}`);
+    const attempt = await send(`http://127.0.0.1:${await refusedPort()}`);
     expect(attempt.outcome).toEqual({
       kind: 'never_sent',
       message: 'the API host refused the connection (ECONNREFUSED); nothing was sent',

@@ -14,7 +14,8 @@ import { NEVER_SENT_RETRIES } from '../../src/pay/send-loop.js';
 import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { closedPort, startRawServer, type RawServer } from '../api/raw-server.js';
+import { startRawServer, type RawServer } from '../api/raw-server.js';
+import { refusedPort } from '../helpers/refused-port.js';
 import { tempDir, writePayroll } from '../helpers/payroll.js';
 import { connectOverHttp, runOptions } from '../helpers/run.js';
 import { makeCertificate, startTlsFront, type Certificate, type TlsFront } from '../helpers/tls-front.js';
@@ -96,7 +97,7 @@ describe('nothing left this machine: the rows stay pending', () => {
 
   it('a refused connection', async () => {
     const input = writePayroll(dir, 1);
-    const summary = await run(options(input, `http://127.0.0.1:${await closedPort()}`), deps(), connectOverHttp);
+    const summary = await run(options(input, `http://127.0.0.1:${await refusedPort()}`), deps(), connectOverHttp);
     expect(summary.exitCode).toBe(EXIT.incomplete);
     expect(summary.stopReason).toMatch(/ECONNREFUSED/);
     expect(statuses(input)).toEqual(['pending']);

@@ -14,6 +14,7 @@ import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Fault, type LedgerEntry, type Sandbox } from '../../src/sandbox/index.js';
 import { amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
+import { refusedPort } from '../helpers/refused-port.js';
 import { connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'faults-key-5e0c2a7b';
@@ -204,8 +205,7 @@ describe('the run stops', () => {
   });
 
   it('connection refused: retried three times, then stopped with the rows pending, exit 3', async () => {
-    const url = sandbox.url;
-    await sandbox.close();
+    const url = `http://127.0.0.1:${await refusedPort()}`;
     const input = writePayroll(dir, 2);
     const summary = await run(options(input, { baseUrl: url, intervalMs: 20 }), deps(), connect);
     expect(summary.exitCode).toBe(EXIT.incomplete);
