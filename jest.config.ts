@@ -8,6 +8,9 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 30000,
+  // Most tests wait on a sandbox, a child process or a paced interval rather than on the CPU, so
+  // more workers than the two cores of the target machine still shorten the run.
+  maxWorkers: 4,
   // No test may read or write the user's real payment history.
   setupFilesAfterEnv: ['<rootDir>/test/helpers/isolate-state.ts'],
 };

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv, commandLine, escapesAllowed } from './demo-style.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'payout-demo-'));
@@ -14,13 +15,16 @@ copyFileSync(join(root, 'fixtures', 'demo.csv'), input);
 const cli = join(root, 'dist', 'cli', 'main.js');
 // The demo keeps its payment history in its own folder: never the user's (sandbox payments are
 // not recorded anyway, but a dry run reads the history).
-const env = { ...process.env, PAYOUT_STATE_DIR: join(dir, 'state') };
-const say = (text) => process.stdout.write(`\n\x1b[1m$ ${text}\x1b[0m\n`);
+const escapes = escapesAllowed({ isTTY: process.stdout.isTTY, env: process.env });
+const env = childEnv({ ...process.env, PAYOUT_STATE_DIR: join(dir, 'state') }, escapes);
+const say = (text) => process.stdout.write(commandLine(text, escapes));
+// The pace of the paid run: 2 s by default, so the progress can be watched; tests shorten it.
+const interval = process.env.PAYOUT_DEMO_INTERVAL_MS ?? '2000';
 
 say(`payout run ${input} --dry-run`);
 spawnSync(process.execPath, [cli, 'run', input, '--dry-run'], { stdio: 'inherit', env });
 
-const args = ['run', input, '--sandbox', '--interval', '2000', '--margin', '100', '--yes'];
+const args = ['run', input, '--sandbox', '--interval', interval, '--margin', '100', '--yes'];
 say(`payout ${args.join(' ')}`);
 const paid = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env });
 

@@ -287,7 +287,14 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             describe:
               'where the payment history is kept [default: $PAYOUT_STATE_DIR, $XDG_STATE_HOME/payout or ~/.local/state/payout]',
           })
-          .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' }),
+          .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' })
+          .example('$0 run payroll.csv --dry-run', 'check every row and show the plan; send nothing')
+          .example(
+            'CRYPTOCLOUD_API_KEY=… $0 run payroll.csv --expect-count 42 --max-amount USDT_TRC20=2000 --max-total USDT_TRC20=60000',
+            'pay, refusing the run unless it has 42 valid rows and stays within the caps',
+          )
+          .example('$0 run payroll.csv --api-key-file key.txt', 'the same command again resumes a stopped run')
+          .example('$0 resolve payroll.csv --row 7 --paid INV-XXXXXXXX', 'settle an unknown row, then run again'),
       (args) => {
         result = (async () => {
           if (args.sandbox && args.baseUrl !== undefined)
@@ -369,7 +376,9 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('history-dir', {
             type: 'string',
             describe: 'the state directory holding the outbox [default: as for run]',
-          }),
+          })
+          .example('$0 status payroll.csv', 'where a payroll stands: paid, pending, unknown, failed')
+          .example('$0 status payroll.csv --json', 'the same counts, for a script'),
       (args) => {
         result = (async () => {
           const [{ status }, { parseColumnsOption }, { defaultHistoryDir }] = await Promise.all([
@@ -412,7 +421,12 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
             type: 'string',
             describe: 'the state directory whose outbox learns the verdict [default: as for run]',
           })
-          .conflicts('paid', 'not-paid'),
+          .conflicts('paid', 'not-paid')
+          .example(
+            '$0 resolve payroll.csv --row 7 --paid INV-XXXXXXXX',
+            'row 7 was paid: the dashboard shows its invoice',
+          )
+          .example('$0 resolve payroll.csv --row 7 --not-paid', 'row 7 was not paid: the next run sends it'),
       (args) => {
         result = (async () => {
           if ((args.paid === undefined) === (args.notPaid !== true))
@@ -476,7 +490,12 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('latency', {
             type: 'string',
             describe: 'delay every answer by MIN,MAX ms (drawn per answer; for crash tests) [default: 0]',
-          }),
+          })
+          .example(
+            '$0 sandbox --port 8080',
+            'then: payout run payroll.csv --base-url http://127.0.0.1:8080 --interval 500',
+          )
+          .example('$0 sandbox --ledger requests.jsonl', 'also write every request it sees to a file'),
       (args) => {
         result = (async () => {
           const { serveSandbox } = await import('./serve-sandbox.js');
