@@ -2,7 +2,8 @@
  * The order of the system calls that make a payment safe, read from `strace` of a real run:
  * the lock and the journal are created and their directory fsynced before any request; every
  * request's intent is written and fsynced before its connection is opened. Skipped where strace
- * is missing or not permitted (it is a check of the built code's behaviour, not of the machine).
+ * is missing or not permitted: the rule itself (the intent fsynced in the checkpoint and the
+ * outbox before the request arrives) is checked everywhere, without strace, by fsync-order.test.ts.
  */
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
