@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { REDACTED, createRedactor, redactOutcome } from '../../src/api/redact.js';
 import { classifyFetchError, classifyResponse } from '../../src/api/classify.js';
-import { createLogger } from '../../src/log.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeLogger, createLogger } from '../../src/log.js';
 
 describe('createRedactor', () => {
   it.each<[string, string, string]>([
@@ -98,11 +101,29 @@ describe('the key in every spelling it can come back in', () => {
     expect(message).toContain('k=[red');
   });
 
-  it('is the redactor of the log too', () => {
-    const lines: string[] = [];
-    const logger = createLogger({ secrets: [KEY], console: { write: (text) => void lines.push(text) } });
-    logger.info(`echo ${KEY.replace(/\//g, '\\/')} and ${encodeURIComponent(KEY).toLowerCase()}`);
-    expect(lines.join('')).toBe(`echo ${REDACTED} and ${REDACTED}\n`);
+  it('is the redactor of the log too: the console, the log file, and every field of a line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'payout-redact-'));
+    try {
+      const lines: string[] = [];
+      const logFile = join(dir, 'run.log');
+      const logger = createLogger({ secrets: [KEY], logFile, console: { write: (text) => void lines.push(text) } });
+      logger.info(`echo ${KEY.replace(/\//g, '\\/')} and ${encodeURIComponent(KEY).toLowerCase()}`);
+      logger.warn('an answer', { body: `{"detail":"Token ${KEY}"}` });
+      await closeLogger(logger);
+      expect(lines.join('')).toBe(`echo ${REDACTED} and ${REDACTED}\nwarn: an answer\n`);
+      const file = readFileSync(logFile, 'utf8');
+      const records = file
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { message: string; body?: string });
+      expect(records.map(({ message, body }) => ({ message, body }))).toEqual([
+        { message: `echo ${REDACTED} and ${REDACTED}`, body: undefined },
+        { message: 'an answer', body: `{"detail":"Token ${REDACTED}"}` },
+      ]);
+      expect(file).not.toMatch(/eyJ0|LCJh|eXAi/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('catches several secrets, the longer one whole', () => {
