@@ -290,7 +290,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
           .option('verbose', { type: 'boolean', default: false, describe: 'more detail on stderr' })
           .example('$0 run payroll.csv --dry-run', 'check every row and show the plan; send nothing')
           .example(
-            'CRYPTOCLOUD_API_KEY=… $0 run payroll.csv --expect-count 42 --max-amount USDT_TRC20=2000 --max-total USDT_TRC20=60000',
+            '$0 run payroll.csv --api-key-file key.txt --expect-count 42 --max-amount USDT_TRC20=2000 --max-total USDT_TRC20=60000',
             'pay, refusing the run unless it has 42 valid rows and stays within the caps',
           )
           .example('$0 run payroll.csv --api-key-file key.txt', 'the same command again resumes a stopped run')

@@ -6,6 +6,7 @@
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
+/** The held ports' sockets, referenced so that they stay open while the process runs. */
 const held: Array<{ server: Server; holder: Socket; accepted: Socket[] }> = [];
 
 /** Returns a held, refusing port. Its three sockets are unref'd: they live until the test file's process ends. */
