@@ -1,19 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { InputError, UsageError } from '../../src/core/errors.js';
 import { hashFile, openPayroll } from '../../src/csv/read.js';
+import { runUnprivileged } from '../helpers/unprivileged.js';
 import { readAll, refusalOf, useTempDir, writeIn } from './helpers.js';
 
 const READ_JS = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'csv', 'read.js')).href;
 
 /**
- * How the built reader refuses `path` in a child process that runs as `nobody` when this one is
- * root (root reads a file of mode 000; an unprivileged user is refused it), else as this user.
+ * How the built reader refuses `path` in a child process bound by the file permissions (root
+ * reads a file of mode 000; see runUnprivileged).
  */
 async function refusalAsUser(path: string): Promise<{ name: string; message: string }> {
   const script = `
@@ -25,15 +24,9 @@ async function refusalAsUser(path: string): Promise<{ name: string; message: str
     } catch (err) {
       console.log(JSON.stringify({ name: err.name, message: err.message }));
     }`;
-  const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, READ_JS, path], {
-    ...nobody,
-    env: { PATH: process.env.PATH ?? '' },
-  });
-  return JSON.parse(stdout) as { name: string; message: string };
+  return runUnprivileged(script, [READ_JS, path]);
 }
 
-const run = promisify(execFile);
 const dir = useTempDir();
 const file = (content: string | Uint8Array, name?: string): Promise<string> => writeIn(dir(), content, name);
 const HEADER = 'currency_code,to_address,amount\n';
@@ -321,8 +314,7 @@ describe('refusals', () => {
     expect(await refusalOf('/proc/self/mem')).toMatch(/^cannot read \/proc\/self\/mem: EIO\b/);
   });
 
-  it('a file without read permission (as an unprivileged user when run as root, who can read anything)', async () => {
-    await chmod(dir(), 0o755);
+  it('a file without read permission (run in a child process that the permissions bind, even as root)', async () => {
     const path = await file(HEADER + 'BTC,a,1\n');
     await chmod(path, 0o000);
     expect(await refusalAsUser(path)).toEqual({

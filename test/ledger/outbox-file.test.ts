@@ -15,17 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { OUTBOX_FILE, OutboxFile } from '../../src/ledger/outbox-file.js';
-import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { parseOutboxLine, type OutboxLine } from '../../src/ledger/outbox-lines.js';
+import { runUnprivileged } from '../helpers/unprivileged.js';
 
 const OUTBOX_JS = pathToFileURL(
   join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'ledger', 'outbox-file.js'),
 ).href;
 
-/** Opens the built outbox for writing in a child process: as `nobody` when this one is root. */
+/** Opens the built outbox for writing in a child process bound by the file permissions (see runUnprivileged). */
 async function openForWritingAsUser(dir: string): Promise<{ name: string; message: string }> {
   const script = `
     const { OutboxFile } = await import(process.argv[1]);
@@ -35,16 +34,7 @@ async function openForWritingAsUser(dir: string): Promise<{ name: string; messag
     } catch (err) {
       console.log(JSON.stringify({ name: err.name, message: err.message }));
     }`;
-  const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--input-type=module', '-e', script, OUTBOX_JS, dir],
-    {
-      ...nobody,
-      env: { PATH: process.env.PATH ?? '' },
-    },
-  );
-  return JSON.parse(stdout) as { name: string; message: string };
+  return runUnprivileged(script, [OUTBOX_JS, dir]);
 }
 
 const API = 'https://api.cryptocloud.plus';
@@ -94,7 +84,6 @@ describe('OutboxFile', () => {
   });
   afterEach(() => {
     for (const file of opened.splice(0)) file.close();
-    chmodSync(root, 0o700);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -304,9 +293,7 @@ describe('OutboxFile', () => {
 
   it('opening for writing in a folder without write permission is a UsageError naming the file', async () => {
     mkdirSync(dir);
-    // Root may write anywhere; as root the open runs in a child process as `nobody`, who may
-    // pass through the folders but not write in this one.
-    chmodSync(root, 0o755);
+    // Root may write anywhere: the open runs in a child process that the permissions bind.
     chmodSync(dir, 0o555);
     try {
       expect(await openForWritingAsUser(dir)).toEqual({
