@@ -28,6 +28,7 @@ const BALANCE_ANSWERS: readonly BalanceAnswerStyle[] = [
   'http_5xx',
   'broken_json',
   'hang',
+  'echo_key',
 ];
 
 /** The balance of every currency the options do not name: generous, so only tests that mean to run dry do. */

@@ -276,6 +276,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'hang':
         balanceLedger.push({ arrivedAt });
         return;
+      case 'echo_key':
+        // As a proxy might: the request's Authorization header quoted past any cut of a message.
+        return answer(400, 'application/json', echoBody(req.headers.authorization ?? '', 'raw', 300));
       default:
         return answer(200, 'application/json', balanceBody(lines));
     }

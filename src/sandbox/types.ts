@@ -60,14 +60,15 @@ export interface SandboxOptions {
   ledgerFile?: string;
   /**
    * How the balance endpoint answers every request: normally, or as a missing endpoint (404), a
-   * refused key (401), a gateway error (502), a body cut in half, or never (a hang).
+   * refused key (401), a gateway error (502), a body cut in half, never (a hang), or a 400 that
+   * echoes the request's Authorization header after 300 characters (`echo_key`).
    * @default 'normal'
    */
   balanceAnswer?: BalanceAnswerStyle;
 }
 
 /** See {@link SandboxOptions.balanceAnswer}. */
-export type BalanceAnswerStyle = 'normal' | 'not_found' | 'auth' | 'http_5xx' | 'broken_json' | 'hang';
+export type BalanceAnswerStyle = 'normal' | 'not_found' | 'auth' | 'http_5xx' | 'broken_json' | 'hang' | 'echo_key';
 
 /** One request to the balance endpoint as the sandbox saw it. */
 export interface BalanceLedgerEntry {

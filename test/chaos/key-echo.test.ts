@@ -6,9 +6,10 @@
  * file it wrote, nor its output, holds the key in any of those spellings.
  */
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filesUnder, keyLeaks } from '../helpers/key-leaks.js';
 import { CLI } from '../helpers/payroll.js';
 import { killAllChildren, runCliProcess, startSandboxProcess, writePayroll, type SandboxProcess } from './harness.js';
 
@@ -26,29 +27,6 @@ afterEach(async () => {
   await sandbox.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The key in every spelling a leak could take, lower-cased (the scan is without regard to case). */
-function leaks(): string[] {
-  const forms = [
-    KEY,
-    JSON.stringify(KEY).slice(1, -1),
-    KEY.replace(/\//g, '\\/'),
-    encodeURIComponent(KEY),
-    Buffer.from(KEY).toString('hex'),
-  ];
-  // The key's base64 at each of the three offsets it can start at: the characters made of its bits alone.
-  for (let offset = 0; offset < 3; offset += 1) {
-    const text = Buffer.from(`${'x'.repeat(offset)}${KEY}`).toString('base64');
-    forms.push(text.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + KEY.length) * 8) / 6)));
-  }
-  // Half the key is already a leak.
-  forms.push(KEY.slice(0, Math.ceil(KEY.length / 2)), KEY.slice(Math.floor(KEY.length / 2)));
-  return forms.map((form) => form.toLowerCase());
-}
-
-function filesUnder(path: string): string[] {
-  return statSync(path).isDirectory() ? readdirSync(path).flatMap((name) => filesUnder(join(path, name))) : [path];
-}
 
 it('an API that echoes the key in any spelling, past any cut: no file the run wrote, nor its output, holds it', async () => {
   // Each spelling whole, and cut: a message is shortened to one cell (about 200 characters), and
@@ -70,13 +48,11 @@ it('an API that echoes the key in any spelling, past any cut: no file the run wr
   const written = filesUnder(dir).filter((file) => !file.endsWith('ledger.jsonl'));
   expect(written.some((file) => file.endsWith('.log.jsonl'))).toBe(true);
   expect(written.some((file) => file.endsWith('outbox.jsonl'))).toBe(true);
-  const found: string[] = [];
-  for (const [where, text] of [
-    ['stdout', result.stdout],
-    ['stderr', result.stderr],
-    ...written.map((file) => [file, readFileSync(file, 'utf8')]),
-  ] as const) {
-    for (const leak of leaks()) if (text.toLowerCase().includes(leak)) found.push(`${where}: ${leak}`);
-  }
-  expect(found).toEqual([]);
+  expect(
+    keyLeaks(KEY, {
+      texts: { stdout: result.stdout, stderr: result.stderr },
+      dirs: [dir],
+      skip: (file) => file.endsWith('ledger.jsonl'),
+    }),
+  ).toEqual([]);
 }, 60_000);

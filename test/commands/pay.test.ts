@@ -8,10 +8,11 @@ import { parse } from 'csv-parse/sync';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import { run, type Connect } from '../../src/commands/run.js';
 import { EXIT } from '../../src/core/errors.js';
-import { createLogger } from '../../src/log.js';
+import { closeLogger, createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { amountOfRow, runCli, tempDir, writePayroll } from '../helpers/payroll.js';
-import { connectOverHttp, runOptions } from '../helpers/run.js';
+import { keyLeaks } from '../helpers/key-leaks.js';
+import { cliLogger, connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'test-key-7f3a9c1e5b';
 const INTERVAL = 60;
@@ -407,16 +408,37 @@ describe('outcomes', () => {
     await useSandbox();
     const input = writePayroll(dir, 3);
     const wrongKey = 'wrong-key-0a1b2c3d4e';
-    const summary = await run(options(input, { apiKey: wrongKey }), deps(), connect);
+    const { logger, console } = cliLogger(join(dir, 'payout.log.jsonl'), wrongKey);
+    const summary = await run(options(input, { apiKey: wrongKey }), { ...deps(), logger }, connect);
+    await closeLogger(logger);
     expect(summary.exitCode).toBe(EXIT.incomplete);
     expect(summary.stopReason).toMatch(/refused the key/);
     expect(outputRows(input).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
-    const everything = [
-      printed.join('\n'),
-      readFileSync(input.replace(/\.csv$/, '.checkpoint.jsonl'), 'utf8'),
-      readFileSync(input.replace(/\.csv$/, '.results.csv'), 'utf8'),
-    ].join('\n');
-    expect(everything).not.toContain(wrongKey);
+    expect(console.join('')).toMatch(/refused the key/);
+    expect(
+      keyLeaks(wrongKey, { texts: { printed: printed.join('\n'), stderr: console.join('') }, dirs: [dir] }),
+    ).toEqual([]);
     expect(sandbox.ledger()).toHaveLength(1);
+  });
+
+  it("an API that echoes the key, whole and past the cut of a message: neither the logger's sinks nor any file the run wrote holds it", async () => {
+    await useSandbox();
+    const input = writePayroll(dir, 4);
+    sandbox.injectFaults([
+      { kind: 'echo_key', spelling: 'raw' },
+      { kind: 'echo_key', spelling: 'raw', pad: 150 },
+      { kind: 'echo_key', spelling: 'json_escaped', pad: 170 },
+      { kind: 'echo_key', spelling: 'url_encoded', pad: 180 },
+    ]);
+    const { logger, console } = cliLogger(join(dir, 'payout.log.jsonl'), KEY);
+    const summary = await run(options(input), { ...deps(), logger }, connect);
+    await closeLogger(logger);
+    expect(summary.exitCode).toBe(EXIT.someFailed);
+    expect(outputRows(input).map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(outputRows(input)[0]?.error).toMatch(/header Authorization: Token \[redacted\]/);
+    expect(readFileSync(join(dir, 'payout.log.jsonl'), 'utf8')).toMatch(/validate_error/);
+    expect(keyLeaks(KEY, { texts: { printed: printed.join('\n'), stderr: console.join('') }, dirs: [dir] })).toEqual(
+      [],
+    );
   });
 });

@@ -18,10 +18,11 @@ import { resolve } from '../../src/commands/resolve.js';
 import { run, type Connect } from '../../src/commands/run.js';
 import { status } from '../../src/commands/status.js';
 import { EXIT } from '../../src/core/errors.js';
-import { createLogger } from '../../src/log.js';
+import { closeLogger, createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ADDRESS, ROOT, tempDir, writePayroll } from '../helpers/payroll.js';
-import { connectOverHttp, runOptions } from '../helpers/run.js';
+import { keyLeaks } from '../helpers/key-leaks.js';
+import { cliLogger, connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'owner-test-key-5d2e8a';
 const INTERVAL = 50;
@@ -132,7 +133,22 @@ describe('the manifest', () => {
       totals: { paid: [{ currency: 'USDT_TRC20', count: 4, total: '4.00001' }] },
     });
     expect(manifest.checkpoint.createdAt).toMatch(/^\d{4}-/);
-    expect(readFileSync(manifestOf(input), 'utf8')).not.toContain(KEY);
+  });
+
+  it('an API that echoes the key in its answers: the manifest, the output and every other file the run wrote are without it', async () => {
+    sandbox = await startSandbox({ intervalMs: INTERVAL, apiKey: KEY });
+    sandbox.injectFaults([
+      { kind: 'echo_key', spelling: 'raw', pad: 160 },
+      { kind: 'echo_key', spelling: 'base64' },
+    ]);
+    const input = writePayroll(dir, 3);
+    const { logger, console } = cliLogger(join(dir, 'payout.log.jsonl'), KEY);
+    const summary = await run(options(input), { ...deps(), logger }, connect);
+    await closeLogger(logger);
+    expect(summary.exitCode).toBe(EXIT.someFailed);
+    expect(readManifest(input)).toMatchObject({ counts: { paid: 1, failed: 2 } });
+    expect(statuses(input)).toEqual(['failed', 'failed', 'paid']);
+    expect(keyLeaks(KEY, { texts: { stderr: console.join('') }, dirs: [dir] })).toEqual([]);
   });
 
   it('records a base URL without user, password, query or the key', () => {

@@ -12,10 +12,11 @@ import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import { run, type Connect } from '../../src/commands/run.js';
 import { EXIT } from '../../src/core/errors.js';
 import { loadJournal } from '../../src/journal/file.js';
-import { createLogger } from '../../src/log.js';
+import { closeLogger, createLogger } from '../../src/log.js';
 import { startSandbox, type BalanceAnswerStyle, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { ADDRESS, tempDir, writePayroll } from '../helpers/payroll.js';
-import { connectOverHttp, runOptions } from '../helpers/run.js';
+import { keyLeaks } from '../helpers/key-leaks.js';
+import { cliLogger, connectOverHttp, runOptions } from '../helpers/run.js';
 
 const KEY = 'plan-key-3e7b1c9a2d';
 const INTERVAL = 60;
@@ -208,15 +209,21 @@ describe('the balance check', () => {
     ['http_5xx', /HTTP 502/],
     ['broken_json', /not JSON/],
     ['hang', /no answer to the balance query within 300 ms/],
+    // The balance reader quotes no answer body today; this case fails the day one is quoted unredacted.
+    ['echo_key', /HTTP 400/],
   ])('warns and goes on when the balance endpoint answers %s', async (style, reason) => {
     await useSandbox({ balanceAnswer: style });
     const input = writePayroll(dir, 2);
-    const summary = await run(options(input, { timeoutMs: 300 }), deps(), connect);
+    const { logger, console } = cliLogger(join(dir, 'payout.log.jsonl'), KEY);
+    const summary = await run(options(input, { timeoutMs: 300 }), deps({ logger }), connect);
+    await closeLogger(logger);
     expect(summary.exitCode).toBe(EXIT.ok);
     expect(sandbox.ledger().map((e) => e.response)).toEqual(['accepted', 'accepted']);
     expect(printed.join('\n')).toMatch(new RegExp(`Balance: not checked: .*${reason.source}`));
-    expect(logged.join('')).toMatch(/warn: The balances could not be read: .*Going on without the balance check/);
-    expect([printed.join('\n'), logged.join('')].join('\n')).not.toContain(KEY);
+    expect(console.join('')).toMatch(/warn: The balances could not be read: .*Going on without the balance check/);
+    expect(keyLeaks(KEY, { texts: { printed: printed.join('\n'), stderr: console.join('') }, dirs: [dir] })).toEqual(
+      [],
+    );
   });
 
   it('is skipped with --no-balance-check', async () => {
