@@ -211,6 +211,11 @@ export class OutputOwner {
     })().catch(() => undefined);
   }
 
+  /** Settles once the early hash is over (done, skipped or failed); at once when none was started. */
+  async earlyHashSettled(): Promise<void> {
+    await this.early;
+  }
+
   /** The SHA-256 of the file at `out` now: hashed early if it has not changed since, else now. */
   private async currentSha256(out: string): Promise<string> {
     const early = await this.early;

@@ -14,8 +14,9 @@ const SEED = Number(process.env.CHAOS_SEED ?? 4242);
 afterEach(() => killAllChildren({ sandboxes: true }));
 
 it(`survives ${KILLS} kill -9 points without paying anything twice`, async () => {
-  // Two payrolls side by side (each with its own sandbox), half the kills each.
-  const deadline = Date.now() + 50_000;
+  // Two payrolls side by side (each with its own sandbox), half the kills each. The deadline is
+  // far: a loaded machine lands every kill point too, only later (it had missed 20 in 50 s).
+  const deadline = Date.now() + 150_000;
   // allSettled: should one job throw, the other still finishes and removes its folders.
   const settled = await Promise.allSettled(
     [0, 1].map((job) => runChaos({ cli: CLI, kills: Math.ceil(KILLS / 2), seed: SEED + job, deadline })),
@@ -30,6 +31,6 @@ it(`survives ${KILLS} kill -9 points without paying anything twice`, async () =>
   const violations = reports.flatMap((r) => [...r.doublePayments, ...r.gapViolations, ...r.problems]);
   if (violations.length > 0) throw new Error(reports.flatMap((r) => [summaryLine(r), ...detailLines(r)]).join('\n'));
   expect(violations).toEqual([]);
-  // The deadline only guards a very slow machine; normally every kill point lands.
-  expect(killPoints).toBeGreaterThanOrEqual(Math.min(KILLS, 20));
-}, 90_000);
+  // Every kill point lands: the deadline only guards against a harness that never ends.
+  expect(killPoints).toBe(2 * Math.ceil(KILLS / 2));
+}, 200_000);

@@ -221,7 +221,7 @@ describe('output ownership', () => {
       const paths = { ...resolvePaths(input), manifest: manifestOf(input) };
       const owner = new OutputOwner({ paths, command: 'dry-run' });
       owner.hashCurrentEarly();
-      await new Promise((r) => setTimeout(r, 200)); // the early hash is done
+      await owner.earlyHashSettled();
       const summary = { sha256: sha256(input), bytes: statSync(input).size } as unknown as ScanSummary;
       const commit = () =>
         owner.committer(undefined).beforeRename({

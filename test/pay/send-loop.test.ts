@@ -16,6 +16,7 @@ import { Pacer } from '../../src/schedule/pacer.js';
 import { ADDRESS, amountOfRow, tempDir } from '../helpers/payroll.js';
 
 const INTERVAL = 100;
+const MARGIN = 150;
 let dir: string;
 let sandbox: Sandbox;
 
@@ -47,12 +48,14 @@ function loopContext(total: number, extra: Partial<SendLoopContext> = {}): SendL
   return {
     journal: JournalWriter.create(join(dir, 'c.jsonl'), header),
     state: emptyState(header),
-    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: 20 }),
+    // A margin sized for a loaded machine: the pacer stamps a request before it leaves, and the
+    // sandbox times it when it arrives; 20 ms let a late arrival be rate-limited under load.
+    pacer: new Pacer({ intervalMs: INTERVAL, marginMs: MARGIN }),
     sender: createClient({ baseUrl: sandbox.url, apiKey: 'k-123456', timeoutMs: 2000 }),
     logger: createLogger({ silent: true }),
     stop: new AbortController().signal,
     intervalMs: INTERVAL,
-    marginMs: 20,
+    marginMs: MARGIN,
     total,
     ...extra,
   };
