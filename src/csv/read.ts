@@ -33,7 +33,12 @@ export interface PayrollHeader {
   delimiter: ',' | ';';
   /** Whether the input started with a UTF-8 BOM (the output never does). */
   bom: boolean;
+  /** Whether line 1 was Excel's `sep=;` (or `sep=,`) naming the delimiter (the output has none). */
+  sepLine: boolean;
 }
+
+/** How a payroll's bytes are read, from its head: BOM, delimiter, `sep=` line. */
+type Format = Pick<PayrollHeader, 'bom' | 'delimiter' | 'sepLine'>;
 
 /** Options of `openPayroll`. */
 export interface ReadOptions {
@@ -81,7 +86,7 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const guard = new ByteGuard();
   const engine = parserEngine(format.delimiter);
-  const counter = new RowCounter(path, format.delimiter);
+  const counter = new RowCounter(path, format.delimiter, undefined, format.sepLine);
   let header: PayrollHeader | undefined;
   let batch: InputRow[] = [];
   let ended = false;
@@ -120,7 +125,7 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
     } catch (err) {
       ended = true;
       close();
-      throw await explainReadError(err, path, format.delimiter);
+      throw await explainReadError(err, path, format);
     }
   };
 
@@ -270,12 +275,12 @@ export async function openSegments(
       ended = true;
       ready.length = 0;
       close();
-      throw await explainReadError(err, path, format.delimiter);
+      throw await explainReadError(err, path, format);
     }
   };
 
   // The head: parsed here, from the start of the file, as openPayroll parses it.
-  const counter = new RowCounter(path, format.delimiter);
+  const counter = new RowCounter(path, format.delimiter, undefined, format.sepLine);
   const engine = parserEngine(format.delimiter);
   let header: PayrollHeader | undefined;
   const head: InputRow[] = [];
@@ -299,7 +304,7 @@ export async function openSegments(
     throwIfError(engine.parse(undefined, true, push, ignore));
   } catch (err) {
     close();
-    throw await explainReadError(err, path, format.delimiter);
+    throw await explainReadError(err, path, format);
   }
   const refusal = startRefusal(path, header, head.length);
   if (refusal || header === undefined) {
@@ -428,7 +433,8 @@ function parserOptions(delimiter: ',' | ';'): Options {
 }
 
 /** Any error met while reading rows, as one InputError in plain words (ExitErrors pass through). */
-async function explainReadError(err: unknown, path: string, delimiter: ',' | ';'): Promise<unknown> {
+async function explainReadError(err: unknown, path: string, format: Format): Promise<unknown> {
+  const { delimiter } = format;
   if (err instanceof ExitError) return err;
   if (err instanceof ByteProblem) {
     const line = await lineAt(path, err.offset);
@@ -436,7 +442,7 @@ async function explainReadError(err: unknown, path: string, delimiter: ',' | ';'
     return new InputError(`${path}${line === undefined ? '' : ` line ${line}`}: ${message}`, { cause: err });
   }
   if (isCsvError(err)) {
-    const found = await replayUntil(path, delimiter, err.records ?? 0);
+    const found = await replayUntil(path, format, err.records ?? 0);
     if (found instanceof InputError) return found;
     return new InputError(
       describeCsvError(err, {
@@ -459,8 +465,9 @@ async function explainReadError(err: unknown, path: string, delimiter: ',' | ';'
  * drops the records it had buffered when it fails. Returns the counter (it stands at the failing
  * record), or the InputError of an earlier row of the wrong length, which the file shows first.
  */
-async function replayUntil(path: string, delimiter: ',' | ';', records: number): Promise<RowCounter | InputError> {
-  const counter = new RowCounter(path, delimiter);
+async function replayUntil(path: string, format: Format, records: number): Promise<RowCounter | InputError> {
+  const { delimiter } = format;
+  const counter = new RowCounter(path, delimiter, undefined, format.sepLine);
   let seen = 0;
   // on_record runs inside the parser, before it fails: an async iterator would lose the
   // records buffered ahead of the error, just like the read did.
@@ -505,7 +512,7 @@ function headerOf(
   counter: RowCounter,
   columnNames: Partial<Record<RequiredColumn, string>>,
   path: string,
-  format: { bom: boolean; delimiter: ',' | ';' },
+  format: Format,
 ): PayrollHeader {
   const columns = counter.columns ?? [];
   return {
@@ -513,6 +520,7 @@ function headerOf(
     index: matchHeader(columns, columnNames, `${path} line ${counter.headerLine}`),
     delimiter: format.delimiter,
     bom: format.bom,
+    sepLine: format.sepLine,
   };
 }
 
@@ -531,7 +539,7 @@ function startRefusal(path: string, header: PayrollHeader | undefined, rows: num
 async function openPayrollFile(
   path: string,
   columnNames: Partial<Record<RequiredColumn, string>>,
-): Promise<{ handle: FileHandle; format: { bom: boolean; delimiter: ',' | ';' } }> {
+): Promise<{ handle: FileHandle; format: Format }> {
   checkColumnNames(columnNames);
   const handle = await openRegularFile(path);
   try {
@@ -562,7 +570,7 @@ async function openRegularFile(path: string): Promise<FileHandle> {
 }
 
 /** Reads the head of the file until its format is known, or refuses the file. */
-async function readFormat(handle: FileHandle, path: string): Promise<{ bom: boolean; delimiter: ',' | ';' }> {
+async function readFormat(handle: FileHandle, path: string): Promise<Format> {
   let head = Buffer.alloc(0);
   for (;;) {
     const chunk = Buffer.allocUnsafe(HEAD_CHUNK_BYTES);
@@ -574,7 +582,7 @@ async function readFormat(handle: FileHandle, path: string): Promise<{ bom: bool
     }
     head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
     const verdict = sniffHead(head, bytesRead < HEAD_CHUNK_BYTES || head.length >= HEAD_MAX_BYTES);
-    if (verdict.kind === 'ok') return verdict;
+    if (verdict.kind === 'ok') return { bom: verdict.bom, delimiter: verdict.delimiter, sepLine: verdict.sepLine };
     if (verdict.kind === 'refuse') {
       throw new InputError(`${path}${verdict.line === undefined ? '' : ` line ${verdict.line}`}: ${verdict.message}`);
     }

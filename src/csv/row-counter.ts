@@ -30,13 +30,19 @@ export class RowCounter {
   /** The physical line where the header starts. */
   headerLine = 1;
 
+  /** Line 1 is Excel's `sep=` line, still to be passed over (sniff.ts found it). */
+  private sepLine: boolean;
+
   constructor(
     private readonly file: string,
     private readonly delimiter: ',' | ';',
     /** The header, when it was read already: for a segment of the file after it (segments.ts). */
     columns?: string[],
+    /** The file starts with a `sep=` line: its first record is neither header nor row. */
+    sepLine = false,
   ) {
     this.columns = columns;
+    this.sepLine = sepLine && columns === undefined;
   }
 
   /**
@@ -48,6 +54,10 @@ export class RowCounter {
     let span = 1;
     for (let i = 0; i < fields.length; i++) span += lineBreaksIn(fields[i] ?? '');
     this.nextLine = lineNumber + span;
+    if (this.sepLine) {
+      this.sepLine = false;
+      return null;
+    }
 
     // csv-parse keeps empty lines (skip_empty_lines is off, so that they are counted here): one empty field.
     const blankLine = fields.length === 1 && fields[0] === '';

@@ -8,7 +8,8 @@ import { countLineBreaks } from './bytes.js';
 /** What the head of a file tells: read more, go ahead with this format, or refuse with a message. */
 export type HeadVerdict =
   | { kind: 'more' }
-  | { kind: 'ok'; bom: boolean; delimiter: ',' | ';' }
+  /** `sepLine`: line 1 is Excel's `sep=;` (or `sep=,`), which names the delimiter and is no record. */
+  | { kind: 'ok'; bom: boolean; delimiter: ',' | ';'; sepLine: boolean }
   /** `message` has no file name; `line` is set when the problem is at a known place. */
   | { kind: 'refuse'; message: string; line?: number };
 
@@ -37,9 +38,10 @@ const isBlank = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || 
  * Judges the first bytes of a file. `atEof` says `head` is the whole file; without it an
  * undecided head asks for more bytes (the caller caps how many).
  *
- * The delimiter is the one of `,` and `;` that occurs more often outside quotes in the header
- * line (a tie, including none of either, means `,`): the header is the one line we know
- * the meaning of, and European Excel exports put `;` there.
+ * A first line `sep=;` or `sep=,` (any case), which Excel writes and reads, names the delimiter;
+ * any other `sep=` is refused. Otherwise the delimiter is the one of `,` and `;` that occurs
+ * more often outside quotes in the header line (a tie, including none of either, means `,`):
+ * the header is the one line we know the meaning of, and European Excel exports put `;` there.
  */
 export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
   if (!atEof && head.length < 8) return { kind: 'more' };
@@ -70,6 +72,18 @@ export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
   }
 
   const bom = startsWith(head, [0xef, 0xbb, 0xbf]);
+  const sep = sepLineOf(head.subarray(bom ? 3 : 0), atEof);
+  if (sep === 'more') return { kind: 'more' };
+  if (sep !== undefined) {
+    if (sep === ',' || sep === ';') return { kind: 'ok', bom, delimiter: sep, sepLine: true };
+    return {
+      kind: 'refuse',
+      line: 1,
+      message:
+        `the first line names ${JSON.stringify(sep)} as the delimiter (sep=${sep}); payout reads files delimited ` +
+        `by commas or semicolons: ${SAVE_AS_CSV}, or write sep=; or sep=, on the first line`,
+    };
+  }
   let started = false;
   let quoted = false;
   let commas = 0;
@@ -85,7 +99,8 @@ export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
     else if (quoted) continue;
     else if (b === 0x2c) commas++;
     else if (b === 0x3b) semicolons++;
-    else if (b === 0x0a || b === 0x0d) return { kind: 'ok', bom, delimiter: semicolons > commas ? ';' : ',' };
+    else if (b === 0x0a || b === 0x0d)
+      return { kind: 'ok', bom, delimiter: semicolons > commas ? ';' : ',', sepLine: false };
   }
   if (!atEof) return { kind: 'more' };
   if (!started) {
@@ -95,7 +110,29 @@ export function sniffHead(head: Uint8Array, atEof: boolean): HeadVerdict {
         'the file is empty: a payroll needs a header line (currency_code,to_address,amount) and at least one row',
     };
   }
-  return { kind: 'ok', bom, delimiter: semicolons > commas ? ';' : ',' };
+  return { kind: 'ok', bom, delimiter: semicolons > commas ? ';' : ',', sepLine: false };
+}
+
+/**
+ * The delimiter a first line `sep=X` names (X one character, then the end of the line or of the
+ * file), 'more' when the head is too short to tell, undefined when line 1 is no such line.
+ */
+function sepLineOf(text: Uint8Array, atEof: boolean): string | 'more' | undefined {
+  const prefix = [0x73, 0x65, 0x70, 0x3d]; // "sep="
+  for (let i = 0; i < prefix.length; i++) {
+    if (i >= text.length) return atEof ? undefined : 'more';
+    if (((text[i] ?? 0) | 0x20) !== ((prefix[i] ?? 0) | 0x20) || (i === 3 && text[i] !== 0x3d)) return undefined;
+  }
+  if (text.length < 5) return atEof ? undefined : 'more';
+  // One character, then the line's end: one UTF-8 sequence (a tab, a pipe, or any other).
+  const first = text[4] ?? 0;
+  const length = first < 0x80 ? 1 : first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : 2;
+  if (text.length < 4 + length + 1 && !atEof) return 'more';
+  const after = text[4 + length];
+  if (after !== undefined && after !== 0x0a && after !== 0x0d) return undefined;
+  const delimiter = Buffer.from(text.subarray(4, 4 + length)).toString('utf8');
+  if (delimiter === '\n' || delimiter === '\r') return undefined;
+  return delimiter;
 }
 
 /** UTF-16 text without a BOM: ASCII characters leave a NUL in every other byte. */

@@ -3,6 +3,10 @@
  * column gave each field that is sent, and the decimal comma; a resume that would read the same
  * bytes differently (and so pay other amounts or addresses) is refused. And the API it paid
  * through: a row paid in a sandbox rehearsal is not paid at the real API.
+ *
+ * The delimiter and a first line `sep=;` need no place here: both follow from the bytes alone
+ * (csv/sniff.ts), which the checkpoint's digest already binds. Before `sep=` lines were read, a
+ * file with one was refused, so no older checkpoint read such bytes another way.
  */
 import { REQUIRED_COLUMNS } from '../core/types.js';
 import { InputError } from '../core/errors.js';

@@ -2,7 +2,7 @@
  * The command line's contract: exit codes and plain messages, no stack traces.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, writePayroll } from '../helpers/payroll.js';
 import { expectExit } from '../helpers/exit.js';
@@ -59,6 +59,20 @@ describe('payout run', () => {
     expect(result.stdout).toMatch(/3 row\(s\), 3 valid, 0 invalid/);
     expect(existsSync(join(dir, 'payroll.results.csv'))).toBe(true);
     expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
+  });
+
+  it('dry run of an Excel file that starts with sep=;: read with semicolons, written with commas and no sep line', async () => {
+    const input = join(dir, 'excel.csv');
+    writeFileSync(
+      input,
+      'sep=;\r\nName;currency_code;to_address;amount\r\nAnn, Lee;USDT_TRC20;TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t;1.5\r\n',
+    );
+    const result = await runCli(['run', input, '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/1 row\(s\), 1 valid, 0 invalid/);
+    const output = readFileSync(join(dir, 'excel.results.csv'), 'utf8').split('\n');
+    expect(output[0]).toMatch(/^Name,currency_code,to_address,amount,/);
+    expect(output[1]).toMatch(/^"Ann, Lee",USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1.5,/);
   });
 
   it('dry run: exit 1 with invalid rows, each named by row and column', async () => {

@@ -160,6 +160,69 @@ describe('format', () => {
   });
 });
 
+describe("a first line sep=; or sep=, (Excel's way of naming the delimiter)", () => {
+  it.each([
+    ['sep=;', ';', 'name;currency_code;to_address;amount\nAnn;BTC;bc1q;1,5\nBob;ETH;0x1;2\n'],
+    ['sep=,', ',', 'name,currency_code,to_address,amount\nAnn,BTC,bc1q,"1,5"\nBob,ETH,0x1,2\n'],
+    ['SEP=;', ';', 'name;currency_code;to_address;amount\nAnn;BTC;bc1q;1,5\nBob;ETH;0x1;2\n'],
+  ])(
+    '%s is taken as the delimiter, the header read from line 2 and every line numbered as in the file',
+    async (sep, delimiter, rest) => {
+      for (const [ending, bom] of [
+        ['\n', ''],
+        ['\r\n', '\ufeff'],
+      ] as const) {
+        const { payroll, rows } = await readAll(await file(`${bom}${sep}${ending}${rest.replace(/\n/g, ending)}`));
+        expect(payroll.header).toMatchObject({
+          delimiter,
+          sepLine: true,
+          bom: bom !== '',
+          columns: ['name', 'currency_code', 'to_address', 'amount'],
+        });
+        expect(rows).toEqual([
+          { rowNumber: 1, lineNumber: 3, fields: ['Ann', 'BTC', 'bc1q', '1,5'] },
+          { rowNumber: 2, lineNumber: 4, fields: ['Bob', 'ETH', '0x1', '2'] },
+        ]);
+      }
+    },
+  );
+
+  it('a file without one has no sep line, even when its header is sep-like', async () => {
+    const { payroll } = await readAll(await file(`${HEADER}BTC,bc1q,1\n`));
+    expect(payroll.header.sepLine).toBe(false);
+    // "sep=;x" names no delimiter: it is the header, and it lacks the required columns.
+    expect(await refusalOf(await file('sep=;x\nBTC;bc1q;1\n'))).toMatch(/payroll\.csv line 1: .*currency_code/);
+  });
+
+  it.each([
+    ['sep=|', '"|"'],
+    ['sep=\t', '"\\t"'],
+  ])('%s is refused, naming line 1 and the delimiters payout reads', async (sep, shown) => {
+    const message = await refusalOf(await file(`${sep}\ncurrency_code|to_address|amount\nBTC|bc1q|1\n`));
+    expect(message).toContain(`payroll.csv line 1: the first line names ${shown} as the delimiter`);
+    expect(message).toMatch(/commas or semicolons/);
+  });
+
+  it('a file of only a sep line is empty', async () => {
+    expect(await refusalOf(await file('sep=;\n'))).toMatch(/the file is empty/);
+  });
+
+  it.each([
+    [
+      'a row of the wrong length',
+      'sep=;\ncurrency_code;to_address;amount\nBTC;bc1q;1\nBTC;bc1q\n',
+      /payroll\.csv line 4 \(row 2\): .*semicolon/,
+    ],
+    [
+      'a quote that does not close',
+      'sep=;\ncurrency_code;to_address;amount\nBTC;bc1q;1\nBTC;"bc1q;2\n',
+      /payroll\.csv line 4 \(row 2\)/,
+    ],
+  ])('%s after a sep line is named by its line in the file', async (_name, text, expected) => {
+    expect(await refusalOf(await file(text))).toMatch(expected);
+  });
+});
+
 describe('row and line numbers', () => {
   it('counts data rows from 1 and physical lines from the top, through multi-line fields and CRLF', async () => {
     const csv =

@@ -19,6 +19,7 @@ const header: PayrollHeader = {
   index: { currency_code: 0, to_address: 1, amount: 2 },
   delimiter: ',',
   bom: false,
+  sepLine: false,
 };
 const row = (rowNumber: number, fields: string[]) => ({ rowNumber, lineNumber: rowNumber + 1, fields });
 

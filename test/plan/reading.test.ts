@@ -8,6 +8,7 @@ const standard: PayrollHeader = {
   index: { currency_code: 1, to_address: 2, amount: 3 },
   delimiter: ',',
   bom: false,
+  sepLine: false,
 };
 /** The same payroll read with --columns currency_code=Coin,to_address=Wallet,amount=Sum. */
 const mapped: PayrollHeader = {
@@ -15,6 +16,7 @@ const mapped: PayrollHeader = {
   index: { currency_code: 0, to_address: 1, amount: 2 },
   delimiter: ';',
   bom: true,
+  sepLine: false,
 };
 
 function thrown(fn: () => void): Error {

@@ -121,6 +121,23 @@ describe('openScan on two threads', () => {
     expect((two as Error).message).toBe((one as Error).message);
   });
 
+  it('gives what one thread gives for a file that starts with sep=;, its rows and its errors numbered alike', async () => {
+    const semicolons = (text: string): string => `sep=;\n${text.replace(/,/g, ';')}`;
+    const plain = mixedPayroll(200).replace(/"[^"]*"/g, 'x');
+    const path = write('sep.csv', semicolons(plain));
+    const one = await scanAll(path, ONE_THREAD);
+    const two = await scanAll(path, TWO_THREADS);
+    expect(one.rows.length).toBeGreaterThan(150);
+    expect(one.rows[0]?.row).toMatchObject({ rowNumber: 1, lineNumber: 3 });
+    expect(two.rows).toEqual(one.rows);
+    expect(two.summary).toEqual(one.summary);
+    // A bad row deep in the file: the error names the same line on both paths.
+    const bad = write('sep-bad.csv', semicolons(plain.replace('\nE150,', '\nE150,extra,')));
+    const oneError = (await errorOf(bad, ONE_THREAD)) as Error;
+    expect(oneError.message).toMatch(/sep-bad\.csv line \d+ \(row 1\d\d\)/);
+    expect(((await errorOf(bad, TWO_THREADS)) as Error).message).toBe(oneError.message);
+  });
+
   it('carries on without the worker when it cannot start, with the same rows', async () => {
     const path = write('no-worker.csv', mixedPayroll(300));
     const one = await scanAll(path, ONE_THREAD);
