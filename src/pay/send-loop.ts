@@ -1,6 +1,6 @@
 /**
- * Pays rows one by one: wait for the turn, journal the intent (fsync), send, journal the outcome.
- * Decides what each outcome means for the row and for the run.
+ * Pays rows one by one: wait for the turn, journal the intent (fsync), send, journal the outcome,
+ * then apply the step that outcome calls for (next-step.ts decides it).
  */
 import PQueue from 'p-queue';
 import { DiskError, type DiskNextStep } from '../core/errors.js';
@@ -13,14 +13,8 @@ import { monoOfCall, recordedMs, systemClock, type Clock } from '../schedule/clo
 import type { Pacer, PaceWait } from '../schedule/pacer.js';
 import type { Logger } from '../log.js';
 import { estimateMs } from '../output/format.js';
+import { nextStep, streaksForRow } from './next-step.js';
 import { LineProgress, type ProgressReporter, type RowOutcome } from './progress.js';
-
-/** Stop after this many unknown outcomes in a row: the API is probably down (contract). */
-export const MAX_UNKNOWN_IN_A_ROW = 3;
-/** Stop after this many rate-limit answers in a row for one row: something else uses the key. */
-export const MAX_RATE_LIMITED_IN_A_ROW = 5;
-/** Retries of a request that never left (connection refused, DNS), with doubling waits. */
-export const NEVER_SENT_RETRIES = 3;
 
 /**
  * What sends one request; never throws. `startedAt` is when the request left (its headers were
@@ -110,8 +104,7 @@ interface RunProgress {
 }
 
 async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Promise<void> {
-  let rateLimited = 0;
-  let neverSent = 0;
+  let streaks = streaksForRow(run.unknownInARow);
   for (;;) {
     let turn: LedgerTurn | undefined;
     const onPaceWait = (wait: PaceWait): void => ctx.progress.waiting?.(row.rowNumber, wait);
@@ -143,51 +136,22 @@ async function sendRow(row: RowToSend, ctx: LoopContext, run: RunProgress): Prom
       turn?.release();
     }
     run.sent += 1;
-    switch (outcome.kind) {
-      case 'accepted':
-      case 'rejected':
-        run.unknownInARow = 0;
+    const next = nextStep(outcome, streaks, { rowNumber: row.rowNumber, intervalMs: ctx.intervalMs });
+    streaks = next.streaks;
+    run.unknownInARow = streaks.unknownInARow;
+    const { step } = next;
+    switch (step.kind) {
+      case 'done':
         run.done += 1;
-        reportRow(
-          ctx,
-          run,
-          row,
-          outcome.kind === 'accepted' ? 'paid' : 'failed',
-          outcome.kind === 'accepted' ? outcome.invoiceId : outcome.message,
-        );
+        reportRow(ctx, run, row, step.shown, step.detail);
+        if (step.stop) run.stopReason = step.stop;
         return;
-      case 'unknown':
-        run.unknownInARow += 1;
-        run.done += 1;
-        reportRow(ctx, run, row, 'unknown', outcome.message);
-        if (run.unknownInARow >= MAX_UNKNOWN_IN_A_ROW) {
-          run.stopReason = `${MAX_UNKNOWN_IN_A_ROW} requests in a row had no clear answer; the API is probably down`;
-        }
+      case 'stop':
+        run.stopReason = step.reason;
         return;
-      case 'auth_failed':
-        run.stopReason = `the API refused the key (${outcome.message}); row ${row.rowNumber} and the rest were not sent`;
-        return;
-      case 'rate_limited':
-        run.unknownInARow = 0;
-        rateLimited += 1;
-        if (rateLimited >= MAX_RATE_LIMITED_IN_A_ROW) {
-          run.stopReason = `the API answered "rate limit" ${rateLimited} times in a row for row ${row.rowNumber}; is another program using this key?`;
-          return;
-        }
-        ctx.logger.warn(
-          `row ${row.rowNumber}: the API asked to slow down (${outcome.message}); sending it again after the interval`,
-        );
-        continue;
-      case 'never_sent':
-        neverSent += 1;
-        if (neverSent > NEVER_SENT_RETRIES) {
-          run.stopReason = `cannot reach the API (${outcome.message}); row ${row.rowNumber} and the rest were not sent`;
-          return;
-        }
-        ctx.pacer.delayNext(ctx.intervalMs * 2 ** (neverSent - 1));
-        ctx.logger.warn(
-          `row ${row.rowNumber}: could not connect (${outcome.message}); nothing was sent; trying again (${neverSent}/${NEVER_SENT_RETRIES})`,
-        );
+      case 'retry':
+        if (step.delayMs !== undefined) ctx.pacer.delayNext(step.delayMs);
+        ctx.logger.warn(step.warn);
         continue;
     }
   }

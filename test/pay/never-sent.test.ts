@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { CommandDeps, RunOptions } from '../../src/commands/options.js';
 import { run } from '../../src/commands/run.js';
-import { NEVER_SENT_RETRIES } from '../../src/pay/send-loop.js';
+import { NEVER_SENT_RETRIES } from '../../src/pay/next-step.js';
 import { EXIT } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
