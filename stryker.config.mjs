@@ -15,6 +15,7 @@ const moneyCore = [
   'src/ledger/outbox-file.ts',
   'src/ledger/outbox-lines.ts',
   'src/pay/send-loop.ts',
+  'src/pay/next-step.ts',
   'src/output/rules.ts',
 ];
 
@@ -31,6 +32,7 @@ const moneyTests = [
   'test/ledger/ledger.test.ts',
   'test/ledger/payment-index.test.ts',
   'test/pay/send-loop.test.ts',
+  'test/pay/next-step.test.ts',
   'test/pay/never-sent.test.ts',
   'test/output/rules.test.ts',
 ];

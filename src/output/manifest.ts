@@ -4,11 +4,10 @@
  * output is payout's own, for this input (see output-owner.ts).
  */
 import { apiIdentity } from '../api/identity.js';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { DiskError } from '../core/errors.js';
 import type { StatusCounts } from './rules.js';
@@ -124,19 +123,6 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** SHA-256 (hex) and size of a file's bytes, streamed. */
-export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  await pipeline(createReadStream(path), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      bytes += chunk.length;
-      hash.update(chunk);
-    }
-  });
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 let tool: { name: string; version: string } | undefined;
