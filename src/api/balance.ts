@@ -3,6 +3,8 @@
  * Pure: text in, data out. The answer's numbers are kept as their decimal text (a JSON parser
  * would turn them into doubles), and every unclear answer is `ok: false` with a reason: the
  * balance check is advice for the operator, never a reason to guess.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 import { findCurrency } from '../core/currencies.js';

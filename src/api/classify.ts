@@ -4,6 +4,8 @@
  * The money rule: only an answer that is clearly "created, here is the id" is `accepted`, and
  * only an answer that is clearly "refused before processing" is `rejected`, `rate_limited`,
  * `auth_failed` or `never_sent`. Everything else is `unknown`: the request may have moved money.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { Outcome } from '../core/types.js';
 import type { Redactor } from './redact.js';

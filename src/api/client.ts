@@ -2,6 +2,8 @@
  * The CryptoCloud withdrawal client: one POST per payout, every failure turned into an
  * {@link Outcome}. It never retries and never follows a redirect: whether to send again is the
  * caller's decision, made from the outcome and the journal.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { isLoopbackHost } from '../core/api-vocabulary.js';
 import { UsageError } from '../core/errors.js';

@@ -7,6 +7,8 @@
  *
  * Each request carries an id header of its own and is matched by it, so two requests in flight at
  * once never take each other's times.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';

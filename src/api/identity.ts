@@ -1,6 +1,8 @@
 /**
  * The API's identity: the one spelling of a base URL that every record and message uses, so two
  * spellings of one API (`https://h/api/` and `https://h/api`) share one clock and one outbox.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { isLoopbackHost } from '../core/api-vocabulary.js';
 import { createRedactor } from './redact.js';

@@ -1,5 +1,7 @@
 /**
  * The CryptoCloud API client: request, response schemas, outcome classification.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 export { buildRequestBody, createClient } from './client.js';
 export { isLoopbackHost } from '../core/api-vocabulary.js';

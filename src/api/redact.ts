@@ -8,6 +8,8 @@
  * debugging dump is hex or `\xHH` escapes. Every such spelling is caught, in any
  * mix, character by character; a key cut in half can no longer be recognised, so every text is
  * redacted before anything shortens it.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { Outcome } from '../core/types.js';
 

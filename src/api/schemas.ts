@@ -2,6 +2,8 @@
  * The shapes of the CryptoCloud answers we rely on, as zod schemas. Every object is loose: the
  * API adds fields freely (the documented success body has ~60), and an extra field must never
  * turn a clear answer into an unclear one.
+ *
+ * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';

@@ -1,5 +1,8 @@
 /**
  * Checks of option values, with the exact value in the message.
+ *
+ * Stage cli/: may import commands, pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { UsageError } from '../core/errors.js';
 

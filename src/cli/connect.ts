@@ -1,5 +1,8 @@
 /**
  * How `run` reaches the API: the real client, or a sandbox started in this process.
+ *
+ * Stage cli/: may import commands, pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { randomBytes } from 'node:crypto';
 import { createClient } from '../api/client.js';

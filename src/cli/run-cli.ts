@@ -1,6 +1,9 @@
 /**
  * The command line: yargs wiring → typed options → one command. The only place that decides
  * the process's exit code; command modules are loaded lazily to keep start-up fast.
+ *
+ * Stage cli/: may import commands, pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';

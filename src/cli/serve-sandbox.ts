@@ -1,5 +1,8 @@
 /**
  * `payout sandbox`: the emulator in the foreground until Ctrl-C.
+ *
+ * Stage cli/: may import commands, pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { CommandDeps } from '../commands/options.js';
 import { EXIT } from '../core/errors.js';

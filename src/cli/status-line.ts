@@ -1,6 +1,9 @@
 /**
  * The terminal's last line, kept for a progress bar: every other line written to the terminal
  * (log lines, messages) goes above it, and the bar is drawn again under them.
+ *
+ * Stage cli/: may import commands, pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { StatusLine } from '../pay/progress.js';
 import { noColorRequested } from '../pay/progress.js';

@@ -1,5 +1,8 @@
 /**
  * The typed options of the commands, as the CLI hands them over, and what every command gets.
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { isLoopbackHost } from '../core/api-vocabulary.js';
 import type { ApiConnection } from '../pay/connection.js';

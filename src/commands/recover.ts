@@ -3,6 +3,9 @@
  * backup, copied) up to date from it: every request the outbox holds for this checkpoint and the
  * checkpoint lacks is added to it, in order, with its outcome or the operator's verdict. Nothing
  * is sent; a request without an outcome becomes an unknown row, to settle with `payout resolve`.
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { InputError } from '../core/errors.js';
 import type { Outcome } from '../core/types.js';

@@ -1,5 +1,8 @@
 /**
  * `payout resolve`: the operator settles an unknown row after checking the dashboard.
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { InputError, UsageError } from '../core/errors.js';
 import { JournalWriter, loadJournal } from '../journal/file.js';

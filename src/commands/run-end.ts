@@ -1,5 +1,8 @@
 /**
  * The end of a real run: the final output, from the journal's last word, and the summary.
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { EXIT, ExitError } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';

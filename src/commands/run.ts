@@ -1,5 +1,8 @@
 /**
  * `payout run`: validate the payroll, then (unless a dry run) pay it, resuming from its checkpoint.
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { basename } from 'node:path';
 import { DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';

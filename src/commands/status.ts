@@ -1,6 +1,9 @@
 /**
  * `payout status`: what the checkpoint says, row states and totals. When no run holds the
  * checkpoint, it also brings the output CSV up to date (after a crash it may lag by a row).
+ *
+ * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
+ * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { InputError } from '../core/errors.js';
 import { loadJournal } from '../journal/file.js';

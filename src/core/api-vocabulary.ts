@@ -1,5 +1,7 @@
 /**
  * Words of the CryptoCloud API that both the client and the emulator speak.
+ *
+ * Stage core/: imports no other stage of src/.
  */
 
 /** The error keys that mean "rejected before processing": certainly not paid. */

@@ -1,6 +1,8 @@
 /**
  * This boot's id, as the kernel names it: a lock's holder and a request's monotonic time are
  * only comparable with ours when they come from the same boot.
+ *
+ * Stage core/: imports no other stage of src/.
  */
 import { readFileSync } from 'node:fs';
 

@@ -6,6 +6,8 @@
  * are 6 on Ethereum, Arbitrum, Optimism, Base, Solana and TON; the Binance-Peg USDT/USDC on BSC
  * are 18; DAI, USDD, ARB, OP, PEPE and SHIB are 18; TRUMP on Solana is 6); the native coins'
  * base units (BTC/LTC 8 satoshi/litoshi, TRX 6 sun, SOL 9 lamports, TON 9 nanotons, ETH/BNB 18 wei).
+ *
+ * Stage core/: imports no other stage of src/.
  */
 
 /** The address family a currency's network uses. */

@@ -1,6 +1,8 @@
 /**
  * Errors that end a command with a plain-words message and a contract exit code.
  * Only the CLI entry turns them into `process.exit`; everything below throws.
+ *
+ * Stage core/: imports no other stage of src/.
  */
 
 /** Exit codes of the contract (../shared/CONTRACT.md, "Exit status"). */

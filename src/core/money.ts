@@ -1,5 +1,7 @@
 /**
  * Money as decimal strings and integer minor units; never a float.
+ *
+ * Stage core/: imports no other stage of src/.
  */
 
 /** A decimal split into its integer and fraction digits, leading/trailing zeros removed. */

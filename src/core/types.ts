@@ -1,5 +1,7 @@
 /**
  * The shared vocabulary of payout. Imports nothing else from src/.
+ *
+ * Stage core/: imports no other stage of src/.
  */
 
 /** The columns every payroll must have (header names, matched after trimming, case-insensitively). */

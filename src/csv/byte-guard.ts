@@ -2,6 +2,8 @@
  * Sees every chunk of the file before the CSV parser does: hashes the exact bytes and refuses
  * what is not text: a NUL byte, or bytes that are not UTF-8. csv-parse would otherwise decode
  * bad bytes into U+FFFD and pay a row whose address nobody typed.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';

@@ -1,6 +1,8 @@
 /**
  * Byte-level helpers for reading a payroll: UTF-8 checks that work chunk by chunk, and line
  * counting. Pure: no I/O.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 /**

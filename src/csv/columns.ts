@@ -1,5 +1,7 @@
 /**
  * Finding the required columns in a header, and the `--columns` option that renames them. Pure.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { InputError, UsageError } from '../core/errors.js';
 import { REQUIRED_COLUMNS, RESULT_COLUMNS, type RequiredColumn } from '../core/types.js';

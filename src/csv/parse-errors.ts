@@ -1,5 +1,7 @@
 /**
  * csv-parse's errors in words a finance operator can act on. Pure.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 /** The longest record the reader accepts, in characters: far beyond any payroll row, small enough to keep memory flat. */

@@ -4,6 +4,8 @@
  * so a checkpoint can be bound to them.
  *
  * Which lines are skipped and how rows and lines are numbered: see RowCounter.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';

@@ -2,6 +2,8 @@
  * Turns parsed records into numbered rows: the header, blank lines, data rows and rows of the
  * wrong length. Pure, and separate from the stream so that the failure path can replay the same
  * counting over a fresh parse to name the line of a parse error.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { InputError } from '../core/errors.js';
 import type { InputRow } from '../core/types.js';

@@ -8,6 +8,8 @@
  * the parser accepts, a byte is inside quotes exactly when an odd number of `"` bytes come
  * before it. (A file the parser refuses is refused whatever the cut: the caller reads such a
  * file again in one piece to word the error.)
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 const QUOTE = 0x22;

@@ -2,6 +2,8 @@
  * Looks at the first bytes of a file before parsing it: which delimiter the header uses, whether
  * there is a BOM, and the files that are not CSV text at all (UTF-16, an Excel workbook, binary),
  * which deserve a better message than the parse error they would otherwise cause. Pure.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { countLineBreaks } from './bytes.js';
 

@@ -2,6 +2,8 @@
  * Writes the output CSV: every input column as read, then status, invoice_id and error.
  * Written to a temp file and renamed into place, so the output a finance team opens is never
  * half written, even after a crash.
+ *
+ * Stage csv/: may import journal, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';

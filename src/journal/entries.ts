@@ -1,6 +1,8 @@
 /**
  * The lines of the checkpoint journal (JSON Lines, append-only). Every line is validated on
  * replay: a journal is money's memory, so a line we cannot read is refused, never guessed at.
+ *
+ * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 

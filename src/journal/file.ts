@@ -1,5 +1,7 @@
 /**
  * The checkpoint journal on disk: read it back (in big reads), create it, append to it durably.
+ *
+ * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import {
   closeSync,

@@ -4,6 +4,8 @@
  * holder is proven gone: same host, same boot, same pid namespace, and its pid no longer runs. A lock from another
  * boot id is not proof: on a shared or network filesystem a host of the same name may still run
  * its holder. The operator, who can tell, deletes such a file.
+ *
+ * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { randomBytes } from 'node:crypto';
 import { constants, linkSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync, closeSync } from 'node:fs';

@@ -1,5 +1,7 @@
 /**
  * Replays journal entries into each row's state. Pure: no I/O.
+ *
+ * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { MonoTimes, Outcome, RequestTimes } from '../core/types.js';
 import type { JournalEntry, JournalHeader } from './entries.js';

@@ -5,6 +5,8 @@
  * collector walks it on every full collection); this holds the same answers in ~15 bytes a row
  * plus the ids. It answers like the Map it replaced (get, set, has, size, entries), with a fresh
  * record object from each `get`: changing one changes nothing here.
+ *
+ * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 /** What the journal knows of one row. Rows it never mentions are pending. */
 export interface RowRecord {

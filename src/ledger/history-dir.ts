@@ -1,6 +1,9 @@
 /**
  * Where this machine's state lives: the outbox of every request sent (and, from earlier
  * versions, the payment history and the per-API clock, which the outbox reads on upgrade).
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -5,6 +5,9 @@
  * lock, read what other processes appended meanwhile, check the row, intent, send, outcome,
  * release. So two runs on one machine, of any payrolls and checkpoints, never pay one row twice
  * and never break the gap.
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';

@@ -2,6 +2,9 @@
  * What earlier versions kept in the state directory, read so that an upgrade loses no
  * protection: `history.jsonl` (one line per paid or unknown row) and `last-request.json` (the
  * last request per API). Neither is written any more: the outbox replaces both.
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,6 +2,9 @@
  * The outbox file: read whole lines from where the last read stopped, append durably, and cut a
  * torn last line (a write a crash cut short) before the next append. Only a holder of the send
  * lock appends or cuts, so a part line seen without the lock is a write in progress: left alone.
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import {
   closeSync,

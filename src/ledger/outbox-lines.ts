@@ -3,6 +3,9 @@
  * every request this machine sends to any API, whatever the payroll or checkpoint. An intent is
  * on disk before its request leaves, its outcome after. Read leniently (a line that cannot be
  * read is counted and reported), because it answers "was this already sent?" for every payroll.
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 import type { Outcome } from '../core/types.js';

@@ -3,6 +3,9 @@
  * currency, normalised address and amount, so "was this already sent from here?" is one lookup;
  * the last request to each API, for the gap; and the checkpoint's own requests, to tell a
  * checkpoint that is behind. Pure: lines in, answers out.
+ *
+ * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { apiScope } from '../api/identity.js';
 import type { MonoTimes, RequestTimes, ValidPayout } from '../core/types.js';

@@ -1,5 +1,8 @@
 /**
  * Words and figures for the operator.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { CurrencyTotals } from './totals.js';
 

@@ -2,6 +2,9 @@
  * The manifest beside an output CSV (`<output stem>.manifest.json`): the record of the run that
  * wrote it (tool, input, output, times, exit code, counts and totals), and the proof that the
  * output is payout's own, for this input (see output-owner.ts).
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { apiIdentity } from '../api/identity.js';
 import { randomBytes } from 'node:crypto';

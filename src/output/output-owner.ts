@@ -3,6 +3,9 @@
  * says payout wrote it, for this input (and this checkpoint's payments), and the file is still
  * the one payout wrote. Every command that writes the output goes through one OutputOwner, which
  * checks, writes the manifest, and lets the output be renamed into place.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -1,5 +1,8 @@
 /**
  * Where a run keeps its files: beside the input unless the operator says otherwise.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
 

@@ -1,6 +1,9 @@
 /**
  * Keeps the output CSV current during a run without ever writing it twice at once: a refresh
  * asked for while one is running is done once, after it.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { DiskError } from '../core/errors.js';
 import type { Logger } from '../log.js';

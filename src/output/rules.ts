@@ -1,5 +1,8 @@
 /**
  * What status a row shows and what exit code a run ends with. Pure.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { EXIT, type ExitCode } from '../core/errors.js';
 import type { RowStatus, RowVerdict } from '../core/types.js';

@@ -1,6 +1,9 @@
 /**
  * Counts and exact totals per row status, as an output CSV is written: the figures the summary,
  * `status` and the manifest report.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { RowStatus, RowVerdict } from '../core/types.js';
 import { CurrencyTotals } from './totals.js';

@@ -1,5 +1,8 @@
 /**
  * Totals per currency, exact (integer minor units), for plans and summaries.
+ *
+ * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { findCurrency } from '../core/currencies.js';
 import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';

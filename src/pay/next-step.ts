@@ -3,6 +3,9 @@
  * perhaps stopping the run after it), the same request goes again after a wait, or the run stops
  * before the row is done. Pure: the send loop applies the step; the thresholds are here alone.
  * Imports types only (core/'s outcome, the progress line's row outcome).
+ *
+ * Stage pay/: may import plan, output, ledger, scan, journal, csv, validate, api, schedule,
+ * sandbox, core (.dependency-cruiser.cjs).
  */
 import type { Outcome } from '../core/types.js';
 import type { RowOutcome } from './progress.js';

@@ -2,6 +2,9 @@
  * How a run shows its progress. Two reporters behind one small interface, chosen by the CLI:
  * plain log lines, one per row (CI, logs, pipes), or a single status line redrawn in place on a
  * terminal, with log lines (warnings, errors, failed and unknown rows) printed above it.
+ *
+ * Stage pay/: may import plan, output, ledger, scan, journal, csv, validate, api, schedule,
+ * sandbox, core (.dependency-cruiser.cjs).
  */
 import type { ValidPayout } from '../core/types.js';
 import { FILE_ONLY, type Logger } from '../log.js';

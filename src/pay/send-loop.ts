@@ -1,6 +1,9 @@
 /**
  * Pays rows one by one: wait for the turn, journal the intent (fsync), send, journal the outcome,
  * then apply the step that outcome calls for (next-step.ts decides it).
+ *
+ * Stage pay/: may import plan, output, ledger, scan, journal, csv, validate, api, schedule,
+ * sandbox, core (.dependency-cruiser.cjs).
  */
 import PQueue from 'p-queue';
 import { DiskError, type DiskNextStep } from '../core/errors.js';

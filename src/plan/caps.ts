@@ -4,6 +4,9 @@
  *
  * They apply to every valid row of the file, whatever its checkpoint says, so that a resumed
  * run gives the same verdict as the first one.
+ *
+ * Stage plan/: may import output, ledger, scan, journal, csv, validate, api, schedule, sandbox,
+ * core (.dependency-cruiser.cjs).
  */
 import { findCurrency } from '../core/currencies.js';
 import { UsageError } from '../core/errors.js';

@@ -1,6 +1,9 @@
 /**
  * What the plan reads of a run's options and I/O, declared here so that the plan depends on no
  * stage above it: the commands' options and dependencies extend these.
+ *
+ * Stage plan/: may import output, ledger, scan, journal, csv, validate, api, schedule, sandbox,
+ * core (.dependency-cruiser.cjs).
  */
 import type { BalanceReader } from '../api/client.js';
 import type { Logger } from '../log.js';

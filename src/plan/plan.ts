@@ -4,6 +4,9 @@
  * payrolls): a breach refuses the run before any request. Then the checkpoint is opened (it
  * records the balance query's timing, so the gap holds across a restart too), the balances are
  * read at the API's pace, and a currency the wallet cannot cover refuses the run.
+ *
+ * Stage plan/: may import output, ledger, scan, journal, csv, validate, api, schedule, sandbox,
+ * core (.dependency-cruiser.cjs).
  */
 import { basename } from 'node:path';
 import type { BalanceReader } from '../api/client.js';

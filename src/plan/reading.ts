@@ -7,6 +7,9 @@
  * The delimiter and a first line `sep=;` need no place here: both follow from the bytes alone
  * (csv/sniff.ts), which the checkpoint's digest already binds. Before `sep=` lines were read, a
  * file with one was refused, so no older checkpoint read such bytes another way.
+ *
+ * Stage plan/: may import output, ledger, scan, journal, csv, validate, api, schedule, sandbox,
+ * core (.dependency-cruiser.cjs).
  */
 import { REQUIRED_COLUMNS } from '../core/types.js';
 import { InputError } from '../core/errors.js';

@@ -1,6 +1,8 @@
 /**
  * The response bodies the sandbox sends, shaped like the real API's (see
  * shared/api/cryptocloud-withdrawal.md). Pure text builders.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import type { Currency } from '../core/currencies.js';
 import type { RejectKey } from './faults.js';

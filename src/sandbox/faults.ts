@@ -2,6 +2,8 @@
  * Injectable misbehaviour. A fault replaces the normal handling of one create request (after
  * the auth check): tests use them to drive the client into every outcome, and crash tests use
  * the `after` variants to make money move while the client learns nothing.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';

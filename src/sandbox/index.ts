@@ -13,6 +13,8 @@
  *   its arrivals are listed by `balanceLedger()`, and `balanceAnswer` makes it misbehave.
  * - `POST /_sandbox/faults` `{"faults":[…]}`, `GET /_sandbox/ledger`, `GET /_sandbox/balance-ledger`, `GET /_sandbox/health`:
  *   test control from other processes; no auth, loopback callers only.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 export { startSandbox, BALANCE_PATH, CONTROL_PREFIX, CREATE_PATH } from './server.js';
 export type { BalanceAnswerStyle, BalanceLedgerEntry, LedgerEntry, Sandbox, SandboxOptions } from './types.js';

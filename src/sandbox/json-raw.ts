@@ -1,6 +1,8 @@
 /**
  * A JSON reader that keeps every number's text exactly as sent. `JSON.parse` turns `0.10` and
  * `1e-1` into the same double; the sandbox must see (and record) what the client really wrote.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 
 /** A JSON number, as its source text. */

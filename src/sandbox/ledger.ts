@@ -1,6 +1,8 @@
 /**
  * What the sandbox did with every create request: in memory, and optionally as JSON lines in a
  * file that crash tests read from another process.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import { appendFileSync } from 'node:fs';
 import type { LedgerEntry } from './types.js';

@@ -1,6 +1,8 @@
 /**
  * Sandbox options checked and completed with defaults. A bad option is refused at start with
  * the exact value, so a typo never becomes a silently different emulator.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import { CURRENCIES, findCurrency } from '../core/currencies.js';
 import { parseDecimal, toMinorUnits } from '../core/money.js';

@@ -1,6 +1,8 @@
 /**
  * The API's decisions, without HTTP: who may call, when, and whether a withdrawal request is
  * acceptable. Pure: the server feeds it the request and its state and acts on the verdict.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import { findCurrency, type Currency, type Network } from '../core/currencies.js';
 import { parseDecimal, toMinorUnits, type DecimalParts } from '../core/money.js';

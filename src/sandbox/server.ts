@@ -1,6 +1,8 @@
 /**
  * The sandbox's HTTP side: routing, reading bodies, timing, faults and answers. The decisions
  * themselves are in rules.ts; the bodies in bodies.ts.
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,5 +1,7 @@
 /**
  * The public types of the sandbox (the CryptoCloud emulator).
+ *
+ * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
 import type { Fault } from './faults.js';
 

@@ -1,6 +1,9 @@
 /**
  * Notices an input file that changes while a run reads it twice (validation, then payment):
  * saving it from a spreadsheet replaces it (new inode) or rewrites it (new mtime/ctime).
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { statSync } from 'node:fs';
 import { InputError } from '../core/errors.js';

@@ -2,6 +2,9 @@
  * A growing list of row numbers in ascending order, 4 bytes a row: what pass 1 of a run found to
  * send, so pass 2 need not validate the rows it will not send (a resume of a long payroll has
  * only a few left).
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 export class AscendingRows {
   private items = new Uint32Array(1024);

@@ -1,6 +1,9 @@
 /**
  * What a scan does with each row in file order, whichever thread parsed it: validates it (unless
  * the worker did), and keeps the counts, the totals and the table of repeats.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { InputRow } from '../core/types.js';
 import type { PayrollHeader } from '../csv/read.js';

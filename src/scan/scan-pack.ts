@@ -8,6 +8,9 @@
  * payout's currency, address and amount (each left empty when it is exactly the field as read,
  * the common case: a valid payout's values are never empty), or `i`, the problems as JSON and
  * two empty items.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { InputRow, PayoutFields, RowProblem, RowVerdict, ValidPayout } from '../core/types.js';
 import type { PayrollHeader } from '../csv/read.js';

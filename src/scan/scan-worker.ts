@@ -2,6 +2,9 @@
  * The scan's second thread: parses and validates the segments of a payroll that the main thread
  * hands it (segment-worker.ts), and sends each segment's rows back packed (scan-pack.ts). Pure
  * work on bytes it is given: it opens no file and sends nothing anywhere else.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseSegment, type PayrollHeader } from '../csv/read.js';

@@ -1,6 +1,9 @@
 /**
  * One streaming pass over a payroll: read each row, validate it, hand it on. Nothing is held
  * in memory but the current row and the running totals.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';

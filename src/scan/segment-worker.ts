@@ -1,6 +1,9 @@
 /**
  * The main thread's side of the scan worker (scan-worker.ts): hands it segments of bytes and
  * gets their rows back, validated and packed, in the order they were handed over.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -1,6 +1,9 @@
 /**
  * The scan of a large payroll on two threads, and the later pass that reads only the segments it
  * needs. See openParallelScan.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { InputRow } from '../core/types.js';
 import { explainSegmentError, openSegments, parseSegment, type PayrollHeader, type Segment } from '../csv/read.js';

@@ -2,6 +2,9 @@
  * What the scans hand to the stages that use them: the rows as read and judged, the summary of a
  * whole pass, how a two-thread pass cut the file, and how an output is put in place. Types only,
  * so the scan's own modules and the output can share them without importing each other.
+ *
+ * Stage scan/: may import output, ledger, journal, csv, validate, api, schedule, sandbox, core
+ * (.dependency-cruiser.cjs).
  */
 import type { InputRow, RowVerdict } from '../core/types.js';
 import type { PayrollHeader, ReadOptions } from '../csv/read.js';

@@ -8,6 +8,8 @@
  * `performance.now()` counts from the process's start and `performance.timeOrigin` is a wall
  * time, so neither crosses a process. CLOCK_MONOTONIC stands still during a suspend: a gap
  * measured across one comes out shorter than it was, and the wait longer, never shorter.
+ *
+ * Stage schedule/: may import journal, csv, validate, api, sandbox, core (.dependency-cruiser.cjs).
  */
 import { readlinkSync } from 'node:fs';
 import { readBootId } from '../core/boot-id.js';

@@ -15,6 +15,8 @@
  * too. One from another boot (or from a version that kept wall times only) has only its wall
  * times: a wall time later than ours now cannot be measured, so it counts as made just now, and
  * the wait is at most one interval plus the margin (and the slack, for an intent alone).
+ *
+ * Stage schedule/: may import journal, csv, validate, api, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { MonoTimes, RequestTimes } from '../core/types.js';
 import { systemClock, type Clock, type ClockReading } from './clock.js';

@@ -2,6 +2,8 @@
  * The amount column: a plain positive decimal string, refused (never rounded or guessed) when it
  * is anything else. Pure string rules; the decimal is never turned into a float here except to
  * prove that the JSON number the API will read denotes exactly the same decimal.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { Currency } from '../core/currencies.js';
 import {

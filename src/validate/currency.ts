@@ -1,5 +1,7 @@
 /**
  * The currency_code column: one of the API's 40 codes, exactly, with a suggestion for near misses.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { CURRENCIES, findCurrency, type Currency } from '../core/currencies.js';
 import { joinOr, quote } from './text.js';

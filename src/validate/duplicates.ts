@@ -2,6 +2,8 @@
  * Finds rows that repeat an earlier row's currency, address and amount: the classic payroll
  * mistake of a line pasted twice. Pure; memory stays flat at about 24 bytes a row (two 32-bit
  * hashes and a row number per slot, half the slots free) instead of a string per row.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { ValidPayout } from '../core/types.js';
 

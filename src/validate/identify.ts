@@ -1,6 +1,8 @@
 /**
  * Guesses which network an address belongs to, so that the commonest costly mistake (an address
  * of another chain under a currency code) is named as such rather than as "not a valid address".
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { CURRENCIES, type Currency, type Network } from '../core/currencies.js';
 import { ADDRESS_CHECKERS } from './address/index.js';

@@ -3,6 +3,8 @@
  *
  * validateRow(fields) → { ok: true, payout } | { ok: false, problems }, where every problem names
  * its column, the value as read (shortened when long) and a reason for a finance operator.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { PayoutFields, RowVerdict } from '../core/types.js';
 import { prepareKeccak } from './address/index.js';

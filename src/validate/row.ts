@@ -1,5 +1,7 @@
 /**
  * One row's verdict: every problem of its three fields, at most one per column.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { z } from 'zod';
 import type { Currency } from '../core/currencies.js';

@@ -1,5 +1,7 @@
 /**
  * How values and characters are shown to a finance operator inside a reason.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 const SHORTEN_OVER = 48;

@@ -8,6 +8,8 @@
  * each leading `1` is a zero byte, the rest is the value's big-endian bytes without leading zeros.
  * So a text decodes to `length` bytes exactly when it has z ≤ length leading `1`s and the value
  * of the rest takes exactly `length - z` bytes.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

@@ -2,6 +2,8 @@
  * Bitcoin and Litecoin addresses, which share their formats and differ only in prefixes:
  * base58check (a version byte and a 20-byte hash) and segwit (bech32 for witness version 0,
  * bech32m for versions 1 to 16: BIP-173 and BIP-350).
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { bech32, bech32m } from '@scure/base';
 import { joinOr } from '../text.js';

@@ -1,5 +1,7 @@
 /**
  * What the address families share: the verdict type, the phrases for typos, and base58check.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { nameCharacter } from '../text.js';
 import { BASE58_MAX_BYTES, decodeBase58Into } from './base58.js';

@@ -1,6 +1,8 @@
 /**
  * EVM addresses (Ethereum, BNB Smart Chain, Arbitrum, Base, Optimism): `0x` and 40 hex digits,
  * with the EIP-55 checksum carried by the case of the letters when they are mixed.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { CHECKSUM_MISMATCH, COPY_AGAIN, strayCharacter, type AddressFault } from './common.js';
 import { keccak256LowerHex40 } from './hashes.js';

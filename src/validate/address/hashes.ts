@@ -1,6 +1,8 @@
 /**
  * The hashes the address checksums need, chosen for speed on a million rows (measured in
  * scripts/bench/validate-cost.js; the alternatives that lost are noted where they were tried).
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createKeccak, type IHasher } from 'hash-wasm';

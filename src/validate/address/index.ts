@@ -1,5 +1,7 @@
 /**
  * One checker per address family, chosen by the currency's network (src/core/currencies.ts).
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import type { Network } from '../../core/currencies.js';
 import { checkBitcoinAddress, checkLitecoinAddress } from './bitcoin.js';

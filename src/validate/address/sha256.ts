@@ -7,6 +7,8 @@
  * JS with reused arrays and allocates nothing (~0.65 µs).
  *
  * FIPS 180-4; checked against @noble/hashes on random inputs (test/validate/hashes.test.ts).
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 
 /** The round constants: the first 32 bits of the fractional parts of the cube roots of the first 64 primes. */

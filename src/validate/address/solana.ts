@@ -1,6 +1,8 @@
 /**
  * Solana addresses: base58 of a 32-byte public key. There is no checksum, so a mistyped
  * character that stays in the alphabet cannot be detected: only the form is checked.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { decodeBase58Into } from './base58.js';
 import { COPY_AGAIN, findNonBase58, strayCharacter, type AddressFault } from './common.js';

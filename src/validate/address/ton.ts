@@ -2,6 +2,8 @@
  * TON addresses: the raw form `workchain:64 hex` (workchain 0 or -1, no checksum), and the
  * 48-character user-friendly form, base64 or base64url of 36 bytes:
  * flag (1) + workchain (1) + account hash (32) + CRC16-XMODEM of those 34 bytes (2, big-endian).
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import { base64, base64url } from '@scure/base';
 import { CHECKSUM_MISMATCH, COPY_AGAIN, strayCharacter, type AddressFault } from './common.js';

@@ -1,6 +1,8 @@
 /**
  * Tron addresses: base58check of 21 bytes, version byte 0x41, so the text starts with T and has
  * 34 characters.
+ *
+ * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
 import {
   CHECKSUM_MISMATCH,
