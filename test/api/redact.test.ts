@@ -79,6 +79,61 @@ describe('the key in every spelling it can come back in', () => {
     expect(redacted.toLowerCase()).not.toContain('lcjhbgcioijiuzi1nij9');
   });
 
+  describe('a key beyond ASCII, every character spelled the same way', () => {
+    // A character of two UTF-8 bytes and one of four (two UTF-16 units): each spelling must join
+    // the pieces of one character with nothing between them.
+    const WIDE = 'kéy-😀-Zq/9 a';
+    const wide = createRedactor(WIDE);
+    const bytes = [...Buffer.from(WIDE)];
+    const units = (text: string): string[] =>
+      Array.from({ length: text.length }, (_, i) => text.charCodeAt(i).toString(16).padStart(4, '0'));
+    it.each<[string, string]>([
+      [
+        'every UTF-16 unit as \\uXXXX',
+        units(WIDE)
+          .map((u) => `\\u${u}`)
+          .join(''),
+      ],
+      ['every byte URL-encoded', bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')],
+      ['every byte URL-encoded twice', bytes.map((b) => `%25${b.toString(16).padStart(2, '0')}`).join('')],
+      ['URL-encoded as a form, the space as +', encodeURIComponent(WIDE).replace('%20', '+')],
+      ['in hex', Buffer.from(WIDE).toString('hex')],
+      ['as \\xHH escapes', bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')],
+      ['in HTML entities, decimal with leading zeros', [...WIDE].map((c) => `&#00${c.codePointAt(0) ?? 0};`).join('')],
+      ['in HTML entities, hex', [...WIDE].map((c) => `&#x${(c.codePointAt(0) ?? 0).toString(16)};`).join('')],
+      ['with the JSON escapes by name', JSON.stringify(`${WIDE}"\\`).slice(1, -1).replace('/', '\\/')],
+    ])('%s', (_how, spelling) => {
+      expect(wide(`[${spelling}]`)).toMatch(new RegExp(`^\\[\\[redacted\\][^a-z0-9]{0,6}\\]$`));
+    });
+  });
+
+  it('ignores an empty secret, alone or beside a real one (it would match everywhere)', () => {
+    expect(createRedactor('')('plain text')).toBe('plain text');
+    expect(createRedactor([])('plain text')).toBe('plain text');
+    expect(createRedactor(['', 'k3y-SECRET', 'k3y-SECRET'])('a k3y-SECRET b')).toBe(`a ${REDACTED} b`);
+  });
+
+  it('finds the key in base64 at each offset, with other text after it', () => {
+    for (const offset of [0, 1, 2]) {
+      for (const after of ['', '!', '!?', ' and more text after the key']) {
+        const blob = Buffer.from(`${'x'.repeat(offset)}${KEY}${after}`).toString('base64');
+        for (const text of [blob, blob.replace(/\+/g, '-').replace(/\//g, '_')]) {
+          const redacted = redact(text);
+          expect(redacted).toContain(REDACTED);
+          // What is left is at most the few characters that mix the key's bits with a neighbour's.
+          expect(redacted.replace(REDACTED, '').length).toBeLessThanOrEqual(text.length - 50);
+        }
+      }
+    }
+  });
+
+  it('finds in base64 a key of 12 characters (a core of 16, the shortest taken) but takes no shorter core', () => {
+    const twelve = 'abcdefghijkl';
+    expect(createRedactor(twelve)(Buffer.from(twelve).toString('base64'))).toBe(REDACTED);
+    // The base64 of a short key is too short to tell from ordinary text: left alone.
+    expect(createRedactor('k3y!')(Buffer.from('k3y!').toString('base64'))).toBe('azN5IQ==');
+  });
+
   it('removes the key JSON-escaped with \\/ from a long answer before the message is cut to one cell', () => {
     const echoed = `${'x'.repeat(180)} Token ${KEY.replace(/\//g, '\\/')} ${'y'.repeat(100)}`;
     const outcome = classifyResponse(409, JSON.stringify({ detail: echoed }).replace(/\\\\\//g, '\\/'), redact);
