@@ -278,3 +278,48 @@ describe("monoOfCall: a client's wall times on the monotonic clock", () => {
     expect(monoOfCall({ startedAt: 5_000_000 }, before, after)).toEqual({ startedAt: 540.3, endedAt: 540.3 });
   });
 });
+
+describe('Pacer: a later wait is never lowered by an earlier one', () => {
+  it.each<[string, (pacer: Pacer, now: number) => void, number]>([
+    ['a back-off, then a shorter retry delay', (p, now) => (p.backOffFromAnswer(now), p.delayNext(10)), 100],
+    ['a retry delay, then a shorter back-off', (p, now) => (p.delayNext(500), p.backOffFromAnswer(now)), 500],
+    ['a long retry delay, then a short one', (p) => (p.delayNext(800), p.delayNext(5)), 800],
+    [
+      'a back-off, then a request of this run that allows an earlier start',
+      (p, now) => (p.backOffFromAnswer(now + 1000), p.record(now, now + 1)),
+      1100,
+    ],
+  ])('%s', (_case, act, waitMs) => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    act(pacer, clock.now().monoMs);
+    expect(pacer.nextStart().at - clock.now().monoMs).toBe(waitMs);
+  });
+
+  it("keeps the gap after this run's previous request when the next one is recorded", () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    const t = clock.now().monoMs;
+    pacer.record(t, t + 40);
+    // A second request recorded with times before the first's gap: the first's still holds
+    // (it arrived by its start + the margin, t + 30, so the gap runs to t + 130).
+    pacer.record(t + 1, t + 2);
+    expect(pacer.nextStart().at).toBe(t + 30 + 100);
+  });
+});
+
+describe("nextStartAfter: a record from another boot is not read on this boot's monotonic clock", () => {
+  it('uses the wall times of a record whose monotonic times are from another boot', () => {
+    const now: ClockReading = { wallMs: 1_800_000_000_000, monoMs: 5_000, boot: 'boot-b' };
+    // Made 50 ms ago by the wall clock; its monotonic times (of boot a) would say 1 s from now.
+    const previous = {
+      intentAt: now.wallMs - 50,
+      startedAt: now.wallMs - 50,
+      endedAt: now.wallMs - 50,
+      mono: { boot: 'boot-a', intentAt: 6_000, startedAt: 6_000, endedAt: 6_000 },
+    };
+    expect(nextStartAfter(previous, now, options).at).toBe(now.monoMs + 50);
+    // On the same boot, the monotonic times decide (capped at now: no record is in the future).
+    expect(nextStartAfter(previous, { ...now, boot: 'boot-a' }, options).at).toBe(now.monoMs + 100);
+  });
+});
