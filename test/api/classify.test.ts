@@ -396,3 +396,25 @@ describe('clip', () => {
     expect(clip(text)).toBe(expected);
   });
 });
+
+describe('the edges of each status class', () => {
+  const refusal = json({ status: 'error', result: { network: 'Some reason' } });
+  it.each<[number, string, Outcome['kind'], RegExp]>([
+    [200, DOCUMENTED, 'accepted', /^INV-2Q2SICZN$/],
+    [299, DOCUMENTED, 'accepted', /^INV-2Q2SICZN$/],
+    [199, DOCUMENTED, 'unknown', /^HTTP 199 with a success body; /],
+    [300, DOCUMENTED, 'unknown', /^HTTP 300 with a success body; /],
+    [300, '', 'unknown', /^HTTP 300 redirect from the API \(not followed\); /],
+    [399, '', 'unknown', /^HTTP 399 redirect from the API \(not followed\); /],
+    [400, refusal, 'rejected', /^rejected \(network\): Some reason$/],
+    [499, refusal, 'rejected', /^rejected \(network\): Some reason$/],
+    [500, refusal, 'unknown', /^HTTP 500 from the API; /],
+    [599, '', 'unknown', /^HTTP 599 from the API; /],
+    [600, '', 'unknown', /^unexpected HTTP 600 from the API; /],
+    [102, '', 'unknown', /^unexpected HTTP 102 from the API; /],
+  ])('HTTP %i %#: %s', (status, body, kind, says) => {
+    const outcome = classifyResponse(status, body);
+    expect(outcome.kind).toBe(kind);
+    expect(outcome.kind === 'accepted' ? outcome.invoiceId : 'message' in outcome ? outcome.message : '').toMatch(says);
+  });
+});
