@@ -107,6 +107,21 @@ describe('the key in every spelling it can come back in', () => {
     });
   });
 
+  it('finds a key holding a quote and a backslash, JSON-escaped by name', () => {
+    const quoted = 'k3y"with\\both/ends';
+    const escaped = JSON.stringify(quoted).slice(1, -1).replace('/', '\\/');
+    expect(escaped).toBe('k3y\\"with\\\\both\\/ends');
+    expect(createRedactor(quoted)(`<${escaped}>`)).toBe(`<${REDACTED}>`);
+  });
+
+  it('finds in URL-safe base64 a key whose base64 holds + and /', () => {
+    const key = 'k3y>>>???>>>???-abcdef';
+    const standard = Buffer.from(key).toString('base64');
+    expect(standard).toMatch(/\+.*\//);
+    const urlSafe = Buffer.from(key).toString('base64url');
+    expect(createRedactor(key)(`<${urlSafe}>`)).toMatch(new RegExp(`^<${REDACTED.replace(/[[\]]/g, '\\$&')}.{0,3}>$`));
+  });
+
   it('ignores an empty secret, alone or beside a real one (it would match everywhere)', () => {
     expect(createRedactor('')('plain text')).toBe('plain text');
     expect(createRedactor([])('plain text')).toBe('plain text');
