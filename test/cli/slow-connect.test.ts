@@ -79,9 +79,11 @@ describe('a connection slower to open than the margin', () => {
     const arrivals = ledger.map((entry) => entry.arrivedAt);
     const gaps = arrivals.slice(1).map((at, i) => at - (arrivals[i] ?? 0));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(INTERVAL);
-    // How little beyond the rule it waits is a speed target, measured by `npm run bench`, not
-    // bounded here: which connection is slow depends on the order the sockets open (a bound of
-    // interval + margin + 250 ms failed at 699 ms on an idle machine, the slow handshake's time).
+    // And no wait longer than the rule needs: the next request follows by about the interval plus
+    // the margin, plus one slow handshake when its own connection is the slow one (the balance
+    // query may take a connection of its own or share one, so which is slow varies: a bound without
+    // the handshake failed at 699 ms). How little beyond the interval it waits is `npm run bench`'s.
+    expect(gaps[0]).toBeLessThan(INTERVAL + MARGIN + SLOW_HANDSHAKE + 250);
     expect(front.connections()).toBe(3);
   });
 
