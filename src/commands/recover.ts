@@ -19,7 +19,7 @@ import type { CommandDeps } from './options.js';
 import { OutputOwner } from '../output/output-owner.js';
 import { resolvePaths } from '../output/paths.js';
 import { resultsFrom } from '../output/rules.js';
-import { mismatchMessage, scanPayroll, writeResults, type ScanOptions } from '../scan/scan.js';
+import { mismatchWords, scanPayroll, writeResults, type ScanOptions } from '../scan/scan.js';
 
 export interface RecoverOptions {
   input: string;
@@ -45,7 +45,7 @@ export async function recover(options: RecoverOptions, deps: CommandDeps): Promi
     const commit = new OutputOwner({ paths, command: 'resolve', logger: deps.logger }).committer(state);
     // The input must be this checkpoint's before anything is added to it.
     if ((await scanPayroll(paths.input, options.scan ?? {}, () => {})).sha256 !== state.header.input.sha256)
-      throw new InputError(mismatchMessage(paths.input));
+      throw new InputError(mismatchWords(paths.input));
     if (missing.length > 0) {
       const writer = JournalWriter.reopen(paths.checkpoint, loaded);
       try {

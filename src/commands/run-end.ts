@@ -4,7 +4,7 @@
  * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
  * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { EXIT, ExitError } from '../core/errors.js';
+import { ExitError } from '../core/errors.js';
 import type { JournalState } from '../journal/replay.js';
 import { formatTotals } from '../output/format.js';
 import type { CommandDeps, RunOptions } from './options.js';
@@ -29,10 +29,12 @@ export async function writeFinalOutput(
   } catch (error) {
     if (!(error instanceof OutputNotOwnedError)) throw error;
     throw new ExitError(
-      `${paths.out} was changed during the run, so it was not overwritten (${error.reason}). Every payment is recorded in ` +
-        `${paths.checkpoint}; move the file away, then payout status (with the same --out and --checkpoint) writes the output again`,
-      EXIT.incomplete,
-      { cause: error },
+      {
+        problem: `${paths.out} was changed during the run, so it was not overwritten (${error.reason}). Every payment is recorded in ${paths.checkpoint}`,
+        remedy: 'move the file away, then payout status (with the same --out and --checkpoint) writes the output again',
+      },
+      'changed',
+      { cause: error, sendingStarted: true },
     );
   }
 }

@@ -229,24 +229,22 @@ async function pay(
     ).catch((error: unknown) => {
       throw state ? withUnsettledRows(error, state) : error;
     });
-    if (!sameIdentity(identity, identityOf(paths.input))) throw new InputError(changedMessage(paths.input));
+    if (!sameIdentity(identity, identityOf(paths.input))) throw changedError(paths.input);
     if (state) {
       checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint);
     }
     printScan(deps, summary, paths, false);
     if (summary.invalid > 0 && !options.skipInvalid) {
-      throw new ExitError(
-        `${summary.invalid} row(s) are invalid (listed above and in ${paths.out}); nothing was sent. ` +
-          'Fix them, or give --skip-invalid to pay the valid rows and leave those out',
-        EXIT.usage,
-      );
+      throw new InputError({
+        problem: `${summary.invalid} row(s) are invalid (listed above and in ${paths.out})`,
+        remedy: 'fix them, or give --skip-invalid to pay the valid rows and leave those out',
+      });
     }
     if (duplicatesToSend > 0 && !options.allowDuplicates) {
-      throw new ExitError(
-        `${duplicatesToSend} row(s) repeat an earlier row's currency, address and amount (listed above); nothing was sent. ` +
-          'Remove the extra lines, or give --allow-duplicates if the same payment really is due twice',
-        EXIT.usage,
-      );
+      throw new InputError({
+        problem: `${duplicatesToSend} row(s) repeat an earlier row's currency, address and amount (listed above)`,
+        remedy: 'remove the extra lines, or give --allow-duplicates if the same payment really is due twice',
+      });
     }
     if (state) printResume(deps, counts, options);
     if (rowsToSend === 0) {
@@ -289,8 +287,7 @@ async function pay(
       result = await sendRows(rows, {
         // Again right before each intent, after the pacing wait: the file may change during it.
         beforeSend: () => {
-          if (!sameIdentity(identity, identityOf(paths.input)))
-            throw new ExitError(changedMessage(paths.input), EXIT.incomplete);
+          if (!sameIdentity(identity, identityOf(paths.input))) throw changedError(paths.input);
         },
         journal: journal.writer,
         state,
@@ -344,11 +341,12 @@ function refuseIfBehind(facts: PlanFacts, state: JournalState | undefined, paths
   const rows = state && facts.ledger ? facts.ledger.behind(state) : [];
   if (rows.length === 0) return;
   const shown = rows.slice(0, 10).join(', ') + (rows.length > 10 ? ', …' : '');
-  throw new InputError(
-    `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${facts.ledger?.path ?? ''} records requests for ` +
-      `row(s) ${shown} that the checkpoint does not. It was probably restored from a backup or copied. Nothing was sent. ` +
-      `Run payout recover ${paths.input}${paths.checkpoint === resolvePaths(paths.input).checkpoint ? '' : ` --checkpoint ${paths.checkpoint}`} to bring it up to date from the outbox, then run again`,
-  );
+  throw new InputError({
+    problem:
+      `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${facts.ledger?.path ?? ''} records requests for ` +
+      `row(s) ${shown} that the checkpoint does not. It was probably restored from a backup or copied`,
+    remedy: `run payout recover ${paths.input}${paths.checkpoint === resolvePaths(paths.input).checkpoint ? '' : ` --checkpoint ${paths.checkpoint}`} to bring it up to date from the outbox, then run again`,
+  });
 }
 
 /** Runs `prepare`; if it fails, the scan opened early for afterwards is released. */
@@ -363,18 +361,12 @@ async function readyOrAbandon<T>(opened: EarlyScan, prepare: () => Promise<T>): 
 
 /**
  * Once the run may have sent requests, no error may exit 2, which tells the operator that
- * nothing was sent: it becomes exit 3 (incomplete), saying that payments may have been made.
- * A full disk says itself what is recorded, with the payroll named in the next step.
+ * nothing was sent: the error says that sending had started, and its exit code and closing
+ * words follow (exit 3). A full disk also names the payroll in its next step.
  */
 function afterSending(error: unknown, input: string): unknown {
   if (error instanceof DiskError) return error.afterSending(input);
-  if (!(error instanceof ExitError) || error.exitCode !== EXIT.usage) return error;
-  const message = error.message.replace(/\s*Nothing was sent\.?/gi, '');
-  return new ExitError(
-    `${message} This happened after the run had started sending: rows may have been paid. Run payout status to see where it stands.`,
-    EXIT.incomplete,
-    { cause: error },
-  );
+  return error instanceof ExitError ? error.afterSending() : error;
 }
 
 /**
@@ -421,7 +413,7 @@ async function* rowsOf(
         scan,
         layout,
         (first, last) => chosen.anyBetween(first, last),
-        () => new ExitError(changedDuringRun(inputPath), EXIT.incomplete),
+        () => changedDuringRun(inputPath),
       )
     : await openPayroll(inputPath, scan.read);
   let next = 0;
@@ -434,13 +426,12 @@ async function* rowsOf(
       const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
       if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
         // Checked after the row was read and before it is paid: a row from a changed file is never sent.
-        if (!sameIdentity(identity, identityOf(inputPath)))
-          throw new ExitError(changedMessage(inputPath), EXIT.incomplete);
+        if (!sameIdentity(identity, identityOf(inputPath))) throw changedError(inputPath);
         yield { rowNumber: row.rowNumber, payout: verdict.payout };
       }
     }
   }
-  if (payroll.digest().sha256 !== sha256) throw new ExitError(changedDuringRun(inputPath), EXIT.incomplete);
+  if (payroll.digest().sha256 !== sha256) throw changedDuringRun(inputPath);
 }
 
 /** The rows of `rows`, each handed on only after `check` passed (it throws to stop the run). */
@@ -451,12 +442,24 @@ async function* checkedBeforeEach<T>(rows: AsyncIterable<T>, check: () => Promis
   }
 }
 
-function changedDuringRun(inputPath: string): string {
-  return `${inputPath} changed during the run; the rows sent were read before the change. Put back the original to carry on`;
+function changedDuringRun(inputPath: string): ExitError {
+  return new ExitError(
+    {
+      problem: `${inputPath} changed during the run; the rows sent were read before the change`,
+      remedy: 'put back the original to carry on',
+    },
+    'changed',
+  );
 }
 
-function changedMessage(inputPath: string): string {
-  return `${inputPath} changed while the run was reading it; stopped before sending anything from the changed file. Put back the original to carry on`;
+function changedError(inputPath: string): ExitError {
+  return new ExitError(
+    {
+      problem: `${inputPath} changed while the run was reading it; stopped before sending anything from the changed file`,
+      remedy: 'put back the original to carry on',
+    },
+    'changed',
+  );
 }
 
 /**

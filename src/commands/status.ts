@@ -14,7 +14,7 @@ import { OutputOwner } from '../output/output-owner.js';
 import { resolvePaths } from '../output/paths.js';
 import { resultsFrom, type StatusCounts } from '../output/rules.js';
 import {
-  mismatchMessage,
+  mismatchWords,
   scanPayroll,
   writeResults,
   type ScannedRow,
@@ -104,7 +104,7 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   } finally {
     lock?.release();
   }
-  if (summary.sha256 !== state.header.input.sha256) throw new InputError(mismatchMessage(paths.input));
+  if (summary.sha256 !== state.header.input.sha256) throw new InputError(mismatchWords(paths.input));
 
   const counts = tally.counts;
   const report: StatusReport = {

@@ -19,30 +19,96 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** An error whose message is meant for the operator, ending the process with `exitCode`. */
+/**
+ * What went wrong, in the terms that decide how a command ends: a bad command line (`usage`), a
+ * file that cannot be used (`input`), a check that refuses the run (`refused`), an input that
+ * changed under the run (`changed`), a disk that refused a write (`disk`). A bug is not an
+ * ExitError at all: the CLI calls it an internal error.
+ */
+export type ErrorKind = 'usage' | 'input' | 'refused' | 'changed' | 'disk';
+
+/**
+ * A message that says what was sent: the problem, then the closing words (decided by
+ * `closingWords`, never typed where the error is thrown), then what to do.
+ */
+export interface Words {
+  problem: string;
+  remedy?: string;
+}
+
+/** "Nothing was sent.", or what a stop after sending started means: decided once, from the kind and the moment. */
+export function closingWords(kind: ErrorKind, sendingStarted: boolean): string {
+  if (!sendingStarted) return 'Nothing was sent.';
+  return kind === 'disk'
+    ? 'The run stopped before sending anything more.'
+    : 'This happened after the run had started sending: rows may have been paid. Run payout status to see where it stands.';
+}
+
+/**
+ * The exit code of an error (../shared/CONTRACT.md, "Exit status"): exit 2 says nothing was sent,
+ * so once sending started every kind ends with exit 3 (incomplete).
+ */
+export function exitCodeFor(_kind: ErrorKind, sendingStarted: boolean): ExitCode {
+  return sendingStarted ? EXIT.incomplete : EXIT.usage;
+}
+
+/**
+ * The operator's message: the problem, the closing words, what to do. A plain string says nothing
+ * about sending before it started (a usage error comes before anything could be sent); after, it
+ * gets the closing words like any other.
+ */
+export function messageOf(words: string | Words, kind: ErrorKind, sendingStarted: boolean): string {
+  if (typeof words === 'string') return sendingStarted ? `${sentence(words)} ${closingWords(kind, true)}` : words;
+  const remedy = words.remedy === undefined ? '' : ` ${sentence(capitalised(words.remedy))}`;
+  return `${sentence(words.problem)} ${closingWords(kind, sendingStarted)}${remedy}`;
+}
+
+/** `text` ending with a full stop. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * An error whose message is meant for the operator. It carries its kind and whether the run had
+ * started sending; the exit code and the closing words follow from those two (`exitCodeFor`,
+ * `closingWords`), whichever layer threw it.
+ */
 export class ExitError extends Error {
+  readonly exitCode: ExitCode;
+
   constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-    options?: { cause?: unknown },
+    readonly words: string | Words,
+    readonly kind: ErrorKind,
+    options?: { cause?: unknown; sendingStarted?: boolean },
   ) {
-    super(message, options);
+    const sendingStarted = options?.sendingStarted ?? false;
+    super(messageOf(words, kind, sendingStarted), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.sendingStarted = sendingStarted;
+    this.exitCode = exitCodeFor(kind, sendingStarted);
     this.name = 'ExitError';
+  }
+
+  readonly sendingStarted: boolean;
+
+  /** The same error once the run may have sent requests: exit 3, and words that say so. */
+  afterSending(): ExitError {
+    if (this.sendingStarted) return this;
+    return new ExitError(this.words, this.kind, { cause: this, sendingStarted: true });
   }
 }
 
-/** A bad command line or configuration (exit 2, nothing sent). */
+/** A bad command line or configuration (exit 2). */
 export class UsageError extends ExitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.usage, options);
+  constructor(words: string | Words, options?: { cause?: unknown }) {
+    super(words, 'usage', options);
     this.name = 'UsageError';
   }
 }
 
 /** A file that cannot be used as input, or a checkpoint that does not belong to it (exit 2). */
 export class InputError extends ExitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.usage, options);
+  constructor(words: string | Words, options?: { cause?: unknown }) {
+    super(words, 'input', options);
     this.name = 'InputError';
   }
 }
@@ -121,14 +187,12 @@ export interface DiskFailure {
  * anything was sent it ends the command with exit 2; once sending started, with exit 3.
  */
 export class DiskError extends ExitError {
-  readonly kind = 'disk';
-
   constructor(
     readonly failure: DiskFailure,
-    readonly sendingStarted = false,
+    sendingStarted = false,
     options?: { cause?: unknown },
   ) {
-    super(diskMessage(failure, sendingStarted), sendingStarted ? EXIT.incomplete : EXIT.usage, options);
+    super(diskWordsOf(failure, sendingStarted), 'disk', { ...options, sendingStarted });
     this.name = 'DiskError';
   }
 
@@ -153,13 +217,13 @@ export class DiskError extends ExitError {
   }
 
   /** The same failure once the run may have sent requests (exit 3); `input` names the payroll in the next step. */
-  afterSending(input?: string): DiskError {
+  override afterSending(input?: string): DiskError {
     return new DiskError({ ...this.failure, ...(input !== undefined && { input }) }, true, { cause: this.cause });
   }
 }
 
-/** The message: which file, why, what is recorded, what to do. Decided here once, for every file. */
-function diskMessage(f: DiskFailure, sendingStarted: boolean): string {
+/** Which file, why and what is recorded; then what to do. Decided here once, for every file. */
+function diskWordsOf(f: DiskFailure, sendingStarted: boolean): Words {
   const recorded = f.recorded ?? (sendingStarted ? 'The checkpoint holds every request sent and its answer.' : '');
   const payroll = f.input ?? '<payroll>';
   const next =
@@ -168,13 +232,11 @@ function diskMessage(f: DiskFailure, sendingStarted: boolean): string {
       : f.next?.command === 'resolve'
         ? `run payout resolve ${payroll} --row ${f.next.row} ${f.next.verdict}, then `
         : '';
-  const parts = [
-    `${capitalised(f.what)} ${f.path} could not be written: ${diskWords(f.problem, f.code)}.`,
-    recorded,
-    sendingStarted ? 'The run stopped before sending anything more.' : 'Nothing was sent.',
-    `${REMEDY[f.problem]}, then ${next}run the same command.`,
-  ];
-  return parts.filter((part) => part !== '').join(' ');
+  const what = `${capitalised(f.what)} ${f.path} could not be written: ${diskWords(f.problem, f.code)}.`;
+  return {
+    problem: recorded === '' ? what : `${what} ${recorded}`,
+    remedy: `${REMEDY[f.problem]}, then ${next}run the same command.`,
+  };
 }
 
 function capitalised(text: string): string {

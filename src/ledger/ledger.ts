@@ -10,7 +10,7 @@
  * (.dependency-cruiser.cjs).
  */
 import { join } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { InputError, type Words } from '../core/errors.js';
 import type { Outcome, RequestTimes, ValidPayout } from '../core/types.js';
 import { describeOwner, fromAnotherBoot, howToFree, tryLockFile, type CheckpointLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
@@ -75,14 +75,16 @@ export class ApiLedger {
    * Why no request may be sent with this outbox, or undefined: it holds lines that cannot be read
    * (damaged by hand or by a disk), and any of them may record a payment that a run would repeat.
    */
-  damage(): string | undefined {
+  damage(): Words | undefined {
     const file = this.file;
     if (!file || file.unreadable === 0) return undefined;
     const where = file.unreadableLines.join(', ') + (file.unreadable > file.unreadableLines.length ? ', …' : '');
-    return (
-      `this machine's outbox ${file.path} has ${file.unreadable} line(s) that cannot be read (line ${where}): any of them may record a payment, ` +
-      'so no row is sent while they are there. Nothing was sent. Look at them, and repair or remove them (keep a copy) once the dashboard tells you what they were'
-    );
+    return {
+      problem:
+        `this machine's outbox ${file.path} has ${file.unreadable} line(s) that cannot be read (line ${where}): any of them may record a payment, ` +
+        'so no row is sent while they are there',
+      remedy: 'look at them, and repair or remove them (keep a copy) once the dashboard tells you what they were',
+    };
   }
 
   /** The outbox's path. */

@@ -71,8 +71,11 @@ export class OutboxFile {
         if (disk) throw disk;
       }
       throw new UsageError(
-        `cannot ${writable ? 'write' : 'read'} this machine's outbox ${path} (${code ?? (error as Error).message}); nothing was sent. ` +
-          'It records every request this machine sends, so that no payroll can pay a row twice: give --history-dir DIR to keep it elsewhere',
+        {
+          problem: `cannot ${writable ? 'write' : 'read'} this machine's outbox ${path} (${code ?? (error as Error).message})`,
+          remedy:
+            'it records every request this machine sends, so that no payroll can pay a row twice: give --history-dir DIR to keep it elsewhere',
+        },
         { cause: error },
       );
     }

@@ -24,7 +24,7 @@ export class OutputNotOwnedError extends ExitError {
   ) {
     super(
       `${outPath} exists and was not written by payout for this input (${reason}); move it away or give --out FILE`,
-      EXIT.usage,
+      'input',
     );
     this.name = 'OutputNotOwnedError';
   }

@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import type { BalanceReader } from '../api/client.js';
 import { findCurrency } from '../core/currencies.js';
-import { EXIT, ExitError, InputError, UsageError } from '../core/errors.js';
+import { ExitError, InputError, UsageError } from '../core/errors.js';
 import { fromMinorUnits, parseDecimal, toMinorUnits } from '../core/money.js';
 import { randomBytes } from 'node:crypto';
 import { apiIdentity } from '../api/identity.js';
@@ -36,7 +36,7 @@ import { readingOf } from './reading.js';
 import type { PlanConnection, PlanDeps, PlanOptions } from './plan-options.js';
 import type { RunPaths } from '../output/paths.js';
 import type { StatusCounts } from '../output/rules.js';
-import { mismatchMessage, type ScannedRow, type ScanSummary } from '../scan/scan.js';
+import { mismatchWords, type ScannedRow, type ScanSummary } from '../scan/scan.js';
 import type { CurrencyTotals } from '../output/totals.js';
 
 /** Where the history is: `--history-dir`, else the user's state directory. */
@@ -227,7 +227,7 @@ export async function preparePlan<C extends PlanConnection>(input: PlanInput<C>)
   }
   if (refusals.length > 0) {
     printPlan(input, { kind: 'skipped', why: 'not asked, since the run is refused' });
-    throw new ExitError(`the run is refused; nothing was sent: ${refusals.join('; ')}`, EXIT.usage);
+    throw new ExitError({ problem: `the run is refused: ${refusals.join('; ')}` }, 'refused');
   }
   if (!options.yes && !deps.ask) {
     throw new UsageError(
@@ -249,7 +249,7 @@ export async function preparePlan<C extends PlanConnection>(input: PlanInput<C>)
       const figures = short.map(
         (line) => `${line.currency}: this run pays ${line.toPay} but the available balance is ${line.available ?? '?'}`,
       );
-      throw new ExitError(`${figures.join('; ')}. Nothing was sent: top up the wallet, or pay fewer rows`, EXIT.usage);
+      throw new ExitError({ problem: figures.join('; '), remedy: 'top up the wallet, or pay fewer rows' }, 'refused');
     }
     await askToConfirm(options, deps, input.rowsToSend);
     return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection, ledger };
@@ -291,7 +291,7 @@ function openJournal({ paths, loaded, summary, deps, options }: PlanInput): {
   if (!old)
     return { writer: JournalWriter.create(paths.checkpoint, header, loaded !== undefined), state: emptyState(header) };
   // Pass 1 refuses a changed input, reading or API once the checkpoint recorded an intent; this is a second guard.
-  if (old.rows.size > 0) throw new InputError(mismatchMessage(paths.input));
+  if (old.rows.size > 0) throw new InputError(mismatchWords(paths.input));
   const carried: JournalEntry[] = old.lastRequest ? [requestEntryOf(old.lastRequest)] : [];
   deps.print(
     `The checkpoint ${paths.checkpoint} was made ${differs ?? ''} and nothing was ever sent with it: replaced.`,
@@ -391,7 +391,7 @@ async function checkBalance(
       ? await ledger.takeTurn(pacer, deps.stop, (why) => deps.print(`${why}…`), onPaceWait)
       : await pacer.waitTurn(deps.stop, onPaceWait);
   } catch (error) {
-    if (deps.stop.aborted) throw new ExitError('interrupted before anything was sent', EXIT.usage);
+    if (deps.stop.aborted) throw new ExitError('interrupted before anything was sent', 'refused');
     throw error;
   }
   let attempt;
@@ -502,7 +502,7 @@ async function askToConfirm(options: PlanOptions, deps: PlanDeps, rows: number):
     );
   }
   const answer = (await deps.ask(`Type "yes" to pay ${rows} row(s): `)).trim().toLowerCase();
-  if (answer !== 'yes') throw new ExitError('not confirmed; nothing was sent', EXIT.usage);
+  if (answer !== 'yes') throw new ExitError({ problem: 'not confirmed' }, 'refused');
 }
 
 /**

@@ -46,10 +46,10 @@ export function checkReading(recorded: Reading | undefined, now: Reading, checkp
       : '';
   const what = [columns, comma].filter(Boolean);
   if (what.length === 0) return;
-  throw new InputError(
-    `this run reads the payroll differently from the run that made its checkpoint ${checkpoint}: ${what.join('; ')}. ` +
-      'Nothing was sent. Run it with the same options as before, so the remaining rows pay what the first rows paid',
-  );
+  throw new InputError({
+    problem: `this run reads the payroll differently from the run that made its checkpoint ${checkpoint}: ${what.join('; ')}`,
+    remedy: 'run it with the same options as before, so the remaining rows pay what the first rows paid',
+  });
 }
 
 /** Throws InputError (exit 2, nothing sent) when the checkpoint's rows were sent to another API than this run's. */
@@ -59,10 +59,11 @@ export function checkApi(state: JournalState, now: string, checkpoint: string): 
   if (recorded === undefined || recorded === now) return;
   // Nothing ever reached that API (every attempt was never sent: a wrong URL, a refused certificate): no row is bound to it.
   if (!reachedTheApi(state)) return;
-  throw new InputError(
-    `the checkpoint ${checkpoint} records requests to ${recorded}, and this run would pay through ${now}: its paid rows were paid there only. ` +
-      'Nothing was sent. Give the same --base-url (or --sandbox) to carry on there, or --checkpoint and --out of their own to pay this file through the other API',
-  );
+  throw new InputError({
+    problem: `the checkpoint ${checkpoint} records requests to ${recorded}, and this run would pay through ${now}: its paid rows were paid there only`,
+    remedy:
+      'give the same --base-url (or --sandbox) to carry on there, or --checkpoint and --out of their own to pay this file through the other API',
+  });
 }
 
 function reachedTheApi(state: JournalState): boolean {

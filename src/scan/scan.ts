@@ -6,7 +6,7 @@
  * (.dependency-cruiser.cjs).
  */
 import { stat } from 'node:fs/promises';
-import { InputError } from '../core/errors.js';
+import { InputError, type Words } from '../core/errors.js';
 import { openPayroll } from '../csv/read.js';
 import { createResultWriter, type ResultCells, type ResultWriter } from '../csv/write.js';
 import { prepareValidation } from '../validate/index.js';
@@ -143,15 +143,15 @@ export async function writeResults(
 /** An input whose bytes are not those its checkpoint was made from. */
 export class InputChangedError extends InputError {
   constructor(readonly inputPath: string) {
-    super(mismatchMessage(inputPath));
+    super(mismatchWords(inputPath));
     this.name = 'InputChangedError';
   }
 }
 
-/** The message for an input whose bytes are not those its checkpoint was made from. */
-export function mismatchMessage(inputPath: string): string {
-  return (
-    `${inputPath} is not the file its checkpoint was made from (its content changed since the first run). ` +
-    'Nothing was sent. Restore the original file to resume, or give a new --checkpoint (and --out) to treat it as a new payroll'
-  );
+/** The words for an input whose bytes are not those its checkpoint was made from. */
+export function mismatchWords(inputPath: string): Words {
+  return {
+    problem: `${inputPath} is not the file its checkpoint was made from (its content changed since the first run)`,
+    remedy: 'restore the original file to resume, or give a new --checkpoint (and --out) to treat it as a new payroll',
+  };
 }

@@ -153,7 +153,7 @@ describe('payout run', () => {
     expectExit(
       result,
       2,
-      /the run is refused; nothing was sent: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=0\.5: row 1/,
+      /the run is refused: 1 USDT_TRC20 row\(s\) pay more than --max-amount USDT_TRC20=0\.5: row 1.*\. Nothing was sent\./,
     );
     expect(result.stdout).toMatch(/About to pay 1 row/);
     expect(`${result.stdout}${result.stderr}`).not.toContain(key);

@@ -59,7 +59,7 @@ describe('option values', () => {
     expectExit(
       result,
       2,
-      /the run is refused; nothing was sent: the file has 2 valid row\(s\), but --expect-count says 3/,
+      /the run is refused: the file has 2 valid row\(s\), but --expect-count says 3.*\. Nothing was sent\./,
     );
     expect(existsSync(join(dir, 'payroll.checkpoint.jsonl'))).toBe(false);
   });

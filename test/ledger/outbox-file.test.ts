@@ -267,7 +267,7 @@ describe('OutboxFile', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toContain(`cannot write this machine's outbox ${join(dir, OUTBOX_FILE)}`);
     expect((error as Error).message).toContain('ENOTDIR');
-    expect((error as Error).message).toContain('nothing was sent');
+    expect((error as Error).message).toContain('Nothing was sent.');
     expect((error as Error).message).toContain('--history-dir');
   });
 
@@ -298,7 +298,9 @@ describe('OutboxFile', () => {
     try {
       expect(await openForWritingAsUser(dir)).toEqual({
         name: 'UsageError',
-        message: expect.stringContaining(`cannot write this machine's outbox ${path} (EACCES); nothing was sent.`),
+        message: expect.stringContaining(
+          `cannot write this machine's outbox ${path} (EACCES). Nothing was sent. It records every request`,
+        ),
       });
     } finally {
       chmodSync(dir, 0o700);

@@ -337,7 +337,7 @@ describe('caps and control totals', () => {
     const input = writePayroll(dir, 3);
     await expect(run(options(input, { caps }), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
-      message: expect.stringMatching(new RegExp(`the run is refused; nothing was sent: .*${message.source}`)),
+      message: expect.stringMatching(new RegExp(`^the run is refused: .*${message.source}.*\\. Nothing was sent\\.$`)),
     });
     expect(arrivals()).toEqual([]);
     expect(existsSync(input.replace(/\.csv$/, '.checkpoint.jsonl'))).toBe(false);
