@@ -18,12 +18,8 @@ export interface RunOptions extends PlanOptions {
   checkpoint?: string;
   /** Per-request timeout; a timed-out request's outcome is unknown. @default 30000 */
   timeoutMs: number;
-  /** Pay the valid rows even though some rows are invalid. @default false */
-  skipInvalid: boolean;
   /** Send again the rows the API rejected. @default false */
   retryFailed: boolean;
-  /** Pay rows that repeat an earlier row's currency, address and amount. @default false */
-  allowDuplicates: boolean;
   /** When the scans go on two threads, and in what sizes (no CLI option: for tests and the bench). */
   scanParallel?: { fromBytes?: number; segmentBytes?: number; chunkBytes?: number };
   /** Other header names for the required columns (`--columns`). */

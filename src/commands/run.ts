@@ -13,6 +13,7 @@ import { acquireLock } from '../journal/lock.js';
 import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
 import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from '../plan/plan.js';
+import { assemblePlan, refusalAt } from '../plan/assemble.js';
 import { estimateMs, formatDuration, formatTotals, shortAddress } from '../output/format.js';
 import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type Connect, type RunOptions } from './options.js';
 import { resolvePaths, type RunPaths } from '../output/paths.js';
@@ -165,7 +166,7 @@ async function dryRunLocked(
       checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint),
     );
   }
-  const refused = reportDryRunChecks(options, deps, facts, summary) || bindingRefused;
+  const refused = reportDryRunChecks(options, deps, facts, summary, paths.out) || bindingRefused;
   deps.print(
     `A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`,
   );
@@ -205,8 +206,6 @@ async function pay(
     const toSend = new CurrencyTotals();
     // The rows pass 1 means to send, so pass 2 validates only those (a resume has few left).
     const sendList = new AscendingRows();
-    let rowsToSend = 0;
-    let duplicatesToSend = 0;
     const counts = emptyCounts();
     const summary = await writeResults(
       paths.input,
@@ -220,9 +219,7 @@ async function pay(
         const willSend = verdict.ok && shouldSend(verdict, state?.rows.get(row.rowNumber), options.retryFailed);
         facts.add(scanned, willSend);
         if (verdict.ok && willSend) {
-          rowsToSend += 1;
           sendList.push(row.rowNumber);
-          if (scanned.duplicateOf !== undefined) duplicatesToSend += 1;
           toSend.add(verdict.payout.currencyCode, verdict.payout.amount);
         }
       },
@@ -234,19 +231,12 @@ async function pay(
       checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint);
     }
     printScan(deps, summary, paths, false);
-    if (summary.invalid > 0 && !options.skipInvalid) {
-      throw new InputError({
-        problem: `${summary.invalid} row(s) are invalid (listed above and in ${paths.out})`,
-        remedy: 'fix them, or give --skip-invalid to pay the valid rows and leave those out',
-      });
-    }
-    if (duplicatesToSend > 0 && !options.allowDuplicates) {
-      throw new InputError({
-        problem: `${duplicatesToSend} row(s) repeat an earlier row's currency, address and amount (listed above)`,
-        remedy: 'remove the extra lines, or give --allow-duplicates if the same payment really is due twice',
-      });
-    }
+    const findings = facts.findings(summary, paths.out);
+    // Invalid or repeated rows refuse the run before its plan is shown; the plan's own checks come with it.
+    const refused = refusalAt(assemblePlan(findings, options), 'rows');
+    if (refused) throw new InputError(refused);
     if (state) printResume(deps, counts, options);
+    const { rowsToSend } = findings;
     if (rowsToSend === 0) {
       deps.print('Nothing to send.');
       return finish(counts, paths, 0);
@@ -260,9 +250,8 @@ async function pay(
       loaded,
       summary,
       facts,
-      rowsToSend,
+      findings,
       toSend,
-      duplicatesToSend,
       counts,
       connect: () => connect(options),
     });

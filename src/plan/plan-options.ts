@@ -32,6 +32,10 @@ export interface PlanOptions {
   decimalComma: boolean;
   /** Caps and control totals (`--max-amount`, `--max-total`, `--expect-count`, `--expect-total`). @default none */
   caps?: Caps;
+  /** Pay the valid rows even though some rows are invalid. @default false */
+  skipInvalid: boolean;
+  /** Pay rows that repeat an earlier row's currency, address and amount. @default false */
+  allowDuplicates: boolean;
   /** Pay rows that repeat payments of the last 45 days found in the history. @default false */
   allowRepeat?: boolean;
   /** Ask the API for the balances before paying, and refuse a run they cannot cover. @default true */

@@ -30,6 +30,14 @@ import { Pacer } from '../schedule/pacer.js';
 import { DuplicateFinder } from '../validate/duplicates.js';
 import { recordableUrl } from '../output/manifest.js';
 import { CapsCheck, describeCaps, hasCaps } from './caps.js';
+import {
+  assemblePlan,
+  describeRepeats,
+  refusalAt,
+  type BalanceLine,
+  type PlanFindings,
+  type RepeatGroup,
+} from './assemble.js';
 import { estimateMs, formatDuration, formatTotals } from '../output/format.js';
 import { defaultHistoryDir } from '../ledger/history-dir.js';
 import { readingOf } from './reading.js';
@@ -44,16 +52,6 @@ export function historyDirOf(options: PlanOptions): string {
   return options.historyDir ?? defaultHistoryDir(process.env);
 }
 
-/** A group of matches: the rows of this payroll that repeat payments sent on one day from one file. */
-export interface RepeatGroup {
-  date: string;
-  input: string;
-  rows: number;
-  shown: number[];
-  /** The first match: this payroll's row, and the earlier payment it repeats. */
-  first: { row: number; earlier: SentPayment };
-}
-
 /** Row numbers named per group in a message. */
 const ROWS_SHOWN = 5;
 
@@ -65,6 +63,8 @@ export class PlanFacts {
   private readonly caps: CapsCheck;
   private readonly recipients = new DuplicateFinder();
   private readonly groups = new Map<string, RepeatGroup>();
+  private sending = 0;
+  private duplicatesSending = 0;
 
   private constructor(
     private readonly options: PlanOptions,
@@ -86,10 +86,12 @@ export class PlanFacts {
   }
 
   /** Looks at one scanned row; `willSend` when this run means to pay it. */
-  add({ row, verdict }: ScannedRow, willSend: boolean): void {
+  add({ row, verdict, duplicateOf }: ScannedRow, willSend: boolean): void {
     if (!verdict.ok) return;
     this.caps.observe(verdict.payout, row.rowNumber);
     if (!willSend) return;
+    this.sending += 1;
+    if (duplicateOf !== undefined) this.duplicatesSending += 1;
     // Only the plan of a real run shows them: a dry run skips a table of every recipient.
     if (!this.options.dryRun) this.recipients.checkRecipient(verdict.payout, 1);
     if (!this.ledger || this.ledger.payments.empty) return;
@@ -105,6 +107,18 @@ export class PlanFacts {
   /** Distinct currency and address pairs among the rows to pay (not counted in a dry run). */
   get distinctRecipients(): number {
     return this.recipients.size;
+  }
+
+  /** What the plan judges, once every row was seen; `output` is where the invalid rows are listed. */
+  findings(summary: ScanSummary, output: string): PlanFindings {
+    return {
+      rowsToSend: this.sending,
+      invalid: summary.invalid,
+      output,
+      duplicatesToSend: this.duplicatesSending,
+      capProblems: this.capProblems(summary),
+      repeats: this.repeats(),
+    };
   }
 
   /** Breaches of the caps and control totals, against the file's valid rows. */
@@ -164,25 +178,8 @@ export function apiOf(options: Pick<PlanOptions, 'baseUrl' | 'apiKey'>): string 
   return apiIdentity(options.baseUrl, options.apiKey ? [options.apiKey] : []);
 }
 
-/** "37 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1, 2, 3, 4, 5, …)". */
-export function describeRepeats(repeats: readonly RepeatGroup[]): string {
-  return repeats
-    .map(({ rows, date, input, shown, first }) => {
-      const earlier = first.earlier;
-      const there = earlier.row > 0 ? ` as its row ${earlier.row}` : '';
-      const time = new Date(earlier.at).toISOString().slice(11, 19);
-      return (
-        `${rows} row(s) match payments made on ${date} from ${input} (rows ${shown.join(', ')}${rows > shown.length ? ', …' : ''}; ` +
-        `row ${first.row} was sent at ${time} UTC${there}, ${earlier.state})`
-      );
-    })
-    .join('; ');
-}
-
 /** What the balance check came to. */
-export type BalanceCheck =
-  | { kind: 'skipped' | 'unavailable'; why: string }
-  | { kind: 'checked'; lines: Array<{ currency: string; toPay: string; available?: string; short: boolean }> };
+export type BalanceCheck = { kind: 'skipped' | 'unavailable'; why: string } | { kind: 'checked'; lines: BalanceLine[] };
 
 /** What the plan phase needs from the run. */
 export interface PlanInput<C extends PlanConnection = PlanConnection> {
@@ -192,10 +189,9 @@ export interface PlanInput<C extends PlanConnection = PlanConnection> {
   loaded: LoadedJournal | undefined;
   summary: ScanSummary;
   facts: PlanFacts;
-  /** The rows this run means to send, and their totals per currency. */
-  rowsToSend: number;
+  /** What the pass over the rows found, and the totals per currency of the rows to send. */
+  findings: PlanFindings;
   toSend: CurrencyTotals;
-  duplicatesToSend: number;
   /** The rows' states after pass 1 (what the checkpoint already settled). */
   counts: StatusCounts;
   /** Opens the way to the API, once every check before it has passed. */
@@ -218,16 +214,10 @@ export interface ReadyToPay<C extends PlanConnection = PlanConnection> {
  */
 export async function preparePlan<C extends PlanConnection>(input: PlanInput<C>): Promise<ReadyToPay<C>> {
   const { options, deps } = input;
-  const refusals = input.facts.capProblems(input.summary);
-  const repeats = input.facts.repeats();
-  if (repeats.length > 0 && !options.allowRepeat) {
-    refusals.push(
-      `${describeRepeats(repeats)}. Give --allow-repeat if they really are due again (--yes alone is not enough)`,
-    );
-  }
-  if (refusals.length > 0) {
+  const refused = refusalAt(assemblePlan(input.findings, options), 'checks');
+  if (refused) {
     printPlan(input, { kind: 'skipped', why: 'not asked, since the run is refused' });
-    throw new ExitError({ problem: `the run is refused: ${refusals.join('; ')}` }, 'refused');
+    throw new ExitError(refused, 'refused');
   }
   if (!options.yes && !deps.ask) {
     throw new UsageError(
@@ -244,14 +234,10 @@ export async function preparePlan<C extends PlanConnection>(input: PlanInput<C>)
     connection = await input.connect();
     const balance = await checkBalance(connection.balances, input, journal, opened.state, ledger);
     printPlan(input, balance);
-    const short = balance.kind === 'checked' ? balance.lines.filter((line) => line.short) : [];
-    if (short.length > 0) {
-      const figures = short.map(
-        (line) => `${line.currency}: this run pays ${line.toPay} but the available balance is ${line.available ?? '?'}`,
-      );
-      throw new ExitError({ problem: figures.join('; '), remedy: 'top up the wallet, or pay fewer rows' }, 'refused');
-    }
-    await askToConfirm(options, deps, input.rowsToSend);
+    const lines = balance.kind === 'checked' ? balance.lines : [];
+    const short = refusalAt(assemblePlan(input.findings, options, lines), 'balance');
+    if (short) throw new ExitError(short, 'refused');
+    await askToConfirm(options, deps, input.findings.rowsToSend);
     return { journal: { writer: journal, header: opened.state.header }, state: opened.state, connection, ledger };
   } catch (error) {
     journal?.close();
@@ -454,7 +440,8 @@ function signedDecimal(minor: bigint, decimals: number): string {
 
 /** The plan: rows, recipients, totals, what is left out, caps, history, balances, time. */
 function printPlan(input: PlanInput, balance: BalanceCheck): void {
-  const { options, deps, summary, counts, rowsToSend } = input;
+  const { options, deps, summary, counts } = input;
+  const { rowsToSend, duplicatesToSend } = input.findings;
   deps.print('');
   // Never the URL as typed: a key pasted into it must not reach the screen.
   const through = options.sandbox
@@ -471,8 +458,8 @@ function printPlan(input: PlanInput, balance: BalanceCheck): void {
     counts.failed > 0 && `${counts.failed} failed (sent again only with --retry-failed)`,
   ].filter((part): part is string => typeof part === 'string');
   if (leftOut.length > 0) deps.print(`Left out: ${leftOut.join(', ')}.`);
-  if (input.duplicatesToSend > 0)
-    deps.print(`${input.duplicatesToSend} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
+  if (duplicatesToSend > 0)
+    deps.print(`${duplicatesToSend} row(s) repeat an earlier row: paid anyway (--allow-duplicates).`);
   for (const line of input.facts.checkLines(summary)) deps.print(line);
   if (balance.kind === 'checked') {
     deps.print('Balance:');
@@ -507,17 +494,22 @@ async function askToConfirm(options: PlanOptions, deps: PlanDeps, rows: number):
 
 /**
  * A dry run's report of the checks a real run would make before sending (no balance: a dry run
- * needs no key). Returns true when they would refuse a real run (the dry run then exits 1).
+ * needs no key). Returns true when the plan refuses a real run (the dry run then exits 1): the same
+ * verdict a real run reaches, from the same function.
  */
 export function reportDryRunChecks(
   options: PlanOptions,
   deps: PlanDeps,
   facts: PlanFacts,
   summary: ScanSummary,
+  output: string,
 ): boolean {
   for (const line of facts.checkLines(summary)) deps.print(line);
-  const problems = facts.capProblems(summary);
-  for (const problem of problems) deps.logger.warn(`A real run would refuse this: ${problem}.`);
-  const refusedRepeats = facts.repeats().length > 0 && !options.allowRepeat;
-  return problems.length > 0 || refusedRepeats;
+  const plan = assemblePlan(facts.findings(summary, output), options);
+  // Invalid rows were listed one by one, and the history's repeats are in the lines above.
+  for (const refusal of plan.refusals) {
+    if (refusal.rule === 'caps' || refusal.rule === 'duplicates')
+      deps.logger.warn(`A real run would refuse this: ${refusal.text}.`);
+  }
+  return plan.refusals.length > 0;
 }

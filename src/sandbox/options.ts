@@ -6,7 +6,7 @@
  */
 import { CURRENCIES, findCurrency } from '../core/currencies.js';
 import { parseDecimal, toMinorUnits } from '../core/money.js';
-import type { BalanceAnswerStyle, SandboxOptions } from './types.js';
+import { BALANCE_ANSWERS, type BalanceAnswerStyle, type SandboxOptions } from './types.js';
 
 /** The options with every default filled in and balances in minor units. */
 export interface SandboxConfig {
@@ -22,16 +22,6 @@ export interface SandboxConfig {
   ledgerFile: string | undefined;
   balanceAnswer: BalanceAnswerStyle;
 }
-
-const BALANCE_ANSWERS: readonly BalanceAnswerStyle[] = [
-  'normal',
-  'not_found',
-  'auth',
-  'http_5xx',
-  'broken_json',
-  'hang',
-  'echo_key',
-];
 
 /** The balance of every currency the options do not name: generous, so only tests that mean to run dry do. */
 export const DEFAULT_BALANCE = '1000000';

@@ -70,7 +70,8 @@ export interface SandboxOptions {
 }
 
 /** See {@link SandboxOptions.balanceAnswer}. */
-export type BalanceAnswerStyle = 'normal' | 'not_found' | 'auth' | 'http_5xx' | 'broken_json' | 'hang' | 'echo_key';
+export const BALANCE_ANSWERS = ['normal', 'not_found', 'auth', 'http_5xx', 'broken_json', 'hang', 'echo_key'] as const;
+export type BalanceAnswerStyle = (typeof BALANCE_ANSWERS)[number];
 
 /** One request to the balance endpoint as the sandbox saw it. */
 export interface BalanceLedgerEntry {

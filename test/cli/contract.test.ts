@@ -75,6 +75,21 @@ describe('payout run', () => {
     expect(output[1]).toMatch(/^"Ann, Lee",USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1.5,/);
   });
 
+  it('dry run: exit 1 when a row repeats an earlier one, as a real run refuses it; exit 0 with --allow-duplicates', async () => {
+    const input = join(dir, 'p.csv');
+    const line = 'USDT_TRC20,TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t,1.5';
+    writeFileSync(input, `currency_code,to_address,amount\n${line}\n${line}\n`);
+    const refused = await runCli(['run', input, '--dry-run']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /A real run would refuse this: 1 row\(s\) repeat an earlier row's currency, address and amount \(listed above\)\./,
+    );
+    expect(refused.stderr).toMatch(/row 2 repeats row 1/);
+    const allowed = await runCli(['run', input, '--dry-run', '--allow-duplicates']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).not.toMatch(/A real run would refuse this/);
+  });
+
   it('dry run: exit 1 with invalid rows, each named by row and column', async () => {
     const input = join(dir, 'p.csv');
     writeFileSync(

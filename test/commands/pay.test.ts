@@ -284,17 +284,20 @@ describe('paying', () => {
     expect(existsSync(input.replace(/\.csv$/, '.results.csv'))).toBe(false);
   });
 
-  it('dry run flags a repeated row without failing it', async () => {
+  it('dry run flags a repeated row without failing it, and exits 1 as a real run would refuse it (0 with --allow-duplicates)', async () => {
     await useSandbox();
     const input = writePayroll(dir, 2);
     writeFileSync(input, readFileSync(input, 'utf8').replace('1.000002', '1.000001'));
     const summary = await run(options(input, { dryRun: true }), deps(), connect);
-    expect(summary.exitCode).toBe(EXIT.ok);
+    expect(summary.exitCode).toBe(EXIT.someFailed);
     expect(printed.join('\n')).toMatch(/2 valid, 0 invalid, 1 repeating an earlier row/);
     expect(outputRows(input).map((r) => [r.status, r.error])).toEqual([
       ['valid', ''],
       ['valid', expect.stringMatching(/as row 1/)],
     ]);
+    const allowed = await run(options(input, { dryRun: true, allowDuplicates: true }), deps(), connect);
+    expect(allowed.exitCode).toBe(EXIT.ok);
+    expect(sandbox.ledger()).toHaveLength(0);
   });
 
   it('never says "nothing was sent" (exit 2) once a row was paid, even when the input changes under the last one', async () => {
