@@ -4,9 +4,8 @@
  * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
  * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { basename } from 'node:path';
 import { DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
-import { openPayroll, parseColumnsOption } from '../csv/read.js';
+import { parseColumnsOption } from '../csv/read.js';
 import { removeDeadTemps } from '../csv/write.js';
 import { loadJournal } from '../journal/file.js';
 import { acquireLock } from '../journal/lock.js';
@@ -14,38 +13,22 @@ import type { JournalState } from '../journal/replay.js';
 import { Pacer } from '../schedule/pacer.js';
 import { checkpointApiOf, PlanFacts, preparePlan, reportDryRunChecks } from '../plan/plan.js';
 import { assemblePlan, refusalAt } from '../plan/assemble.js';
-import { estimateMs, formatDuration, formatTotals, shortAddress } from '../output/format.js';
-import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type Connect, type RunOptions } from './options.js';
-import { resolvePaths, type RunPaths } from '../output/paths.js';
-import {
-  describeProblem,
-  emptyCounts,
-  exitCodeOf,
-  resultsFrom,
-  shouldSend,
-  type StatusCounts,
-} from '../output/rules.js';
-import {
-  InputChangedError,
-  openEarly,
-  payoutFieldsOf,
-  writeResults,
-  type EarlyScan,
-  type ScannedRow,
-  type ScanOptions,
-  type ScanSummary,
-  type SegmentLayout,
-} from '../scan/scan.js';
-import { openChosenRows } from '../scan/segmented-scan.js';
-import { sendRows, type RowToSend } from '../pay/send-loop.js';
-import { identityOf, sameIdentity, type FileIdentity } from '../scan/input-identity.js';
+import { refuseIfBehind, withUnsettledRows } from '../plan/checkpoint-guards.js';
 import { checkBinding, readingOf } from '../plan/reading.js';
+import { estimateMs, formatDuration } from '../output/format.js';
+import { resolvePaths, type RunPaths } from '../output/paths.js';
+import { emptyCounts, exitCodeOf, resultsFrom, shouldSend, type StatusCounts } from '../output/rules.js';
+import { printResume, printScan, reportProblems } from '../output/run-report.js';
 import { OutputRefresher } from '../output/refresh.js';
 import { CurrencyTotals } from '../output/totals.js';
 import { OutputOwner } from '../output/output-owner.js';
-import { printFinal, writeFinalOutput } from './run-end.js';
+import { openEarly, writeResults, type EarlyScan, type ScanOptions } from '../scan/scan.js';
+import { identityOf, sameIdentity } from '../scan/input-identity.js';
 import { AscendingRows } from '../scan/row-list.js';
-import { prepareValidation, validateRow } from '../validate/index.js';
+import { sendRows } from '../pay/send-loop.js';
+import { checkedBeforeEach, inputChanged, rowsToPay } from '../pay/rows-to-pay.js';
+import { isLoopbackUrl, MIN_REMOTE_MARGIN_MS, type CommandDeps, type Connect, type RunOptions } from './options.js';
+import { printFinal, writeFinalOutput } from './run-end.js';
 
 /** What a run came to. */
 export interface RunSummary {
@@ -146,7 +129,7 @@ async function dryRunLocked(
       deps.logger.warn(`A real run would refuse this: ${(error as Error).message}.`);
     }
   };
-  warnIfRefused(() => refuseIfBehind(facts, state, paths));
+  warnIfRefused(() => refuseIfBehind(facts.ledger, state, paths));
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
@@ -159,7 +142,7 @@ async function dryRunLocked(
       facts.add(scanned, result.status === 'valid');
     },
   );
-  printScan(deps, summary, paths);
+  printScan(deps, summary, paths.input);
   if (state) {
     deps.print(`A checkpoint exists (${paths.checkpoint}): rows it records are shown with their state.`);
     warnIfRefused(() =>
@@ -197,7 +180,7 @@ async function pay(
       // The checkpoint's own requests in the outbox are its, even before it recorded an intent.
       const facts = await PlanFacts.open(options, loaded?.state, true);
       factsOpened = facts;
-      refuseIfBehind(facts, loaded?.state, paths);
+      refuseIfBehind(facts.ledger, loaded?.state, paths);
       return { loaded, facts };
     });
     let state: JournalState | undefined = boundState(loaded?.state);
@@ -226,11 +209,11 @@ async function pay(
     ).catch((error: unknown) => {
       throw state ? withUnsettledRows(error, state) : error;
     });
-    if (!sameIdentity(identity, identityOf(paths.input))) throw changedError(paths.input);
+    if (!sameIdentity(identity, identityOf(paths.input))) throw inputChanged(paths.input);
     if (state) {
       checkBinding(state, readingOf(summary.header, options.decimalComma), checkpointApiOf(options), paths.checkpoint);
     }
-    printScan(deps, summary, paths, false);
+    printScan(deps, summary, paths.input, false);
     const findings = facts.findings(summary, paths.out);
     // Invalid or repeated rows refuse the run before its plan is shown; the plan's own checks come with it.
     const refused = refusalAt(assemblePlan(findings, options), 'rows');
@@ -270,13 +253,22 @@ async function pay(
     try {
       // An output that a full disk refused stops the run before its next send (checked once the refresh under way is over).
       const rows = checkedBeforeEach(
-        rowsOf(paths.input, scan, sendList, state, options, summary.sha256, identity, summary.layout),
+        rowsToPay({
+          inputPath: paths.input,
+          scan,
+          chosen: sendList,
+          state,
+          retryFailed: options.retryFailed,
+          sha256: summary.sha256,
+          identity,
+          layout: summary.layout,
+        }),
         () => refresher.check(),
       );
       result = await sendRows(rows, {
         // Again right before each intent, after the pacing wait: the file may change during it.
         beforeSend: () => {
-          if (!sameIdentity(identity, identityOf(paths.input))) throw changedError(paths.input);
+          if (!sameIdentity(identity, identityOf(paths.input))) throw inputChanged(paths.input);
         },
         journal: journal.writer,
         state,
@@ -320,24 +312,6 @@ async function pay(
   }
 }
 
-/**
- * A checkpoint that holds less than this machine sent with it (a restored backup, a copy, a disk
- * that lied about fsync) is refused: sending from it could pay a row twice.
- */
-function refuseIfBehind(facts: PlanFacts, state: JournalState | undefined, paths: RunPaths): void {
-  const damage = facts.ledger?.damage();
-  if (damage) throw new InputError(damage);
-  const rows = state && facts.ledger ? facts.ledger.behind(state) : [];
-  if (rows.length === 0) return;
-  const shown = rows.slice(0, 10).join(', ') + (rows.length > 10 ? ', …' : '');
-  throw new InputError({
-    problem:
-      `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${facts.ledger?.path ?? ''} records requests for ` +
-      `row(s) ${shown} that the checkpoint does not. It was probably restored from a backup or copied`,
-    remedy: `run payout recover ${paths.input}${paths.checkpoint === resolvePaths(paths.input).checkpoint ? '' : ` --checkpoint ${paths.checkpoint}`} to bring it up to date from the outbox, then run again`,
-  });
-}
-
 /** Runs `prepare`; if it fails, the scan opened early for afterwards is released. */
 async function readyOrAbandon<T>(opened: EarlyScan, prepare: () => Promise<T>): Promise<T> {
   try {
@@ -358,97 +332,8 @@ function afterSending(error: unknown, input: string): unknown {
   return error instanceof ExitError ? error.afterSending() : error;
 }
 
-/**
- * A changed input whose checkpoint still has unknown rows: those rows may be paid, so the
- * operator must settle them (with the original file) before paying the new one in any way.
- */
-function withUnsettledRows(error: unknown, state: JournalState): unknown {
-  if (!(error instanceof InputChangedError)) return error;
-  const unknown = [...state.rows.entries()].filter(([, record]) => record.status === 'unknown').map(([row]) => row);
-  if (unknown.length === 0) return error;
-  const shown = unknown.slice(0, 10).join(', ') + (unknown.length > 10 ? ', …' : '');
-  return new InputError(
-    `${error.message}. Careful: its checkpoint has ${unknown.length} unknown row(s) (${shown}) that may already be paid; ` +
-      'put back the original file, check them in the dashboard and settle them with payout resolve before paying this file in any way',
-    { cause: error },
-  );
-}
-
 function finish(counts: StatusCounts, paths: RunPaths, sent: number, stopReason?: string): RunSummary {
   return { exitCode: exitCodeOf(counts), counts, paths, sent, ...(stopReason && { stopReason }) };
-}
-
-/**
- * The rows to pay, read again lazily from the file (pass 2). Only the rows pass 1 chose
- * (`chosen`) can be sent, so only they are validated again, from the bytes read now; the others
- * are only parsed and hashed. The file must still be the one pass 1 hashed: its identity is
- * checked before each send, its SHA-256 at the end, and the journal's binding on every resume.
- */
-async function* rowsOf(
-  inputPath: string,
-  scan: ScanOptions,
-  chosen: AscendingRows,
-  state: JournalState,
-  options: RunOptions,
-  sha256: string,
-  identity: FileIdentity,
-  layout: SegmentLayout | undefined,
-): AsyncGenerator<RowToSend> {
-  await prepareValidation();
-  // After a two-thread pass 1, only the segments holding a row to send are parsed again.
-  const payroll = layout
-    ? await openChosenRows(
-        inputPath,
-        scan,
-        layout,
-        (first, last) => chosen.anyBetween(first, last),
-        () => changedDuringRun(inputPath),
-      )
-    : await openPayroll(inputPath, scan.read);
-  let next = 0;
-  let wanted = chosen.at(next);
-  // Stopping early (a stop, an error) ends this loop, and the payroll closes its file itself.
-  for await (const rows of payroll.batches) {
-    for (const row of rows) {
-      if (row.rowNumber !== wanted) continue;
-      wanted = chosen.at(++next);
-      const verdict = validateRow(payoutFieldsOf(row, payroll.header), scan.validate);
-      if (verdict.ok && shouldSend(verdict, state.rows.get(row.rowNumber), options.retryFailed)) {
-        // Checked after the row was read and before it is paid: a row from a changed file is never sent.
-        if (!sameIdentity(identity, identityOf(inputPath))) throw changedError(inputPath);
-        yield { rowNumber: row.rowNumber, payout: verdict.payout };
-      }
-    }
-  }
-  if (payroll.digest().sha256 !== sha256) throw changedDuringRun(inputPath);
-}
-
-/** The rows of `rows`, each handed on only after `check` passed (it throws to stop the run). */
-async function* checkedBeforeEach<T>(rows: AsyncIterable<T>, check: () => Promise<void>): AsyncGenerator<T> {
-  for await (const row of rows) {
-    await check();
-    yield row;
-  }
-}
-
-function changedDuringRun(inputPath: string): ExitError {
-  return new ExitError(
-    {
-      problem: `${inputPath} changed during the run; the rows sent were read before the change`,
-      remedy: 'put back the original to carry on',
-    },
-    'changed',
-  );
-}
-
-function changedError(inputPath: string): ExitError {
-  return new ExitError(
-    {
-      problem: `${inputPath} changed while the run was reading it; stopped before sending anything from the changed file`,
-      remedy: 'put back the original to carry on',
-    },
-    'changed',
-  );
 }
 
 /**
@@ -458,41 +343,4 @@ function changedError(inputPath: string): ExitError {
  */
 function boundState(state: JournalState | undefined): JournalState | undefined {
   return state && state.rows.size > 0 ? state : undefined;
-}
-
-/** Lists each invalid or repeated row as it is found (every one, at once, before anything is sent). */
-function reportProblems(deps: CommandDeps, { row, verdict, duplicateOf }: ScannedRow, options: RunOptions): void {
-  if (!verdict.ok) {
-    for (const p of verdict.problems)
-      deps.logger.warn(`row ${row.rowNumber}, ${describeProblem(p)}`, { row: row.rowNumber });
-  } else if (duplicateOf !== undefined) {
-    const { amount, currencyCode, toAddress } = verdict.payout;
-    const consequence = options.allowDuplicates
-      ? 'both are paid (--allow-duplicates)'
-      : 'a real run refuses this unless --allow-duplicates';
-    deps.logger.warn(
-      `row ${row.rowNumber} repeats row ${duplicateOf}: ${amount} ${currencyCode} to ${shortAddress(toAddress)}; ${consequence}`,
-      { row: row.rowNumber },
-    );
-  }
-}
-
-/** The scan's verdict; with the totals in a dry run (a real run shows the totals to pay in its plan). */
-function printScan(deps: CommandDeps, summary: ScanSummary, paths: RunPaths, withTotals = true): void {
-  const repeats = summary.duplicates > 0 ? `, ${summary.duplicates} repeating an earlier row` : '';
-  deps.print(
-    `${basename(paths.input)}: ${summary.rows} row(s), ${summary.valid} valid, ${summary.invalid} invalid${repeats}.`,
-  );
-  if (withTotals && summary.totals.size > 0) {
-    deps.print('Totals of the valid rows:');
-    for (const line of formatTotals(summary.totals)) deps.print(line);
-  }
-}
-
-function printResume(deps: CommandDeps, counts: StatusCounts, options: RunOptions): void {
-  deps.print(
-    `Resuming from the checkpoint: ${counts.paid} paid, ${counts.failed} failed, ${counts.unknown} unknown, ${counts.pending} to send` +
-      (counts.failed > 0 && !options.retryFailed ? ' (failed rows are sent again only with --retry-failed)' : '') +
-      '.',
-  );
 }

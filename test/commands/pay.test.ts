@@ -385,7 +385,9 @@ describe('outcomes', () => {
     );
     await expect(run(options(input), deps(), connect)).rejects.toMatchObject({
       exitCode: EXIT.usage,
-      message: expect.stringMatching(/1 unknown row\(s\) \(1\) that may already be paid/),
+      message: expect.stringMatching(
+        /\(its content changed since the first run\)\. Careful: its checkpoint has 1 unknown row\(s\) \(1\) that may already be paid\. Nothing was sent\. Put back the original file, .* settle them with payout resolve before paying this file in any way\.$/,
+      ),
     });
     // ...and treats it as a new payroll: the history knows row 1 may be paid.
     const fresh = { checkpoint: join(dir, 'new.checkpoint.jsonl'), out: join(dir, 'new.results.csv') };
