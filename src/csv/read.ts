@@ -88,7 +88,7 @@ export async function openPayroll(path: string, options: ReadOptions = {}): Prom
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const guard = new ByteGuard();
   const engine = parserEngine(format.delimiter);
-  const counter = new RowCounter(path, format.delimiter, undefined, format.sepLine);
+  const counter = RowCounter.fromStart(path, format);
   let header: PayrollHeader | undefined;
   let batch: InputRow[] = [];
   let ended = false;
@@ -282,7 +282,7 @@ export async function openSegments(
   };
 
   // The head: parsed here, from the start of the file, as openPayroll parses it.
-  const counter = new RowCounter(path, format.delimiter, undefined, format.sepLine);
+  const counter = RowCounter.fromStart(path, format);
   const engine = parserEngine(format.delimiter);
   let header: PayrollHeader | undefined;
   const head: InputRow[] = [];
@@ -343,7 +343,7 @@ export function parseSegment(
   bytes: Uint8Array,
   header: Pick<PayrollHeader, 'columns' | 'delimiter'>,
 ): { rows: InputRow[]; lines: number } {
-  const counter = new RowCounter('', header.delimiter, header.columns);
+  const counter = RowCounter.afterHeader(header);
   const rows: InputRow[] = [];
   const push = (record: string[]): void => {
     const row = counter.take(record);
@@ -468,13 +468,12 @@ async function explainReadError(err: unknown, path: string, format: Format): Pro
  * record), or the InputError of an earlier row of the wrong length, which the file shows first.
  */
 async function replayUntil(path: string, format: Format, records: number): Promise<RowCounter | InputError> {
-  const { delimiter } = format;
-  const counter = new RowCounter(path, delimiter, undefined, format.sepLine);
+  const counter = RowCounter.fromStart(path, format);
   let seen = 0;
   // on_record runs inside the parser, before it fails: an async iterator would lose the
   // records buffered ahead of the error, just like the read did.
   const parser = parse({
-    ...parserOptions(delimiter),
+    ...parserOptions(format.delimiter),
     on_record: (record: string[]) => {
       if (seen++ < records) counter.take(record);
       return null;

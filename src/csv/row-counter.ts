@@ -35,16 +35,24 @@ export class RowCounter {
   /** Line 1 is Excel's `sep=` line, still to be passed over (sniff.ts found it). */
   private sepLine: boolean;
 
-  constructor(
+  private constructor(
     private readonly file: string,
     private readonly delimiter: ',' | ';',
-    /** The header, when it was read already: for a segment of the file after it (segments.ts). */
-    columns?: string[],
-    /** The file starts with a `sep=` line: its first record is neither header nor row. */
-    sepLine = false,
+    columns: string[] | undefined,
+    sepLine: boolean,
   ) {
     this.columns = columns;
-    this.sepLine = sepLine && columns === undefined;
+    this.sepLine = sepLine;
+  }
+
+  /** Counts a file from its first byte; `sepLine` when it starts with Excel's `sep=` line (neither header nor row). */
+  static fromStart(file: string, format: { delimiter: ',' | ';'; sepLine: boolean }): RowCounter {
+    return new RowCounter(file, format.delimiter, undefined, format.sepLine);
+  }
+
+  /** Counts a segment of a file after its header, which was read already (segments.ts). */
+  static afterHeader(header: { delimiter: ',' | ';'; columns: string[] }): RowCounter {
+    return new RowCounter('', header.delimiter, header.columns, false);
   }
 
   /**
