@@ -4,7 +4,7 @@
  * Stage commands/: may import pay, plan, output, ledger, scan, journal, csv, validate, api,
  * schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
+import { adviceOf, DiskError, EXIT, ExitError, InputError, UsageError, type ExitCode } from '../core/errors.js';
 import { parseColumnsOption } from '../csv/read.js';
 import { removeDeadTemps } from '../csv/write.js';
 import { loadJournal } from '../journal/file.js';
@@ -116,10 +116,10 @@ async function dryRunLocked(
   // The payroll's worker reads ahead while the checkpoint and the history are read.
   const opened = openEarly(paths.input, scan);
   // If the payroll was already (partly) paid, show that instead of pretending every row is to do.
-  const { state, facts } = await readyOrAbandon(opened, async () => {
+  const { loaded, state, facts } = await readyOrAbandon(opened, async () => {
     const loaded = await loadJournal(paths.checkpoint);
     const state = boundState(loaded?.state);
-    return { state, facts: await PlanFacts.open(options, loaded?.state) };
+    return { loaded, state, facts: await PlanFacts.open(options, loaded?.state) };
   });
   let bindingRefused = false;
   const warnIfRefused = (check: () => void): void => {
@@ -127,10 +127,12 @@ async function dryRunLocked(
       check();
     } catch (error) {
       bindingRefused = true;
-      deps.logger.warn(`A real run would refuse this: ${(error as Error).message}.`);
+      if (!(error instanceof ExitError)) throw error;
+      deps.logger.warn(`A real run would refuse this: ${adviceOf(error.words)}`);
     }
   };
-  warnIfRefused(() => refuseIfBehind(facts.ledger, state, paths));
+  // Against the checkpoint as loaded, intents or not, as the real run checks it.
+  warnIfRefused(() => refuseIfBehind(facts.ledger, loaded?.state, paths));
   const counts = emptyCounts();
   const summary = await writeResults(
     paths.input,
@@ -140,7 +142,12 @@ async function dryRunLocked(
     (scanned, result) => {
       counts[result.status] += 1;
       reportProblems(deps, scanned, options);
-      facts.add(scanned, result.status === 'valid');
+      // The rows a real run with these options would send (failed ones too with --retry-failed).
+      const { verdict } = scanned;
+      facts.add(
+        scanned,
+        verdict.ok && shouldSend(verdict, state?.rows.get(scanned.row.rowNumber), options.retryFailed),
+      );
     },
   );
   printScan(deps, summary, paths.input);
@@ -152,7 +159,7 @@ async function dryRunLocked(
   }
   const refused = reportDryRunChecks(options, deps, facts, summary, paths.out) || bindingRefused;
   deps.print(
-    `A real run would send ${counts.valid} row(s), taking about ${formatDuration(estimateMs(counts.valid, options.intervalMs, options.marginMs))}.`,
+    `A real run would send ${facts.rowsToSend} row(s), taking about ${formatDuration(estimateMs(facts.rowsToSend, options.intervalMs, options.marginMs))}.`,
   );
   deps.print(`Dry run: nothing was sent. Output: ${paths.out}`);
   deps.print(`Manifest: ${paths.manifest}`);

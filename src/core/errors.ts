@@ -63,6 +63,17 @@ export function messageOf(words: string | Words, kind: ErrorKind, sendingStarted
   return `${sentence(words.problem)} ${closingWords(kind, sendingStarted)}${remedy}`;
 }
 
+/**
+ * What an error says without its closing words: the problem and what to do, as whole sentences.
+ * For a line that is not how the command ends (a dry run's "a real run would refuse this", a
+ * warning while the run goes on).
+ */
+export function adviceOf(words: string | Words): string {
+  if (typeof words === 'string') return sentence(words);
+  const remedy = words.remedy === undefined ? '' : ` ${sentence(capitalised(words.remedy))}`;
+  return `${sentence(words.problem)}${remedy}`;
+}
+
 /** `text` ending with a full stop. */
 function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;

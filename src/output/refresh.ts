@@ -5,7 +5,7 @@
  * Stage output/: may import ledger, scan, journal, csv, validate, api, schedule, sandbox, core
  * (.dependency-cruiser.cjs).
  */
-import { DiskError } from '../core/errors.js';
+import { adviceOf, DiskError, ExitError } from '../core/errors.js';
 import type { Logger } from '../log.js';
 
 export class OutputRefresher {
@@ -59,7 +59,9 @@ export class OutputRefresher {
           continue;
         }
         // The journal is the record; the output is rebuilt from it at the end and on every run.
-        this.logger.warn(`could not refresh the output CSV: ${(error as Error).message}`);
+        // Said without closing words: the run is sending, and goes on.
+        const said = error instanceof ExitError ? adviceOf(error.words) : (error as Error).message;
+        this.logger.warn(`could not refresh the output CSV: ${said}`);
       }
     } while (this.again);
     this.running = undefined;

@@ -68,6 +68,11 @@ export class PlanFacts {
     if (earlier) this.match(row.rowNumber, earlier);
   }
 
+  /** The rows this run means to send, so far. */
+  get rowsToSend(): number {
+    return this.sending;
+  }
+
   /** Closes the outbox. */
   close(): void {
     this.ledger?.close();

@@ -206,8 +206,9 @@ describe('3. a checkpoint restored from a backup', () => {
     );
     const dry = await payout(['run', input, '--dry-run', '--base-url', sandbox?.url ?? '']);
     expect(dry.code).toBe(1);
+    // Its problem and what to do, in whole sentences, without the closing words of a refused run.
     expect(dry.stderr).toMatch(
-      /A real run would refuse this: the checkpoint .* holds less than this machine sent with it/,
+      /A real run would refuse this: the checkpoint .* holds less than this machine sent with it: .*It was probably restored from a backup or copied\. Run payout recover .* to bring it up to date from the outbox, then run again\.$/m,
     );
 
     const recovered = await payout(['recover', input, '--history-dir', state]);
@@ -394,7 +395,9 @@ describe('the review of the outbox: more moves', () => {
     );
     const dry = await payout(['run', copy, '--dry-run']);
     expect(dry.code).toBe(1);
-    expect(dry.stderr).toMatch(/A real run would refuse this: this machine's outbox/);
+    expect(dry.stderr).toMatch(
+      /A real run would refuse this: this machine's outbox .*so no row is sent while they are there\. Look at them, .* once the dashboard tells you what they were\.$/m,
+    );
     expect(sandbox?.ledger()).toHaveLength(2);
   }, 30_000);
 

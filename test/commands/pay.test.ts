@@ -334,6 +334,11 @@ describe('outcomes', () => {
     expect(outputRows(input)[0]?.error).toMatch(/network/);
 
     expect((await run(options(input), deps(), connect)).sent).toBe(0);
+    // A dry run counts what a real run with the same options would send.
+    await run(options(input, { dryRun: true }), deps(), connect);
+    expect(printed).toContainEqual(expect.stringMatching(/^A real run would send 0 row\(s\)/));
+    await run(options(input, { dryRun: true, retryFailed: true }), deps(), connect);
+    expect(printed).toContainEqual(expect.stringMatching(/^A real run would send 1 row\(s\)/));
     const retried = await run(options(input, { retryFailed: true }), deps(), connect);
     expect(retried.exitCode).toBe(EXIT.ok);
     expect([...paidCounts().values()]).toEqual([1, 1]);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import {
+  adviceOf,
   closingWords,
   DiskError,
   EXIT,
@@ -68,6 +69,21 @@ describe('messageOf', () => {
     ['a plain string, after sending', 'cannot read x.csv: EIO', true, `cannot read x.csv: EIO. ${AFTER}`],
   ] as const)('%s', (_name, given, started, message) => {
     expect(messageOf(given, 'refused', started)).toBe(message);
+  });
+});
+
+describe('adviceOf', () => {
+  it.each([
+    [
+      'the problem and what to do, without the closing words',
+      { problem: 'x is behind', remedy: 'run payout recover' },
+      'x is behind. Run payout recover.',
+    ],
+    ['no remedy', { problem: 'not confirmed' }, 'not confirmed.'],
+    ['a plain string, as one sentence', 'cannot read x.csv', 'cannot read x.csv.'],
+    ['a plain string that ends a sentence already', 'cannot read x.csv.', 'cannot read x.csv.'],
+  ] as const)('%s', (_name, words, advice) => {
+    expect(adviceOf(words)).toBe(advice);
   });
 });
 
