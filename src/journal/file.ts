@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DiskError, InputError } from '../core/errors.js';
+import { DiskError, diskProblemOf, InputError } from '../core/errors.js';
 import type { Outcome } from '../core/types.js';
 import { CommonLineReader, entrySchema, headerSchema, type JournalEntry, type JournalHeader } from './entries.js';
 import { JournalOrderError, JournalReplay, type JournalState } from './replay.js';
@@ -177,8 +177,13 @@ export class JournalWriter {
     const flags = replaceHeaderless ? constants.O_TRUNC : constants.O_EXCL;
     const fd = openJournal(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | flags, 0o600);
     const writer = new JournalWriter(fd, path);
-    writer.append(header);
-    syncDirectoryOf(path);
+    try {
+      writer.append(header);
+      syncDirectoryOf(path);
+    } catch (error) {
+      writer.close();
+      throw error;
+    }
     return writer;
   }
 
@@ -190,20 +195,32 @@ export class JournalWriter {
    */
   static replace(path: string, header: JournalHeader, entries: readonly JournalEntry[]): JournalWriter {
     const temp = `${path}.new-${process.pid}`;
-    const fd = openJournal(
-      temp,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND,
-      0o600,
-    );
-    const writer = new JournalWriter(fd, path);
+    let fd: number | undefined;
+    let writer: JournalWriter | undefined;
     try {
+      fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o600);
+      writer = new JournalWriter(fd, path);
       writer.append(header);
       for (const entry of entries) writer.append(entry);
       renameSync(temp, path);
     } catch (error) {
-      writer.close();
+      if (writer) writer.close();
+      else if (fd !== undefined) closeSync(fd);
       rmSync(temp, { force: true });
-      throw DiskError.from(error, 'the checkpoint', path, 'The checkpoint was left as it was.') ?? error;
+      // Whichever write the disk refused (the temp file's, its lines', the rename), the old checkpoint is untouched.
+      const found = diskProblemOf(error);
+      if (!found) throw error;
+      throw new DiskError(
+        {
+          what: 'the checkpoint',
+          path,
+          problem: found.problem,
+          code: found.code,
+          recorded: 'The checkpoint was left as it was.',
+        },
+        false,
+        { cause: error },
+      );
     }
     syncDirectoryOf(path);
     return writer;

@@ -51,14 +51,16 @@ export class OutboxFile {
    */
   static open(dir: string, writable: boolean): OutboxFile | undefined {
     const path = join(dir, OUTBOX_FILE);
+    let fd: number | undefined;
     try {
       if (writable) mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const fd = writable
+      fd = writable
         ? openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600)
         : openSync(path, constants.O_RDONLY);
       if (writable) fsyncDirectory(dir);
       return new OutboxFile(fd, path, writable);
     } catch (error) {
+      if (fd !== undefined) closeSync(fd);
       const code = (error as NodeJS.ErrnoException).code;
       if (!writable && code === 'ENOENT') return undefined;
       if (writable) {

@@ -185,8 +185,10 @@ describeWithTmpfs('the checkpoint on a full disk', () => {
   it('a header the full disk cannot take: the file is left empty (never started), and a later create replaces it', async () => {
     const path = join(disk, 'empty.jsonl');
     filler = fillDisk(disk);
+    const files = openFileCount();
     const failure = thrown(() => JournalWriter.create(path, bare));
     expect(failure.failure).toMatchObject({ path, code: 'ENOSPC', recorded: 'The checkpoint could not be started.' });
+    expect(openFileCount()).toBe(files);
     expect(failure.exitCode).toBe(EXIT.usage);
     expect(readFileSync(path, 'utf8')).toBe('');
     expect(await loadJournal(path)).toEqual({ validBytes: 0, tornBytes: 0 });
@@ -201,8 +203,16 @@ describeWithTmpfs('the checkpoint on a full disk', () => {
     create('replaced.jsonl', bare).close();
     const before = readFileSync(path, 'utf8');
     filler = fillDisk(disk);
+    const files = openFileCount();
     const failure = thrown(() => JournalWriter.replace(path, headerLeaving(0), [balance]));
-    expect(failure.failure).toMatchObject({ what: 'the checkpoint', path, code: 'ENOSPC' });
+    // Whichever write was refused, the operator is told the old checkpoint is untouched, and by its own name.
+    expect(failure.failure).toMatchObject({
+      what: 'the checkpoint',
+      path,
+      code: 'ENOSPC',
+      recorded: 'The checkpoint was left as it was.',
+    });
+    expect(openFileCount()).toBe(files);
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(readdirSync(disk).sort()).toEqual(['filler', 'replaced.jsonl']);
   });

@@ -9,6 +9,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxLine } from '../../src/ledger/outbox-lines.js';
+import { isOpenHere } from '../helpers/disk-faults.js';
 import { failNext, faultyFs, fsCalls, resetFsFaults } from '../helpers/fs-faults.js';
 
 jest.unstable_mockModule('node:fs', faultyFs);
@@ -58,6 +59,8 @@ describe('the outbox, with injected disk failures', () => {
       code: 'EIO',
     });
     expect((failure as InstanceType<typeof DiskError>).exitCode).toBe(EXIT.usage);
+    // The file it had opened is closed again.
+    expect(isOpenHere(path)).toBe(false);
   });
 
   it('opened read-only on a failing disk: a UsageError that it cannot be read, not a write refused', () => {
