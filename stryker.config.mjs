@@ -17,6 +17,8 @@ const moneyCore = [
   'src/pay/send-loop.ts',
   'src/pay/next-step.ts',
   'src/output/rules.ts',
+  'src/plan/assemble.ts',
+  'src/core/errors.ts',
 ];
 
 /** The unit tests of the money core (the slow stress tests of loading large journals are left out). */
@@ -28,6 +30,7 @@ const moneyTests = [
   'test/journal/journal.test.ts',
   'test/journal/schemas.test.ts',
   'test/journal/row-records.test.ts',
+  'test/journal/replay.test.ts',
   'test/journal/journal-load.test.ts',
   'test/journal/journal-disk.test.ts',
   'test/journal/journal-faults.test.ts',
@@ -37,9 +40,14 @@ const moneyTests = [
   'test/ledger/ledger.test.ts',
   'test/ledger/payment-index.test.ts',
   'test/pay/send-loop.test.ts',
+  'test/pay/send-loop-steps.test.ts',
+  'test/pay/send-loop-disk.test.ts',
   'test/pay/next-step.test.ts',
   'test/pay/never-sent.test.ts',
   'test/output/rules.test.ts',
+  'test/plan/assemble.test.ts',
+  'test/core/errors.test.ts',
+  'test/core/disk-errors.test.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
