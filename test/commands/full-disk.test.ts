@@ -5,12 +5,12 @@
  * an intent (the checkpoint's intent is taken back). And the other files: the outbox, the output
  * CSV, the manifest, the log.
  */
-import { recordedMs, systemClock } from '../../src/schedule/clock.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
 import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
+import { intentLength } from '../helpers/intent-line.js';
 import { DiskError, EXIT } from '../../src/core/errors.js';
 import { createResultWriter } from '../../src/csv/write.js';
 import type { JournalHeader } from '../../src/journal/entries.js';
@@ -68,24 +68,6 @@ function headerLeaving(room: number): JournalHeader {
   };
   const length = Buffer.byteLength(`${JSON.stringify(bare)}\n`);
   return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
-}
-
-/** The length of the intent line the loop writes for `row`, with its wall and monotonic times (their digits do not change within a test). */
-function intentLength(row: RowToSend): number {
-  const { currencyCode, toAddress, amount } = row.payout;
-  const now = systemClock.now();
-  const entry = {
-    type: 'intent',
-    row: row.rowNumber,
-    attempt: 1,
-    at: now.wallMs,
-    currency_code: currencyCode,
-    to_address: toAddress,
-    amount,
-    boot: now.boot,
-    atMono: recordedMs(now.monoMs),
-  };
-  return Buffer.byteLength(`${JSON.stringify(entry)}\n`);
 }
 
 function context(journal: JournalWriter, header: JournalHeader, extra: Partial<SendLoopContext> = {}): SendLoopContext {

@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe } from '@jest/globals';
+import { whyNoTmpfs } from './tmpfs.js';
 
 /**
  * Mounts a tmpfs of `sizeKb` that holds at most `inodes` inodes (its root folder is one) on a
@@ -83,4 +85,21 @@ export function isOpenHere(path: string): boolean {
       return false;
     }
   });
+}
+
+/**
+ * The `describe` of tests that need a tmpfs, and of those that also need the append-only
+ * attribute: `describe.skip` where this machine cannot give them, said once for `what`.
+ */
+export function describesForDisk(what: string): {
+  describeWithTmpfs: typeof describe | typeof describe.skip;
+  describeWithAppendOnly: typeof describe | typeof describe.skip;
+} {
+  const noTmpfs = whyNoTmpfs();
+  const noAppendOnly = noTmpfs ?? whyNoAppendOnly();
+  if (noAppendOnly) console.warn(`${what} skipped: ${noAppendOnly}`);
+  return {
+    describeWithTmpfs: noTmpfs ? describe.skip : describe,
+    describeWithAppendOnly: noAppendOnly ? describe.skip : describe,
+  };
 }

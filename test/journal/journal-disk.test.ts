@@ -27,15 +27,11 @@ import {
   remount,
   setAppendOnly,
   useUpFiles,
-  whyNoAppendOnly,
+  describesForDisk,
 } from '../helpers/disk-faults.js';
-import { fillDisk, mountTmpfs, PAGE, unmountTmpfs, whyNoTmpfs } from '../helpers/tmpfs.js';
+import { fillDisk, mountTmpfs, PAGE, unmountTmpfs } from '../helpers/tmpfs.js';
 
-const noTmpfs = whyNoTmpfs();
-const noAppendOnly = noTmpfs ?? whyNoAppendOnly();
-if (noAppendOnly) console.warn(`checkpoint disk tests skipped: ${noAppendOnly}`);
-const describeWithTmpfs = noTmpfs ? describe.skip : describe;
-const describeWithAppendOnly = noAppendOnly ? describe.skip : describe;
+const { describeWithTmpfs, describeWithAppendOnly } = describesForDisk('checkpoint disk tests');
 
 const bare: JournalHeader = {
   type: 'header',

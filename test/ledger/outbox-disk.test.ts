@@ -30,15 +30,11 @@ import {
   remount,
   setAppendOnly,
   useUpFiles,
-  whyNoAppendOnly,
+  describesForDisk,
 } from '../helpers/disk-faults.js';
-import { fillDisk, mountTmpfs, PAGE, unmountTmpfs, whyNoTmpfs } from '../helpers/tmpfs.js';
+import { fillDisk, mountTmpfs, PAGE, unmountTmpfs } from '../helpers/tmpfs.js';
 
-const noTmpfs = whyNoTmpfs();
-const noAppendOnly = noTmpfs ?? whyNoAppendOnly();
-if (noAppendOnly) console.warn(`outbox disk tests skipped: ${noAppendOnly}`);
-const describeWithTmpfs = noTmpfs ? describe.skip : describe;
-const describeWithAppendOnly = noAppendOnly ? describe.skip : describe;
+const { describeWithTmpfs, describeWithAppendOnly } = describesForDisk('outbox disk tests');
 
 const API = 'https://api.cryptocloud.plus';
 const request = (at: number, pad = 0): OutboxLine => ({ v: 1, t: 'request', api: `${API}${'/'.repeat(pad)}`, at });

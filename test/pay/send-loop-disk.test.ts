@@ -16,8 +16,8 @@ import { emptyState } from '../../src/journal/replay.js';
 import type { ApiLedger, LedgerTurn } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/log.js';
 import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
+import { intentLength } from '../helpers/intent-line.js';
 import { startSandbox, type Fault, type Sandbox } from '../../src/sandbox/index.js';
-import { recordedMs, systemClock } from '../../src/schedule/clock.js';
 import { Pacer } from '../../src/schedule/pacer.js';
 import { ADDRESS, amountOfRow, tempDir } from '../helpers/payroll.js';
 import { setAppendOnly, whyNoAppendOnly } from '../helpers/disk-faults.js';
@@ -65,24 +65,6 @@ function headerLeaving(room: number): JournalHeader {
   };
   const length = Buffer.byteLength(`${JSON.stringify(bare)}\n`);
   return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
-}
-
-/** The length of the intent line the loop writes for `row` (the digits of its times do not change within a test). */
-function intentLength(row: RowToSend): number {
-  const now = systemClock.now();
-  const { currencyCode, toAddress, amount } = row.payout;
-  const entry = {
-    type: 'intent',
-    row: row.rowNumber,
-    attempt: 1,
-    at: now.wallMs,
-    currency_code: currencyCode,
-    to_address: toAddress,
-    amount,
-    boot: now.boot,
-    atMono: recordedMs(now.monoMs),
-  };
-  return Buffer.byteLength(`${JSON.stringify(entry)}\n`);
 }
 
 function context(journal: JournalWriter, header: JournalHeader, extra: Partial<SendLoopContext> = {}): SendLoopContext {
