@@ -46,9 +46,10 @@ export function closingWords(kind: ErrorKind, sendingStarted: boolean): string {
 
 /**
  * The exit code of an error (../shared/CONTRACT.md, "Exit status"): exit 2 says nothing was sent,
- * so once sending started every kind ends with exit 3 (incomplete).
+ * so once sending started every kind ends with exit 3 (incomplete). The kind decides the words
+ * (`closingWords`), not the code.
  */
-export function exitCodeFor(_kind: ErrorKind, sendingStarted: boolean): ExitCode {
+export function exitCodeFor(sendingStarted: boolean): ExitCode {
   return sendingStarted ? EXIT.incomplete : EXIT.usage;
 }
 
@@ -85,7 +86,7 @@ function sentence(text: string): string {
  * `closingWords`), whichever layer threw it.
  */
 export class ExitError extends Error {
-  readonly exitCode: ExitCode;
+  readonly sendingStarted: boolean;
 
   constructor(
     readonly words: string | Words,
@@ -95,11 +96,13 @@ export class ExitError extends Error {
     const sendingStarted = options?.sendingStarted ?? false;
     super(messageOf(words, kind, sendingStarted), options?.cause === undefined ? undefined : { cause: options.cause });
     this.sendingStarted = sendingStarted;
-    this.exitCode = exitCodeFor(kind, sendingStarted);
     this.name = 'ExitError';
   }
 
-  readonly sendingStarted: boolean;
+  /** Derived, never set: the exit code cannot disagree with the kind and the moment. */
+  get exitCode(): ExitCode {
+    return exitCodeFor(this.sendingStarted);
+  }
 
   /** The same error once the run may have sent requests: exit 3, and words that say so. */
   afterSending(): ExitError {

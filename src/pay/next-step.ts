@@ -111,7 +111,8 @@ export function nextStep(
         step: {
           kind: 'retry',
           delayMs: row.intervalMs * 2 ** (neverSent - 1),
-          warn: `row ${row.rowNumber}: could not connect (${outcome.message}); nothing was sent; trying again (${neverSent}/${NEVER_SENT_RETRIES})`,
+          // Every never_sent message says why and that nothing was sent (api/classify.ts, api/client.ts).
+          warn: `row ${row.rowNumber}: ${outcome.message}; trying again (${neverSent}/${NEVER_SENT_RETRIES})`,
         },
         streaks: next,
       };

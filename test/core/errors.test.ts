@@ -23,8 +23,13 @@ const AFTER =
   'This happened after the run had started sending: rows may have been paid. Run payout status to see where it stands.';
 
 describe('exitCodeFor', () => {
-  it.each(KINDS)('%s: exit 2 before sending, exit 3 once sending started', (kind) => {
-    expect([exitCodeFor(kind, false), exitCodeFor(kind, true)]).toEqual([EXIT.usage, EXIT.incomplete]);
+  it('exit 2 before sending, exit 3 once sending started', () => {
+    expect([exitCodeFor(false), exitCodeFor(true)]).toEqual([EXIT.usage, EXIT.incomplete]);
+  });
+
+  it.each(KINDS)('%s: an ExitError exits as exitCodeFor says, before and after sending', (kind) => {
+    const before = new ExitError({ problem: 'x' }, kind);
+    expect([before.exitCode, before.afterSending().exitCode]).toEqual([EXIT.usage, EXIT.incomplete]);
   });
 });
 

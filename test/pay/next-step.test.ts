@@ -13,7 +13,11 @@ const rejected: Outcome = { kind: 'rejected', code: 'network', message: 'bad net
 const unknown: Outcome = { kind: 'unknown', message: 'timeout' };
 const authFailed: Outcome = { kind: 'auth_failed', message: 'HTTP 401' };
 const rateLimited: Outcome = { kind: 'rate_limited', message: 'HTTP 429' };
-const neverSent: Outcome = { kind: 'never_sent', message: 'ECONNREFUSED' };
+// A message as api/classify.ts writes it: it already says that nothing was sent.
+const neverSent: Outcome = {
+  kind: 'never_sent',
+  message: 'the API host refused the connection (ECONNREFUSED); nothing was sent',
+};
 
 const at = (unknownInARow: number, rate = 0, never = 0): Streaks => ({
   unknownInARow,
@@ -74,7 +78,7 @@ describe('nextStep', () => {
       {
         kind: 'retry',
         delayMs: 1000,
-        warn: 'row 4: could not connect (ECONNREFUSED); nothing was sent; trying again (1/3)',
+        warn: 'row 4: the API host refused the connection (ECONNREFUSED); nothing was sent; trying again (1/3)',
       },
       at(2, 0, 1),
     ],
@@ -85,7 +89,7 @@ describe('nextStep', () => {
       {
         kind: 'retry',
         delayMs: 2000,
-        warn: 'row 4: could not connect (ECONNREFUSED); nothing was sent; trying again (2/3)',
+        warn: 'row 4: the API host refused the connection (ECONNREFUSED); nothing was sent; trying again (2/3)',
       },
       at(0, 0, 2),
     ],
@@ -96,7 +100,7 @@ describe('nextStep', () => {
       {
         kind: 'retry',
         delayMs: 4000,
-        warn: 'row 4: could not connect (ECONNREFUSED); nothing was sent; trying again (3/3)',
+        warn: 'row 4: the API host refused the connection (ECONNREFUSED); nothing was sent; trying again (3/3)',
       },
       at(0, 0, 3),
     ],
@@ -104,7 +108,11 @@ describe('nextStep', () => {
       'the fourth stops',
       neverSent,
       at(0, 0, 3),
-      { kind: 'stop', reason: 'cannot reach the API (ECONNREFUSED); row 4 and the rest were not sent' },
+      {
+        kind: 'stop',
+        reason:
+          'cannot reach the API (the API host refused the connection (ECONNREFUSED); nothing was sent); row 4 and the rest were not sent',
+      },
       at(0, 0, 4),
     ],
   ])('%s', (_case, outcome, before, step, after) => {
