@@ -54,7 +54,8 @@ export async function* rowsToPay({
         scan,
         layout,
         (first, last) => chosen.anyBetween(first, last),
-        () => changedDuringRun(inputPath),
+        // A segment is checked before any of its rows is handed on: nothing from it is sent.
+        () => inputChanged(inputPath),
       )
     : await openPayroll(inputPath, scan.read);
   let next = 0;
