@@ -10,7 +10,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../../src/api/client.js';
 import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
-import { intentLength } from '../helpers/intent-line.js';
+import { headerLeaving, intentLength } from '../helpers/intent-line.js';
 import { DiskError, EXIT } from '../../src/core/errors.js';
 import { createResultWriter } from '../../src/csv/write.js';
 import type { JournalHeader } from '../../src/journal/entries.js';
@@ -59,17 +59,6 @@ function arrivalsOf(amount: string): number {
  * A header whose line fills the checkpoint's page up to `room` bytes short of its end: on a
  * full tmpfs, a line longer than `room` then needs a page the disk does not have.
  */
-function headerLeaving(room: number): JournalHeader {
-  const bare: JournalHeader = {
-    type: 'header',
-    version: 1,
-    input: { sha256: '0'.repeat(64), bytes: 0, name: '' },
-    createdAt: '',
-  };
-  const length = Buffer.byteLength(`${JSON.stringify(bare)}\n`);
-  return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
-}
-
 function context(journal: JournalWriter, header: JournalHeader, extra: Partial<SendLoopContext> = {}): SendLoopContext {
   return {
     journal,

@@ -16,12 +16,12 @@ import { emptyState } from '../../src/journal/replay.js';
 import type { ApiLedger, LedgerTurn } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/log.js';
 import { sendRows, type RowToSend, type SendLoopContext } from '../../src/pay/send-loop.js';
-import { intentLength } from '../helpers/intent-line.js';
+import { headerLeaving, intentLength } from '../helpers/intent-line.js';
 import { startSandbox, type Fault, type Sandbox } from '../../src/sandbox/index.js';
 import { Pacer } from '../../src/schedule/pacer.js';
 import { ADDRESS, amountOfRow, tempDir } from '../helpers/payroll.js';
 import { setAppendOnly, whyNoAppendOnly } from '../helpers/disk-faults.js';
-import { fillDisk, mountTmpfs, PAGE, unmountTmpfs, whyNoTmpfs } from '../helpers/tmpfs.js';
+import { fillDisk, mountTmpfs, unmountTmpfs, whyNoTmpfs } from '../helpers/tmpfs.js';
 
 const noTmpfs = whyNoTmpfs();
 if (noTmpfs) console.warn(`send-loop disk tests skipped: ${noTmpfs}`);
@@ -56,17 +56,6 @@ async function* rows(row: RowToSend): AsyncGenerator<RowToSend> {
 const arrivalsOf = (row: RowToSend): number => sandbox.ledger().filter((e) => e.amount === row.payout.amount).length;
 
 /** A header whose line fills the checkpoint's page up to `room` bytes short of its end. */
-function headerLeaving(room: number): JournalHeader {
-  const bare: JournalHeader = {
-    type: 'header',
-    version: 1,
-    input: { sha256: '0'.repeat(64), bytes: 0, name: '' },
-    createdAt: '',
-  };
-  const length = Buffer.byteLength(`${JSON.stringify(bare)}\n`);
-  return { ...bare, input: { ...bare.input, name: 'x'.repeat(PAGE - room - length) } };
-}
-
 function context(journal: JournalWriter, header: JournalHeader, extra: Partial<SendLoopContext> = {}): SendLoopContext {
   return {
     journal,
