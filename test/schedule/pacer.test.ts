@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { ClockReading } from '../../src/schedule/clock.js';
 import { monoOfCall } from '../../src/schedule/clock.js';
 import {
@@ -6,6 +6,7 @@ import {
   nextStartAfter,
   Pacer,
   SAY_WAIT_MS,
+  sleep,
   UNKNOWN_START_SLACK_MS,
   type PaceWait,
 } from '../../src/schedule/pacer.js';
@@ -321,5 +322,167 @@ describe("nextStartAfter: a record from another boot is not read on this boot's 
     expect(nextStartAfter(previous, now, options).at).toBe(now.monoMs + 50);
     // On the same boot, the monotonic times decide (capped at now: no record is in the future).
     expect(nextStartAfter(previous, { ...now, boot: 'boot-a' }, options).at).toBe(now.monoMs + 100);
+  });
+});
+
+describe('Pacer: the edges a mutant would move', () => {
+  const at = (clock: ReturnType<typeof fakeClock>) => clock.now().monoMs;
+
+  it('says a wait of exactly SAY_WAIT_MS, with the wait and what it is for', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.delayNext(SAY_WAIT_MS);
+    const said: PaceWait[] = [];
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('stop')), 10);
+    await expect(pacer.waitTurn(stop.signal, (wait) => said.push(wait))).rejects.toThrow('stop');
+    expect(said).toEqual([{ ms: SAY_WAIT_MS, why: 'a retry after a failed connection', ordinary: false }]);
+  });
+
+  it('does not say a wait just under SAY_WAIT_MS', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.delayNext(SAY_WAIT_MS - 1);
+    const said: PaceWait[] = [];
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('stop')), 10);
+    await expect(pacer.waitTurn(stop.signal, (wait) => said.push(wait))).rejects.toThrow('stop');
+    expect(said).toEqual([]);
+  });
+
+  it('names a back-off as the API asking to slow down, not the ordinary pace', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.backOffFromAnswer(at(clock));
+    expect(pacer.nextStart()).toEqual({
+      at: at(clock) + 100,
+      why: 'the API, which asked to slow down',
+      ordinary: false,
+    });
+  });
+
+  it('a lead as long as the wait returns at once; the clock is not read as later than it is', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.record(at(clock), at(clock) + 5);
+    const stop = new AbortController();
+    const guard = setTimeout(() => stop.abort(new Error('waited')), 200);
+    await expect(pacer.waitTurn(stop.signal, undefined, 105)).resolves.toBeUndefined();
+    clearTimeout(guard);
+  });
+
+  it('a lead shorter than the wait still waits for the rest', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.record(at(clock), at(clock) + 5);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('waited')), 30);
+    await expect(pacer.waitTurn(stop.signal, undefined, 104)).rejects.toThrow('waited');
+  });
+
+  it('an aborted signal rejects even when there is nothing to wait for', async () => {
+    const pacer = new Pacer(options);
+    const stop = new AbortController();
+    stop.abort(new Error('already stopped'));
+    await expect(pacer.waitTurn(stop.signal)).rejects.toThrow('already stopped');
+  });
+
+  it('an aborted signal rejects at once when there is a wait', async () => {
+    const pacer = new Pacer({ intervalMs: 60_000, marginMs: 0 });
+    pacer.record(pacer.now(), pacer.now());
+    const stop = new AbortController();
+    stop.abort(new Error('already stopped'));
+    const started = pacer.now();
+    await expect(pacer.waitTurn(stop.signal)).rejects.toThrow('already stopped');
+    expect(pacer.now() - started).toBeLessThan(1000);
+  });
+
+  it('on a tie between this run and a back-off, the back-off is what it says', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    const t = at(clock);
+    pacer.record(t, t + 5);
+    pacer.backOffFromAnswer(t + 5);
+    expect(pacer.nextStart()).toMatchObject({ at: t + 105, ordinary: false });
+  });
+
+  it('on a tie between two raised bounds, the first one stays', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer(options, undefined, clock);
+    pacer.backOffFromAnswer(at(clock));
+    pacer.delayNext(100);
+    expect(pacer.nextStart().why).toBe('the API, which asked to slow down');
+  });
+});
+
+describe('nextStartAfter: the edges a mutant would move', () => {
+  const now: ClockReading = { wallMs: 1_800_000_010_000, monoMs: 60_000, boot: 'boot-a' };
+
+  it('a wall record made exactly now is the ordinary pace', () => {
+    const next = nextStartAfter({ intentAt: now.wallMs, startedAt: now.wallMs, endedAt: now.wallMs }, now, options);
+    expect(next).toEqual({ at: now.monoMs + 100, why: "the API's pace", ordinary: true });
+  });
+
+  it.each([
+    ['its start', { intentAt: 1_800_000_009_000, startedAt: 1_800_000_010_001, endedAt: 1_800_000_009_500 }],
+    ['its answer', { intentAt: 1_800_000_009_000, startedAt: 1_800_000_009_001, endedAt: 1_800_000_010_001 }],
+    ['its intent', { intentAt: 1_800_000_010_001 }],
+  ])('a record in which only %s is later than now is out of the ordinary', (_name, record) => {
+    expect(nextStartAfter(record, now, options).ordinary).toBe(false);
+  });
+
+  it('says the recorded time and the clock now, to the second, in UTC', () => {
+    const next = nextStartAfter({ intentAt: now.wallMs + HOUR + 999 }, now, options);
+    expect(next.why).toBe(
+      "the API's pace: its last request is recorded at 2027-01-15 09:00:10 UTC, later than this machine's clock now " +
+        '(2027-01-15 08:00:10 UTC); the clock was set back, or that request was made before a reboot, so it is counted as made just now',
+    );
+  });
+
+  it('an intent alone on a machine that cannot name its boot keeps the slack for its unknown start', () => {
+    const unknown: ClockReading = { ...now, boot: 'unknown' };
+    const next = nextStartAfter(
+      { intentAt: now.wallMs - 10, mono: { boot: 'unknown', intentAt: 1 } },
+      unknown,
+      options,
+    );
+    expect(next.at).toBe(now.monoMs + UNKNOWN_START_SLACK_MS + 30 + 100);
+  });
+
+  it('a started request with no answer on a machine that cannot name its boot counts from its start, made now', () => {
+    const unknown: ClockReading = { ...now, boot: 'unknown' };
+    const next = nextStartAfter({ intentAt: now.wallMs - 10, startedAt: now.wallMs - 9 }, unknown, options);
+    expect(next.at).toBe(now.monoMs + 30 + 100);
+  });
+});
+
+describe('sleep: a wait longer than one timer can hold', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('is made of several timers and ends neither early nor late', async () => {
+    jest.useFakeTimers();
+    const day = 24 * HOUR;
+    let done = false;
+    const slept = sleep(30 * day).then(() => {
+      done = true;
+    });
+    await jest.advanceTimersByTimeAsync(30 * day - 1);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await slept;
+    expect(done).toBe(true);
+  });
+
+  it('an abort during a later timer still rejects', async () => {
+    jest.useFakeTimers();
+    const stop = new AbortController();
+    const slept = sleep(30 * 24 * HOUR, stop.signal);
+    await jest.advanceTimersByTimeAsync(25 * 24 * HOUR);
+    stop.abort(new Error('stopped'));
+    await expect(slept).rejects.toThrow('stopped');
+    // Its timer is cleared, so a stopped run does not stay alive for the rest of the wait.
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
