@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { Outcome } from '../../src/core/types.js';
+import { classifyFetchError } from '../../src/api/classify.js';
 import { nextStep, streaksForRow, type Step, type Streaks } from '../../src/pay/next-step.js';
 
 const accepted: Outcome = { kind: 'accepted', invoiceId: 'INV-7' };
@@ -128,5 +129,30 @@ describe('nextStep', () => {
     for (const outcome of [accepted, rejected, unknown, authFailed, rateLimited, neverSent])
       nextStep(outcome, before, ROW);
     expect(before).toStrictEqual(at(1, 2, 3));
+  });
+});
+
+describe("nextStep's retry warning with the never_sent messages api/classify.ts writes", () => {
+  const coded = (code: string, message = `${code} happened`) => Object.assign(new Error(message), { code });
+  const fetchFailed = (cause: unknown) => new TypeError('fetch failed', { cause });
+  const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  const errors: Array<[string, unknown, boolean | undefined]> = [
+    ['a refused connection', fetchFailed(coded('ECONNREFUSED')), undefined],
+    ['a failed name lookup', fetchFailed(coded('ENOTFOUND')), undefined],
+    ['a URL refused before connecting', fetchFailed(new Error('bad port')), undefined],
+    ['an unreachable network, not written', fetchFailed(coded('ENETUNREACH')), false],
+    ['a certificate refused, not written', fetchFailed(coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed')), false],
+    ['a connect timeout, not written', timedOut, false],
+    ['anything else, not written', new TypeError('fetch failed'), false],
+  ];
+
+  it.each(errors)('%s: says once that nothing was sent, and which try this is', (_name, error, written) => {
+    const outcome = classifyFetchError(error, { timeoutMs: 500, ...(written !== undefined && { written }) });
+    expect(outcome.kind).toBe('never_sent');
+    const { step } = nextStep(outcome, at(0), ROW);
+    expect(step.kind).toBe('retry');
+    const warn = step.kind === 'retry' ? step.warn : '';
+    expect(warn.match(/nothing was sent/g)).toHaveLength(1);
+    expect(warn).toMatch(/^row 4: .+; nothing was sent; trying again \(1\/3\)$/);
   });
 });
