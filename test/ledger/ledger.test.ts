@@ -4,18 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Outcome, ValidPayout } from '../../src/core/types.js';
 import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
-import { applyEntry, emptyState, type JournalState } from '../../src/journal/replay.js';
 import { ApiLedger, describeSent, recordResolve, type LedgerTurn, type SentPayment } from '../../src/ledger/ledger.js';
 import { parseOutboxLine, type OutboxLine } from '../../src/ledger/outbox-lines.js';
 import { Pacer, sleep } from '../../src/schedule/pacer.js';
+import { accepted, journalEntries, rejected, unknown } from '../helpers/journal-entries.js';
 
 const API = 'http://127.0.0.1:8080';
 const A = { ckpt: 'ckpt-a', input: 'a.csv' };
 const B = { ckpt: 'ckpt-b', input: 'b.csv' };
 const payout: ValidPayout = { currencyCode: 'BTC', toAddress: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', amount: '0.1' };
-const accepted: Outcome = { kind: 'accepted', invoiceId: 'INV-AAAA1111' };
-const unknown: Outcome = { kind: 'unknown', message: 'timed out' };
-const rejected: Outcome = { kind: 'rejected', code: 'network', message: 'bad network' };
 
 const header: JournalHeader = {
   type: 'header',
@@ -25,28 +22,11 @@ const header: JournalHeader = {
   id: A.ckpt,
 };
 
-function stateOf(entries: JournalEntry[]): JournalState {
-  const state = emptyState(header);
-  entries.forEach((entry, i) => applyEntry(state, entry, i + 2));
-  return state;
-}
-const journalIntent = (row: number, attempt = 1): JournalEntry => ({
-  type: 'intent',
-  row,
-  attempt,
-  at: 1000,
-  currency_code: 'BTC',
-  to_address: payout.toAddress,
-  amount: '0.1',
-});
-const journalOutcome = (row: number, outcome: Outcome, attempt = 1): JournalEntry => ({
-  type: 'outcome',
-  row,
-  attempt,
-  startedAt: 1001,
-  endedAt: 1002,
-  outcome,
-});
+const {
+  intent: journalIntent,
+  outcome: journalOutcome,
+  stateOf,
+} = journalEntries(header, () => ({ currency_code: 'BTC', to_address: payout.toAddress, amount: '0.1' }));
 
 describe('ApiLedger', () => {
   let dir: string;

@@ -19,14 +19,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, ExitError } from '../../src/core/errors.js';
-import type { Outcome } from '../../src/core/types.js';
-import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
-import { applyEntry, emptyState, type JournalState } from '../../src/journal/replay.js';
+import type { JournalHeader } from '../../src/journal/entries.js';
+import { emptyState, type JournalState } from '../../src/journal/replay.js';
 import { checkedBeforeEach, inputChanged, rowsToPay, type PassTwo } from '../../src/pay/rows-to-pay.js';
 import type { RowToSend } from '../../src/pay/send-loop.js';
 import { identityOf } from '../../src/scan/input-identity.js';
 import { AscendingRows } from '../../src/scan/row-list.js';
 import { scanPayroll, type ScanOptions } from '../../src/scan/scan.js';
+import { journalEntries } from '../helpers/journal-entries.js';
 import { ADDRESS, amountOfRow, tempDir, writePayroll } from '../helpers/payroll.js';
 
 const dir = tempDir('payout-rows-to-pay-');
@@ -43,29 +43,11 @@ const header: JournalHeader = {
   createdAt: '2026-12-01T00:00:00Z',
 };
 
-const intent = (row: number, attempt = 1): JournalEntry => ({
-  type: 'intent',
-  row,
-  attempt,
-  at: 1000,
+const { intent, outcome, stateOf } = journalEntries(header, (row) => ({
   currency_code: 'USDT_TRC20',
   to_address: ADDRESS.tron,
   amount: amountOfRow(row),
-});
-const outcome = (row: number, result: Outcome, attempt = 1): JournalEntry => ({
-  type: 'outcome',
-  row,
-  attempt,
-  startedAt: 1001,
-  endedAt: 1002,
-  outcome: result,
-});
-
-function stateOf(entries: JournalEntry[]): JournalState {
-  const state = emptyState(header);
-  entries.forEach((entry, i) => applyEntry(state, entry, i + 2));
-  return state;
-}
+}));
 
 let files = 0;
 /** A fresh payroll of `count` valid rows (amounts 1.000001, 1.000002, …), its mtime set in the past. */

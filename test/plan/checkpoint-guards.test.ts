@@ -11,20 +11,17 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, ExitError, InputError } from '../../src/core/errors.js';
 import type { Outcome } from '../../src/core/types.js';
-import type { JournalEntry, JournalHeader } from '../../src/journal/entries.js';
-import { applyEntry, emptyState, type JournalState } from '../../src/journal/replay.js';
+import type { JournalHeader } from '../../src/journal/entries.js';
 import { ApiLedger } from '../../src/ledger/ledger.js';
 import type { OutboxLine } from '../../src/ledger/outbox-lines.js';
 import { resolvePaths, type RunPaths } from '../../src/output/paths.js';
 import { refuseIfBehind, withUnsettledRows } from '../../src/plan/checkpoint-guards.js';
 import { InputChangedError } from '../../src/scan/scan.js';
+import { accepted, journalEntries, rejected, unknown } from '../helpers/journal-entries.js';
 import { ADDRESS, tempDir } from '../helpers/payroll.js';
 
 const API = 'http://127.0.0.1:8080';
 const CKPT = 'ckpt-a';
-const accepted: Outcome = { kind: 'accepted', invoiceId: 'INV-AAAA1111' };
-const unknown: Outcome = { kind: 'unknown', message: 'timed out' };
-const rejected: Outcome = { kind: 'rejected', code: 'network', message: 'bad network' };
 
 const header: JournalHeader = {
   type: 'header',
@@ -34,31 +31,11 @@ const header: JournalHeader = {
   id: CKPT,
 };
 
-const journalIntent = (row: number, attempt = 1): JournalEntry => ({
-  type: 'intent',
-  row,
-  attempt,
-  at: 1000,
-  currency_code: 'USDT_TRC20',
-  to_address: ADDRESS.tron,
-  amount: '1.5',
-});
-const journalOutcome = (row: number, outcome: Outcome, attempt = 1): JournalEntry => ({
-  type: 'outcome',
-  row,
-  attempt,
-  startedAt: 1001,
-  endedAt: 1002,
-  outcome,
-});
-/** Row `row` sent once, with `outcome`. */
-const sent = (row: number, outcome: Outcome): JournalEntry[] => [journalIntent(row), journalOutcome(row, outcome)];
-
-function stateOf(entries: JournalEntry[]): JournalState {
-  const state = emptyState(header);
-  entries.forEach((entry, i) => applyEntry(state, entry, i + 2));
-  return state;
-}
+const {
+  intent: journalIntent,
+  sent,
+  stateOf,
+} = journalEntries(header, () => ({ currency_code: 'USDT_TRC20', to_address: ADDRESS.tron, amount: '1.5' }));
 
 const outboxIntent = (row: number, attempt = 1, ckpt = CKPT): OutboxLine => ({
   v: 1,
