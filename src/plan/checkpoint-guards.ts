@@ -26,13 +26,14 @@ function shownRows(rows: readonly number[]): string {
 export function refuseIfBehind(ledger: ApiLedger | undefined, state: JournalState | undefined, paths: RunPaths): void {
   const damage = ledger?.damage();
   if (damage) throw new InputError(damage);
-  const rows = state && ledger ? ledger.behind(state) : [];
+  if (!ledger || !state) return;
+  const rows = ledger.behind(state);
   if (rows.length === 0) return;
   const checkpointOption =
     paths.checkpoint === resolvePaths(paths.input).checkpoint ? '' : ` --checkpoint ${paths.checkpoint}`;
   throw new InputError({
     problem:
-      `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${ledger?.path ?? ''} records requests for ` +
+      `the checkpoint ${paths.checkpoint} holds less than this machine sent with it: the outbox ${ledger.path} records requests for ` +
       `row(s) ${shownRows(rows)} that the checkpoint does not. It was probably restored from a backup or copied`,
     remedy: `run payout recover ${paths.input}${checkpointOption} to bring it up to date from the outbox, then run again`,
   });
