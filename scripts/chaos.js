@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'dist', 'bundle', 'payout.js');
 const kills = positiveInt('CHAOS_KILLS', 200);
 const seed = positiveInt('CHAOS_SEED', 20261121);
 const jobs = positiveInt('CHAOS_JOBS', 2);

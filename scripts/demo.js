@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'payout-demo-'));
 const input = join(dir, 'demo.csv');
 copyFileSync(join(root, 'fixtures', 'demo.csv'), input);
 
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'dist', 'bundle', 'payout.js');
 // The demo keeps its payment history in its own folder: never the user's (sandbox payments are
 // not recorded anyway, but a dry run reads the history).
 const escapes = escapesAllowed({ isTTY: process.stdout.isTTY, env: process.env });

@@ -29,7 +29,7 @@ import { formatProfile, summariseByOwner, summariseInclusive, summariseProfile }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = pathToFileURL(join(ROOT, 'dist/')).href;
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'bundle', 'payout.js');
 const BARE = join(ROOT, 'scripts', 'bench', 'bare-parse.js');
 const VALIDATE_COST = join(ROOT, 'scripts', 'bench', 'validate-cost.js');
 const LOAD_JOURNAL = join(ROOT, 'scripts', 'bench', 'load-journal.js');
