@@ -1,7 +1,7 @@
 // The second half of `npm run build`: joins tsc's output in dist/ into the `payout` bin,
 // dist/bundle/payout.js, with esbuild. The code is tsc's, unchanged; only the files are joined.
 // Why: Node loads some 300 files for one run (zod, winston and yargs are most of them), which cost
-// more CPU than the run itself; the bundled bin starts in about 40 % less CPU (README, "Tests").
+// more CPU than the run itself; the bundled bin starts in about 40 % less CPU (README, "Development").
 // The scan worker is an entry of its own, scan-worker.js beside the bin, where segment-worker
 // looks for it; the commands loaded on demand stay chunks loaded on demand. dist/bundle is two
 // folders below the package, as dist/<stage> is, so package.json is found the same way.
