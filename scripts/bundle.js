@@ -6,17 +6,22 @@
 // looks for it; the commands loaded on demand stay chunks loaded on demand. dist/bundle is two
 // folders below the package, as dist/<stage> is, so package.json is found the same way.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'bundle');
+
+// Chunk names carry a hash, so a new build would leave the old ones beside it: start empty.
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
   entryPoints: {
     payout: join(root, 'dist', 'cli', 'main.js'),
     'scan-worker': join(root, 'dist', 'scan', 'scan-worker.js'),
   },
-  outdir: join(root, 'dist', 'bundle'),
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -13,6 +13,7 @@ import { DEFAULT_BASE_URL } from '../core/api-vocabulary.js';
 import type { Logger, LoggerOptions } from '../log.js';
 import { checkSwitches, parseMs, parseMsRange } from './args.js';
 import type { TerminalStatusLine } from './status-line.js';
+import { toolInfo } from '../core/tool-info.js';
 
 /**
  * A reader that goes away (`payout run … | head`) must not end a run that may be paying: what it
@@ -520,7 +521,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
     .demandCommand(1, 'Name a command: run, status, resolve, recover or sandbox.')
     .strict()
     .help()
-    .version()
+    .version(toolInfo().version)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       throw error ?? new UsageError(message);

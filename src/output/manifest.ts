@@ -8,7 +8,6 @@
  */
 import { apiIdentity } from '../api/identity.js';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -126,31 +125,6 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-let tool: { name: string; version: string } | undefined;
-
-/**
- * The tool's name and version from package.json, read the first time a manifest is written
- * (not at start-up: most commands never need it). From src and dist alike,
- * package.json is two folders up.
- */
-export function toolInfo(): { name: string; version: string } {
-  if (!tool) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      tool = {
-        name: typeof pkg.name === 'string' ? pkg.name : 'payout',
-        version: typeof pkg.version === 'string' ? pkg.version : 'unknown',
-      };
-    } catch {
-      tool = { name: 'payout', version: 'unknown' };
-    }
-  }
-  return tool;
 }
 
 /** A base URL fit for a record (the API's identity). */

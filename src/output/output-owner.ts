@@ -13,7 +13,8 @@ import { diskProblemOf, diskWords, EXIT, ExitError, type ExitCode } from '../cor
 import type { JournalState } from '../journal/replay.js';
 import type { Logger } from '../log.js';
 import { hashFile } from '../csv/read.js';
-import { MANIFEST_VERSION, readManifest, recordableUrl, toolInfo, writeManifest, type Manifest } from './manifest.js';
+import { toolInfo } from '../core/tool-info.js';
+import { MANIFEST_VERSION, readManifest, recordableUrl, writeManifest, type Manifest } from './manifest.js';
 import type { OutputCommit } from '../scan/types.js';
 
 /** An output CSV that payout will not replace (exit 2): it is not payout's own for this input. */

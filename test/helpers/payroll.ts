@@ -52,7 +52,7 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   const ownState =
     options.env?.PAYOUT_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), 'payout-state-')) : undefined;
@@ -60,6 +60,7 @@ export function runCli(
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, CRYPTOCLOUD_API_KEY: '', ...(ownState && { PAYOUT_STATE_DIR: ownState }), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
       // A child that does not exit by then is killed (SIGTERM), so a test of exiting fails instead of hanging.
       ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
     });
