@@ -67,7 +67,6 @@ function spellingsOf(char: string): string[] {
     Array.from({ length: c.length }, (_, i) => c.charCodeAt(i).toString(16).padStart(4, '0')),
   );
   const spellings = [
-    escapeRegExp(char),
     // JSON: any character as \uXXXX (a surrogate pair as two), and the three escaped by name.
     utf16.map((unit) => `\\\\u${unit}`).join(''),
     ...(char === '/' || char === '"' || char === '\\' ? [`\\\\${escapeRegExp(char)}`] : []),
@@ -82,6 +81,9 @@ function spellingsOf(char: string): string[] {
     utf8.join(''),
     utf8.map((byte) => `\\\\x${byte}`).join(''),
     `\\\\u\\{0*${codePoint.toString(16)}\\}`,
+    // The character as it is, last: it begins some spellings above (`\` of `\\`, `%` of `%25`),
+    // and the first alternative that matches is taken, which at the key's end would leave the rest.
+    escapeRegExp(char),
   ];
   return spellings;
 }

@@ -201,6 +201,30 @@ describe('the key in every spelling it can come back in', () => {
     expect(both('a abcd-1234-efgh-5678 b abcd-1234 c')).toBe(`a ${REDACTED} b ${REDACTED} c`);
   });
 
+  it('finds a key that ends in a character its own spelling begins with, the whole spelling', () => {
+    const backslash = 'k3y-ends-in\\';
+    const escaped = JSON.stringify(backslash).slice(1, -1);
+    expect(escaped).toBe('k3y-ends-in\\\\');
+    expect(createRedactor(backslash)(`<${escaped}>`)).toBe(`<${REDACTED}>`);
+    expect(createRedactor(backslash)(`<k3y-ends-in\\u005c>`)).toBe(`<${REDACTED}>`);
+    const percent = 'k3y-ends-in%';
+    expect(encodeURIComponent(percent)).toBe('k3y-ends-in%25');
+    expect(createRedactor(percent)(`<${encodeURIComponent(percent)}>`)).toBe(`<${REDACTED}>`);
+  });
+
+  it('finds a key holding a control character, each byte as two hex digits (%09, not %9)', () => {
+    const key = 'k3y\tSECRET';
+    expect(encodeURIComponent(key)).toBe('k3y%09SECRET');
+    expect(createRedactor(key)(`<${encodeURIComponent(key)}>`)).toBe(`<${REDACTED}>`);
+  });
+
+  it('takes only the spellings of the key: a backslash before it stays, and + stands in for a space only', () => {
+    const key = createRedactor('k3y-SECRET');
+    expect(key('C:\\k3y-SECRET')).toBe(`C:\\${REDACTED}`);
+    expect(key('k3y-SECRE+')).toBe('k3y-SECRE+');
+    expect(key('k3y%2dSECRET')).toBe(REDACTED);
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'rejected (network): the address is not valid; HTTP 400 {"status":"error"} %2F \\u002f &#47;';
     expect(redact(text)).toBe(text);
