@@ -132,14 +132,8 @@ function classifyClientError(httpStatus: number, json: Parsed): Outcome {
       };
     }
   }
+  // (401 and 403 never get here: classifyResponse answers them first, whatever the body.)
   const detail = detailBodySchema.safeParse(json.value);
-  if (detail.success && (httpStatus === 401 || httpStatus === 403)) {
-    // The framework's own refusal of the token: nothing reached the withdrawal logic.
-    return {
-      kind: 'auth_failed',
-      message: withText(`the API refused the key (HTTP ${httpStatus})`, detail.data.detail),
-    };
-  }
   if (detail.success) {
     // A bare `detail` on another status (409 "already exists", 400 "insufficient funds after
     // fee") does not say the request was refused before processing: re-sending could pay twice.

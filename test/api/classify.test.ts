@@ -225,6 +225,85 @@ describe('classifyResponse', () => {
     expect(classifyResponse(status, body)).toMatchObject({ message });
   });
 
+  // Every answer that is not a clear refusal stays unknown (never re-sent), and each says what came.
+  it.each<[string, number, string, Outcome]>([
+    [
+      'an error key nobody documented',
+      400,
+      json({ status: 'error', result: { weird: 'x' } }),
+      { kind: 'unknown', message: `HTTP 400 with an unrecognised answer ({"weird":"x"}); ${MAYBE}` },
+    ],
+    [
+      'the rate_limit key beside another',
+      400,
+      json({ status: 'error', result: { rate_limit: 'wait', weird: 'x' } }),
+      {
+        kind: 'unknown',
+        message: `HTTP 400 with an unrecognised answer ({"rate_limit":"wait","weird":"x"}); ${MAYBE}`,
+      },
+    ],
+    [
+      'the authorization key beside another',
+      400,
+      json({ status: 'error', data: { authorization: 'Bad key', weird: 'x' } }),
+      {
+        kind: 'unknown',
+        message: `HTTP 400 with an unrecognised answer ({"authorization":"Bad key","weird":"x"}); ${MAYBE}`,
+      },
+    ],
+    [
+      'an empty error container',
+      400,
+      json({ status: 'error', result: {} }),
+      { kind: 'unknown', message: `HTTP 400 with an unrecognised answer ({}); ${MAYBE}` },
+    ],
+    [
+      'a container without "status":"error"',
+      400,
+      json({ status: 'ok', result: { weird: 'x' } }),
+      { kind: 'unknown', message: `HTTP 400 with an unrecognised answer; ${MAYBE}` },
+    ],
+    [
+      '"status":"error" without a container',
+      400,
+      json({ status: 'error', result: 'x' }),
+      { kind: 'unknown', message: `HTTP 400 with an unrecognised answer; ${MAYBE}` },
+    ],
+    ['a null body', 400, 'null', { kind: 'unknown', message: `HTTP 400 with an unrecognised answer; ${MAYBE}` }],
+    [
+      'a 200 whose body is null',
+      200,
+      'null',
+      { kind: 'unknown', message: `HTTP 200 without "status":"success"; ${MAYBE}` },
+    ],
+    [
+      'two invoice ids',
+      200,
+      json({ status: 'success', result: { uuid: 'INV-AAAA1111', invoice_id: 'INV-BBBB2222' } }),
+      { kind: 'unknown', message: `HTTP 200 success with several invoice ids (INV-BBBB2222, INV-AAAA1111); ${MAYBE}` },
+    ],
+    [
+      'the authorization key',
+      400,
+      json({ status: 'error', result: { authorization: 'Bad key' } }),
+      { kind: 'auth_failed', message: 'the API refused the key (HTTP 400, authorization): Bad key' },
+    ],
+    [
+      'rejection keys, the first with no text',
+      400,
+      json({ status: 'error', result: { network: '', currency_code: 'Unknown' } }),
+      { kind: 'rejected', code: 'network', message: 'rejected (network): currency_code: Unknown' },
+    ],
+    [
+      'HTTP 429 without JSON',
+      429,
+      '<html>Too Many Requests</html>',
+      { kind: 'rate_limited', message: 'rate limited (HTTP 429)' },
+    ],
+  ])('says exactly: %s', (_name, status, body, expected) => {
+    expect(classifyResponse(status, body)).toEqual(expected);
+  });
+
   it('keeps a long server message short enough for one CSV cell', () => {
     const outcome = classifyResponse(400, json({ status: 'error', result: { network: 'x'.repeat(5000) } }));
     expect(outcome.kind).toBe('rejected');
@@ -363,6 +442,118 @@ describe('classifyFetchError', () => {
     });
   });
 
+  // The operator's words for each failure, exactly: the kind decides what is re-sent, the words what they check.
+  const NOTHING = 'nothing was sent';
+  const chain = (depth: number, leaf: unknown): unknown =>
+    depth === 0 ? leaf : new Error(`wrapper ${depth}`, { cause: chain(depth - 1, leaf) });
+  it.each<[string, unknown, { written?: boolean; timeoutMs?: number }, Outcome]>([
+    ['a timeout as the cause', fetchFailed(timeout()), {}, { kind: 'unknown', message: `no answer in time; ${MAYBE}` }],
+    [
+      'an abort as the cause',
+      fetchFailed(new DOMException('This operation was aborted', 'AbortError')),
+      {},
+      { kind: 'unknown', message: `the request was aborted before an answer came; ${MAYBE}` },
+    ],
+    [
+      'an error that says nothing',
+      fetchFailed({}),
+      {},
+      { kind: 'unknown', message: `the connection failed before a complete answer came; ${MAYBE}` },
+    ],
+    [
+      'two errors at once',
+      fetchFailed(new AggregateError([coded('ECONNRESET', 'a'), coded('EPIPE', 'b'), coded('EPIPE', 'b')])),
+      {},
+      {
+        kind: 'unknown',
+        message: `the connection failed before a complete answer came (ECONNRESET: a; EPIPE: b); ${MAYBE}`,
+      },
+    ],
+    [
+      'a refusal buried deeper than the causes followed',
+      fetchFailed(chain(12, coded('ECONNREFUSED'))),
+      {},
+      { kind: 'unknown', message: `the connection failed before a complete answer came (wrapper 5); ${MAYBE}` },
+    ],
+    [
+      'a refused connection',
+      fetchFailed(coded('ECONNREFUSED')),
+      {},
+      { kind: 'never_sent', message: `the API host refused the connection (ECONNREFUSED); ${NOTHING}` },
+    ],
+    [
+      'a refused connection whose cause is null',
+      Object.assign(coded('ECONNREFUSED'), { cause: null }),
+      {},
+      { kind: 'never_sent', message: `the API host refused the connection (ECONNREFUSED); ${NOTHING}` },
+    ],
+    [
+      'EAI_NONAME',
+      fetchFailed(coded('EAI_NONAME')),
+      {},
+      { kind: 'never_sent', message: `the API host name could not be resolved (EAI_NONAME); ${NOTHING}` },
+    ],
+    [
+      'an invalid URL',
+      fetchFailed(coded('ERR_INVALID_URL', 'Invalid URL')),
+      {},
+      { kind: 'never_sent', message: `the API URL cannot be used (ERR_INVALID_URL: Invalid URL); ${NOTHING}` },
+    ],
+    [
+      'not written: EAI_AGAIN',
+      fetchFailed(coded('EAI_AGAIN')),
+      { written: false },
+      { kind: 'never_sent', message: `the API host name could not be resolved (EAI_AGAIN); ${NOTHING}` },
+    ],
+    [
+      'not written: a timeout',
+      fetchFailed(timeout()),
+      { written: false },
+      { kind: 'never_sent', message: `no connection to the API in time; ${NOTHING}` },
+    ],
+    [
+      'not written: a timeout of a given length',
+      fetchFailed(timeout()),
+      { written: false, timeoutMs: 500 },
+      { kind: 'never_sent', message: `no connection to the API within 500 ms; ${NOTHING}` },
+    ],
+    [
+      'not written: a refusal beside a reset',
+      fetchFailed(new AggregateError([coded('ECONNREFUSED', 'r'), coded('ECONNRESET', 'x')])),
+      { written: false },
+      {
+        kind: 'never_sent',
+        message: `the connection to the API could not be opened (ECONNREFUSED: r; ECONNRESET: x); ${NOTHING}`,
+      },
+    ],
+    [
+      'not written: an error that says nothing',
+      fetchFailed({}),
+      { written: false },
+      { kind: 'never_sent', message: `the connection to the API could not be opened; ${NOTHING}` },
+    ],
+    ...(['ENETDOWN', 'EHOSTDOWN'] as const).map((code): [string, unknown, { written?: boolean }, Outcome] => [
+      `not written: ${code} beside a reset`,
+      fetchFailed(new AggregateError([coded(code, 'n'), coded('ECONNRESET', 'x')])),
+      { written: false },
+      {
+        kind: 'never_sent',
+        message: `the API's network or host cannot be reached (${code}: n; ECONNRESET: x); ${NOTHING}`,
+      },
+    ]),
+    [
+      'not written: a refused certificate beside a reset',
+      fetchFailed(new AggregateError([coded('CERT_HAS_EXPIRED', 'c'), coded('ECONNRESET', 'x')])),
+      { written: false },
+      {
+        kind: 'never_sent',
+        message: `the secure connection to the API failed: its certificate or the TLS handshake was refused (CERT_HAS_EXPIRED: c; ECONNRESET: x); ${NOTHING}`,
+      },
+    ],
+  ])('says exactly: %s', (_name, error, context, expected) => {
+    expect(classifyFetchError(error, context)).toEqual(expected);
+  });
+
   it('names the timeout it was given', () => {
     expect(classifyFetchError(timeout(), { timeoutMs: 30000 })).toEqual({
       kind: 'unknown',
@@ -392,6 +583,7 @@ describe('clip', () => {
     ['  two\n lines\t', 'two lines'],
     ['nul\u0000byte', 'nul byte'],
     ['x'.repeat(300), `${'x'.repeat(199)}…`],
+    ['x'.repeat(200), 'x'.repeat(200)],
   ])('%#: clips %j', (text, expected) => {
     expect(clip(text)).toBe(expected);
   });
