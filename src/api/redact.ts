@@ -81,11 +81,13 @@ function spellingsOf(char: string): string[] {
     utf8.join(''),
     utf8.map((byte) => `\\\\x${byte}`).join(''),
     `\\\\u\\{0*${codePoint.toString(16)}\\}`,
-    // The character as it is, last: it begins some spellings above (`\` of `\\`, `%` of `%25`),
-    // and the first alternative that matches is taken, which at the key's end would leave the rest.
-    escapeRegExp(char),
   ];
-  return spellings;
+  // The first alternative that matches is taken. The character as it is comes first, so that a
+  // copy of the key that ends where another begins stays two copies (`…3` + `3…` is also the hex
+  // `33`); but the three characters whose escapes begin with themselves (`\\` of `\`, `%25` of `%`,
+  // `&#38;` of `&`) come after them, or a key ending in one would leave the rest of its escape.
+  const literal = escapeRegExp(char);
+  return char === '\\' || char === '%' || char === '&' ? [...spellings, literal] : [literal, ...spellings];
 }
 
 /**

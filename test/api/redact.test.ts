@@ -210,6 +210,14 @@ describe('the key in every spelling it can come back in', () => {
     const percent = 'k3y-ends-in%';
     expect(encodeURIComponent(percent)).toBe('k3y-ends-in%25');
     expect(createRedactor(percent)(`<${encodeURIComponent(percent)}>`)).toBe(`<${REDACTED}>`);
+    expect(createRedactor('k3y-ends-in&')('<k3y-ends-in&#38;>')).toBe(`<${REDACTED}>`);
+  });
+
+  it('finds copies of the key back to back, where a spelling of one could run into the next', () => {
+    // The key starts and ends with 3: at the first copy's end, `33` is also the hex spelling of 3.
+    const key = '3k3y-ends-in-3';
+    expect(createRedactor(key)(`<${key}${key}>`)).toBe(`<${REDACTED}${REDACTED}>`);
+    expect(createRedactor(key)(`<${key} ${key}>`)).toBe(`<${REDACTED} ${REDACTED}>`);
   });
 
   it('finds a key holding a control character, each byte as two hex digits (%09, not %9)', () => {
