@@ -152,9 +152,7 @@ const REMEDY: Record<DiskProblem, string> = {
 };
 
 /** The disk problem behind `error` (or behind one of its causes), if it is one. */
-export function diskProblemOf(
-  error: unknown,
-): { problem: DiskProblem; code: string; path?: string; syscall?: string } | undefined {
+export function diskProblemOf(error: unknown): { problem: DiskProblem; code: string; path?: string } | undefined {
   // Not `instanceof Error`: an error from another realm (a worker, a VM context) is one all the same.
   for (
     let e: unknown = error, depth = 0;
@@ -162,10 +160,9 @@ export function diskProblemOf(
     e = (e as { cause?: unknown }).cause, depth += 1
   ) {
     if (e instanceof DiskError) return { problem: e.failure.problem, code: e.failure.code, path: e.failure.path };
-    const { code, path, syscall } = e as NodeJS.ErrnoException;
+    const { code, path } = e as NodeJS.ErrnoException;
     const problem = code === undefined ? undefined : DISK_PROBLEMS[code];
-    if (problem && code)
-      return { problem, code, ...(path !== undefined && { path }), ...(syscall !== undefined && { syscall }) };
+    if (problem && code) return { problem, code, ...(path !== undefined && { path }) };
   }
   return undefined;
 }

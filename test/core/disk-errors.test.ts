@@ -29,6 +29,32 @@ describe('diskProblemOf', () => {
     });
     expect(diskProblemOf(wrapped)).toMatchObject({ problem: 'full', code: 'ENOSPC' });
   });
+
+  it('names the file the system named, and no file when it named none', () => {
+    expect(diskProblemOf(Object.assign(errno('ENOSPC'), { path: '/d/out.csv' }))).toStrictEqual({
+      problem: 'full',
+      code: 'ENOSPC',
+      path: '/d/out.csv',
+    });
+    expect(diskProblemOf(errno('EROFS'))).toStrictEqual({ problem: 'read-only', code: 'EROFS' });
+  });
+
+  it('stops at a null cause, and at a cause that leads back to itself', () => {
+    expect(diskProblemOf(new Error('top', { cause: null }))).toBeUndefined();
+    const looped = new Error('looped') as Error & { cause?: unknown };
+    looped.cause = new Error('inner', { cause: looped });
+    expect(diskProblemOf(looped)).toBeUndefined();
+  });
+
+  it('looks through the error and seven causes, no deeper', () => {
+    const wrappedIn = (levels: number): unknown => {
+      let error: unknown = errno('ENOSPC');
+      for (let i = 0; i < levels; i += 1) error = new Error(`wrapper ${i}`, { cause: error });
+      return error;
+    };
+    expect(diskProblemOf(wrappedIn(7))).toMatchObject({ problem: 'full' });
+    expect(diskProblemOf(wrappedIn(8))).toBeUndefined();
+  });
 });
 
 describe('DiskError', () => {
@@ -107,10 +133,33 @@ describe('DiskError', () => {
     expect(error.exitCode).toBe(EXIT.incomplete);
   });
 
+  it('holds what it was given, and no word on what is recorded when none was given', () => {
+    expect(full().failure).toStrictEqual({
+      what: 'the checkpoint',
+      path: '/data/payroll.checkpoint.jsonl',
+      problem: 'full',
+      code: 'ENOSPC',
+    });
+    expect(full().name).toBe('DiskError');
+  });
+
+  it('keeps the payroll it was told of when told more, and says <payroll> when never told', () => {
+    const recover = { next: { command: 'recover' } } as const;
+    expect(
+      full()
+        .with({ ...recover, input: 'a.csv' })
+        .afterSending().message,
+    ).toMatch(/then run payout recover a\.csv, then run the same command\.$/);
+    expect(full().with(recover).afterSending().message).toMatch(
+      /then run payout recover <payroll>, then run the same command\.$/,
+    );
+  });
+
   it('keeps the system error as its cause (for the log), not in the words', () => {
     const cause = errno('ENOSPC');
     const error = DiskError.from(cause, 'the manifest', '/m.json')?.afterSending();
     expect(error?.cause).toBe(cause);
+    expect(error?.with({ recorded: 'More.' }).cause).toBe(cause);
     expect(error?.message).not.toMatch(/something, write/);
   });
 });

@@ -117,7 +117,8 @@ describe('ExitError', () => {
       kind: 'usage',
       message: '--interval 5 is below 12000',
     });
-    expect(new InputError('cannot read x.csv')).toMatchObject({ exitCode: 2, kind: 'input' });
+    expect(new InputError('cannot read x.csv')).toMatchObject({ exitCode: 2, kind: 'input', name: 'InputError' });
+    expect(new UsageError('x').name).toBe('UsageError');
     expect(new InputError('cannot read x.csv').afterSending()).toMatchObject({
       exitCode: EXIT.incomplete,
       message: `cannot read x.csv. ${AFTER}`,
