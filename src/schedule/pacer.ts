@@ -89,13 +89,11 @@ export function nextStartAfter(previous: RequestTimes, now: ClockReading, option
 /** `times` with every moment later than `limit` taken as `limit` ("just now"). */
 function notAfter<T extends Moments | MonoTimes>(times: T, limit: number): T {
   const cap = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.min(at, limit));
-  const startedAt = cap(times.startedAt);
-  const endedAt = cap(times.endedAt);
   return {
     ...times,
     intentAt: Math.min(times.intentAt, limit),
-    ...(startedAt !== undefined && { startedAt }),
-    ...(endedAt !== undefined && { endedAt }),
+    startedAt: cap(times.startedAt),
+    endedAt: cap(times.endedAt),
   };
 }
 
@@ -174,7 +172,8 @@ export class Pacer {
 
   /** Records this run's request, in monotonic ms: when it left (taken right before it did) and when its outcome was known. */
   record(startedAt: number, endedAt: number): void {
-    if (this.current) this.raise(this.next());
+    // The bound the request before this one set stays (with none before, next() is that bound already).
+    this.raise(this.next());
     this.current = { startedAt, endedAt };
   }
 

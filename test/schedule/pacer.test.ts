@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { getEventListeners } from 'node:events';
 import type { ClockReading } from '../../src/schedule/clock.js';
 import { monoOfCall } from '../../src/schedule/clock.js';
 import {
@@ -87,6 +88,18 @@ describe('nextStartAfter: a request recorded by another process or an earlier ru
       false,
     ],
     [
+      'wall only, a start 1 h in the future with no answer: just now, the margin',
+      { intentAt: now.wallMs + HOUR, startedAt: now.wallMs + HOUR },
+      60_000 + 30 + 100,
+      false,
+    ],
+    [
+      'same boot, a monotonic start ahead of this clock with no answer (impossible on one boot): taken as now',
+      { intentAt: wall.intentAt, mono: { boot: 'boot-a', intentAt: 59_950, startedAt: 60_000 + HOUR } },
+      60_000 + 30 + 100,
+      true,
+    ],
+    [
       'wall only, an intent 1 h in the future: just now, slack and margin',
       { intentAt: now.wallMs + HOUR },
       60_000 + UNKNOWN_START_SLACK_MS + 30 + 100,
@@ -150,7 +163,9 @@ describe('nextStartAfter: a request recorded by another process or an earlier ru
 describe('Pacer on an injected clock', () => {
   it('lets the first request go at once with no history', () => {
     const clock = fakeClock();
-    expect(new Pacer(options, undefined, clock).waitMs()).toBe(0);
+    const pacer = new Pacer(options, undefined, clock);
+    expect(pacer.waitMs()).toBe(0);
+    expect(pacer.nextStart()).toEqual({ at: -Infinity, why: "the API's pace", ordinary: true });
   });
 
   it('keeps the gap from the previous process (journal) request, on the monotonic clock', () => {
@@ -221,6 +236,17 @@ describe('Pacer in real time', () => {
     const waited = pacer.now() - start;
     expect(waited).toBeGreaterThanOrEqual(85);
     expect(waited).toBeLessThan(200);
+  });
+
+  it('with a lead, returns that long before the turn, not later', async () => {
+    const pacer = new Pacer({ intervalMs: 1000, marginMs: 0 });
+    const start = pacer.now();
+    pacer.record(start, start);
+    await pacer.waitTurn(undefined, undefined, 500);
+    const back = pacer.now();
+    expect(back).toBeGreaterThanOrEqual(pacer.nextStartAt() - 500);
+    // Half a second to spare on a loaded machine; a wait that took the lead the wrong way ends a second later.
+    expect(back).toBeLessThan(pacer.nextStartAt());
   });
 
   it('stops waiting when aborted', async () => {
@@ -484,5 +510,15 @@ describe('sleep: a wait longer than one timer can hold', () => {
     await expect(slept).rejects.toThrow('stopped');
     // Its timer is cleared, so a stopped run does not stay alive for the rest of the wait.
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('leaves no listener on the signal once it ends, slept out or aborted (a run waits thousands of times on one)', async () => {
+    const stop = new AbortController();
+    for (let i = 0; i < 3; i += 1) await sleep(1, stop.signal);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+    const slept = sleep(60_000, stop.signal);
+    stop.abort(new Error('stopped'));
+    await expect(slept).rejects.toThrow('stopped');
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 });
