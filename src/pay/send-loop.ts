@@ -240,12 +240,19 @@ function intentInOutboxOrTakeBack(ctx: SendLoopContext, rowNumber: number, write
   } catch (error) {
     const takenBack = ctx.journal.takeBackLast();
     if (!(error instanceof DiskError)) throw error;
+    const said = error.failure.recorded;
     throw takenBack
       ? error.with({
-          recorded: `${error.failure.recorded ?? ''} Its intent was taken back from the checkpoint too: row ${rowNumber} is still to be sent.`,
+          recorded: followedBy(
+            said,
+            `Its intent was taken back from the checkpoint too: row ${rowNumber} is still to be sent.`,
+          ),
         })
       : error.with({
-          recorded: `${error.failure.recorded ?? ''} The checkpoint still records its intent (it could not be taken back): the next run shows row ${rowNumber} as unknown, but it was not paid.`,
+          recorded: followedBy(
+            said,
+            `The checkpoint still records its intent (it could not be taken back): the next run shows row ${rowNumber} as unknown, but it was not paid.`,
+          ),
           next: { command: 'resolve', row: rowNumber, verdict: '--not-paid' },
         });
   }
@@ -274,19 +281,27 @@ function recordOutcome(ctx: SendLoopContext, turn: LedgerTurn | undefined, entry
       // Said below: the row's answer is in neither file.
     }
     if (!(error instanceof DiskError)) throw error;
-    const said = error.failure.recorded ?? '';
+    const said = error.failure.recorded;
     if (kept)
       throw error.with({
-        recorded: `${said} This machine's outbox recorded it: payout recover copies it into the checkpoint.`,
+        recorded: followedBy(said, "This machine's outbox recorded it: payout recover copies it into the checkpoint."),
         next: { command: 'recover' },
       });
     const next = settlementOf(entry);
     throw error.with({
-      recorded: `${said} ${turn ? "Nor could this machine's outbox: t" : 'T'}he next run shows row ${entry.row} as unknown${next ? '' : ': check it in the CryptoCloud dashboard, then settle it with payout resolve'}.`,
+      recorded: followedBy(
+        said,
+        `${turn ? "Nor could this machine's outbox: t" : 'T'}he next run shows row ${entry.row} as unknown${next ? '' : ': check it in the CryptoCloud dashboard, then settle it with payout resolve'}.`,
+      ),
       ...(next && { next }),
     });
   }
   inOutbox();
+}
+
+/** What a file said it holds, then what the loop adds to it: whole sentences, one space between. */
+function followedBy(said: string | undefined, more: string): string {
+  return said ? `${said} ${more}` : more;
 }
 
 /** How to settle by hand a row whose answer is known but could not be recorded; none when the answer itself is unclear. */
@@ -300,7 +315,6 @@ function settlementOf(entry: OutcomeEntry): DiskNextStep | undefined {
 }
 
 function reportRow(ctx: LoopContext, run: RunProgress, row: RowToSend, outcome: RowOutcome, detail: string): void {
-  const left = ctx.total - run.done;
   ctx.progress.row({
     done: run.done,
     total: ctx.total,
@@ -308,6 +322,6 @@ function reportRow(ctx: LoopContext, run: RunProgress, row: RowToSend, outcome: 
     payout: row.payout,
     outcome,
     detail,
-    etaMs: left > 0 ? left * (ctx.intervalMs + ctx.marginMs) : 0,
+    etaMs: Math.max(0, ctx.total - run.done) * (ctx.intervalMs + ctx.marginMs),
   });
 }

@@ -103,24 +103,34 @@ describeWithTmpfs('a checkpoint that cannot take the answer, with no outbox (--s
     const invoice = sandbox.ledger().find((e) => e.amount === row.payout.amount)?.invoiceId;
     expect(invoice).toEqual(expect.any(String));
     expect(failure.failure.next).toStrictEqual({ command: 'resolve', row: 1, verdict: `--paid ${invoice}` });
-    expect(failure.failure.recorded).toMatch(/row 1 as unknown/);
+    // What the checkpoint said of itself, then what the loop adds.
+    expect(failure.failure.recorded).toBe(
+      `Row 1 was sent and paid (${invoice}), but the checkpoint could not record that. The next run shows row 1 as unknown.`,
+    );
   });
 
   it('rejected: settled with payout resolve --not-paid', async () => {
     const failure = await failureOf(rowOf(202), 'rejected', { kind: 'reject', key: 'network' });
     expect(failure.failure.next).toStrictEqual({ command: 'resolve', row: 1, verdict: '--not-paid' });
+    expect(failure.failure.recorded).toMatch(
+      /^Row 1 was sent and .+, but the checkpoint could not record that\. The next run shows row 1 as unknown\.$/,
+    );
   });
 
   it('no clear answer: no verdict to give; the dashboard says what it was', async () => {
     const failure = await failureOf(rowOf(203), 'unknown', { kind: 'drop', when: 'before' });
     expect(failure.failure.next).toBeUndefined();
-    expect(failure.failure.recorded).toMatch(/row 1 as unknown: check it in the CryptoCloud dashboard/);
+    expect(failure.failure.recorded).toMatch(
+      /^Row 1 was sent and .+, but the checkpoint could not record that\. The next run shows row 1 as unknown: check it in the CryptoCloud dashboard, then settle it with payout resolve\.$/,
+    );
   });
 
   it('with the outbox: it keeps the answer, and payout recover copies it', async () => {
     const failure = await failureOf(rowOf(205), 'kept', undefined, outbox());
     expect(failure.failure.next).toStrictEqual({ command: 'recover' });
-    expect(failure.failure.recorded).toMatch(/payout recover/);
+    expect(failure.failure.recorded).toMatch(
+      /^Row 1 was sent and paid \(INV-[^)]+\), but the checkpoint could not record that\. This machine's outbox recorded it: payout recover copies it into the checkpoint\.$/,
+    );
   });
 
   it('when the outbox cannot take it either: settled by hand, as with no outbox', async () => {
@@ -137,7 +147,9 @@ describeWithTmpfs('a checkpoint that cannot take the answer, with no outbox (--s
     );
     const invoice = sandbox.ledger().find((e) => e.amount === row.payout.amount)?.invoiceId;
     expect(failure.failure.next).toStrictEqual({ command: 'resolve', row: 1, verdict: `--paid ${invoice}` });
-    expect(failure.failure.recorded).toMatch(/outbox/);
+    expect(failure.failure.recorded).toBe(
+      `Row 1 was sent and paid (${invoice}), but the checkpoint could not record that. Nor could this machine's outbox: the next run shows row 1 as unknown.`,
+    );
   });
 });
 
@@ -182,6 +194,28 @@ describe('an outbox whose disk is full at the intent', () => {
     );
     expect((failure as DiskError).failure.next).toBeUndefined();
     expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(arrivalsOf(row)).toBe(0);
+  });
+
+  it('an outbox that says nothing of its own: only what the checkpoint did', async () => {
+    const row = rowOf(209);
+    const header = headerLeaving(1000);
+    const journal = JournalWriter.create(join(plain, 'mute-outbox.checkpoint.jsonl'), header);
+    const ledger = outbox({
+      intent: () => {
+        throw new DiskError({
+          what: "this machine's outbox",
+          path: join(plain, 'outbox.jsonl'),
+          problem: 'full',
+          code: 'ENOSPC',
+        });
+      },
+    });
+    const failure = await sendRows(rows(row), context(journal, header, { ledger })).catch((e: unknown) => e);
+    journal.close();
+    expect((failure as DiskError).failure.recorded).toBe(
+      'Its intent was taken back from the checkpoint too: row 1 is still to be sent.',
+    );
     expect(arrivalsOf(row)).toBe(0);
   });
 

@@ -165,6 +165,8 @@ describe('what each outcome makes of the run', () => {
       })),
     );
     expect(sandbox.ledger().map((e) => [e.amount, e.processed])).toEqual([1, 2, 3].map((n) => [amountOfRow(n), true]));
+    // A clear answer keeps the ordinary pace: only an answer that asks to slow down backs off.
+    expect(ctx.pacer.nextStart()).toMatchObject({ why: "the API's pace", ordinary: true });
   });
 
   it('journals each intent before its request, and the outcome with the times on both clocks', async () => {
@@ -491,6 +493,23 @@ describe("with the machine's outbox", () => {
       AbortSignal.timeout(5000),
     );
     next.release();
+  });
+
+  it('tells the log, with the row, why its turn at the outbox waits', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ console: { write: (text) => void lines.push(text) } });
+    const real = ledgerFor('ckpt-a');
+    // Another payout command holds the send lock: the outbox says so, then gives the turn.
+    const ledger = {
+      takeTurn: (...args: Parameters<ApiLedger['takeTurn']>) => {
+        args[2]?.('waiting for another payout command to finish its request to the API');
+        return real.takeTurn(...args);
+      },
+    } as unknown as ApiLedger;
+    expect(await sendRows(rows(1), loopContext(1, { ledger, logger }))).toStrictEqual({ sent: 1 });
+    expect(lines).toContainEqual(
+      expect.stringContaining('row 1: waiting for another payout command to finish its request to the API'),
+    );
   });
 
   it('refuses, before its intent, a payment another checkpoint of this machine sent; sends it when told to', async () => {
