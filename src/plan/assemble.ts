@@ -116,10 +116,10 @@ export function refusalAt(plan: Plan, stage: RefusalStage): Words | undefined {
   const at = plan.refusals.filter((refusal) => refusal.stage === stage);
   const [first] = at;
   if (!first) return undefined;
-  if (stage === 'rows') return { problem: first.text, ...(first.remedy !== undefined && { remedy: first.remedy }) };
+  if (stage === 'rows') return { problem: first.text, remedy: first.remedy };
   const texts = at.map((refusal) => refusal.text).join('; ');
   if (stage === 'checks') return { problem: `the run is refused: ${texts}` };
-  return { problem: texts, ...(first.remedy !== undefined && { remedy: first.remedy }) };
+  return { problem: texts, remedy: first.remedy };
 }
 
 /** "37 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1, 2, 3, 4, 5, …)". */

@@ -134,4 +134,12 @@ describe('describeRepeats', () => {
       '2 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1, 2; row 1 was sent at 09:30:05 UTC, paid)',
     );
   });
+
+  it('tells each earlier payroll in turn, separated by a semicolon', () => {
+    const one = { ...repeat, rows: 1, shown: [1] };
+    expect(describeRepeats([one, { ...one, input: 'payroll-sep.csv' }])).toBe(
+      '1 row(s) match payments made on 2026-10-31 from payroll-oct.csv (rows 1; row 1 was sent at 09:30:05 UTC as its row 4, paid); ' +
+        '1 row(s) match payments made on 2026-10-31 from payroll-sep.csv (rows 1; row 1 was sent at 09:30:05 UTC as its row 4, paid)',
+    );
+  });
 });
