@@ -122,7 +122,7 @@ export class OutboxFile {
     try {
       there = statSync(this.path);
     } catch {
-      there = undefined;
+      // Nothing there (deleted or moved), or nothing this process may see: not the file open here.
     }
     if (there && there.ino === open.ino && there.dev === open.dev) return;
     throw new UsageError(

@@ -91,6 +91,8 @@ describe('the checkpoint, with injected disk failures', () => {
     expect(failure.message).toBe(
       `The checkpoint ${path} could not be written: the disk is full (ENOSPC). The checkpoint was left as it was. Nothing was sent. Free space, then run the same command.`,
     );
+    // The system's own error stays its cause, for the log file.
+    expect(failure.cause).toMatchObject({ code: 'ENOSPC', syscall: 'rename' });
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(readdirSync(dir)).toEqual(['c.jsonl']);
   });
