@@ -4,14 +4,15 @@
 # Usage: npm run build && bash scripts/walkthrough.sh > /tmp/walkthrough.md
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-payout() { node "$root/dist/bundle/payout.js" "$@"; }
+bin="$root/$(node -p "require('$root/package.json').bin.payout")"
+payout() { node "$bin" "$@"; }
 work=/tmp/payroll-2026-11
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 export PAYOUT_STATE_DIR="$work/.state"
 cp "$root/fixtures/payroll-small.csv" payroll-2026-11.csv
 echo "sandbox-key-for-the-walkthrough" > api.key && chmod 600 api.key
 
-node "$root/dist/bundle/payout.js" sandbox --interval 2000 > sandbox.url 2> sandbox.log &
+node "$bin" sandbox --interval 2000 > sandbox.url 2> sandbox.log &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s sandbox.url ] && break; sleep 0.1; done

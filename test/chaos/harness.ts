@@ -300,7 +300,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export interface ChaosOptions {
-  /** The built CLI (dist/bundle/payout.js). */
+  /** The built CLI (CLI in test/helpers/payroll.ts). */
   cli: string;
   /** At least this many kill points in all (SIGKILLs that hit a running `payout run`). */
   kills: number;

@@ -2,13 +2,17 @@
  * Test helpers: temp dirs, payroll files with valid rows, running the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'bundle', 'payout.js');
+/** The built bin, where package.json's "bin" says it is. */
+export const CLI = join(
+  ROOT,
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { payout: string } }).bin.payout,
+);
 
 /** Addresses known valid (published examples), one per network. */
 export const ADDRESS = {
