@@ -6,11 +6,13 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InputError } from '../../src/core/errors.js';
 import { openScan, type ScanOptions } from '../../src/scan/scan.js';
+import { SegmentWorker } from '../../src/scan/segment-worker.js';
 import { openChosenRows } from '../../src/scan/segmented-scan.js';
-import { ADDRESS, runCli, tempDir } from '../helpers/payroll.js';
+import { ADDRESS, CLI, runCli, tempDir } from '../helpers/payroll.js';
 
 const dir = tempDir('payout-parallel-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -145,6 +147,21 @@ describe('openScan on two threads', () => {
       parallel: { ...TWO_THREADS.parallel, workerFile: new URL('file:///nonexistent/payout-scan-worker.js') },
     };
     expect((await scanAll(path, broken)).rows).toEqual(one.rows);
+  });
+
+  it("the built bin's own worker (scan-worker.js beside it) parses a segment: without it a scan would fall back to one thread unseen", async () => {
+    const path = write('bundle-worker.csv', mixedPayroll(20));
+    const { summary } = await openScan(path, ONE_THREAD).then(async (scan) => {
+      for await (const batch of scan.batches) void batch;
+      return { summary: scan.summary() };
+    });
+    const worker = SegmentWorker.start(summary.header, undefined, pathToFileURL(join(dirname(CLI), 'scan-worker.js')));
+    try {
+      const result = await worker.submit(Buffer.from(`E1,,ETH,${ADDRESS.evm},1.5\nE2,,ETH,${ADDRESS.evm},2\n`));
+      expect(result.lines).toBe(2);
+    } finally {
+      worker.close();
+    }
   });
 
   it('stops cleanly when the caller stops early', async () => {
