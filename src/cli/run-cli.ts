@@ -184,6 +184,20 @@ type DepsFactory = (
   terminal?: { statusLine?: TerminalStatusLine; progress?: CommandDeps['progress'] },
 ) => CommandDeps;
 
+/**
+ * yargs renders a command's whole help (cliui's tables, string widths) each time it starts the
+ * command's handler, so that a failure can show it: about 80 ms of CPU per run, before the first
+ * request leaves. No failure here shows help (.fail throws; the handlers' promises are awaited
+ * below, not by yargs), so that rendering is never read: it is turned off, through yargs'
+ * internals, as the Angular CLI does (angular/angular-cli#34087). `--help` renders as before.
+ * Should a yargs release move the method, only the saving is lost (the help test fails if more is).
+ */
+function skipHelpCache(parser: object): void {
+  const internals = parser as { getInternalMethods?: () => { getUsageInstance?: () => unknown } };
+  const usage = internals.getInternalMethods?.().getUsageInstance?.() as { cacheHelpMessage?: unknown } | undefined;
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> {
   let result: Promise<number> | undefined;
   checkSwitches(argv);
@@ -526,6 +540,7 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
+  skipHelpCache(parser);
   await parser.parseAsync();
   return result ? await result : EXIT.ok;
 }
