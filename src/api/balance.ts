@@ -6,7 +6,7 @@
  *
  * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { findCurrency } from '../core/currencies.js';
 
 /** The path of the balance endpoint, appended to the base URL. */

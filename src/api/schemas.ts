@@ -5,7 +5,7 @@
  *
  * Stage api/: may import journal, csv, validate, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';
 
 /** The path of the withdrawal endpoint, appended to the base URL. */

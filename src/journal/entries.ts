@@ -4,7 +4,7 @@
  *
  * Stage journal/: may import csv, validate, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bumped when a line's meaning changes; a journal of another version is refused. */
 export const JOURNAL_VERSION = 1;

@@ -7,7 +7,7 @@
  * Stage ledger/: may import output, scan, journal, csv, validate, api, schedule, sandbox, core
  * (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Outcome } from '../core/types.js';
 
 const epochMs = z.number().int().nonnegative();

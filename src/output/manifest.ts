@@ -10,7 +10,7 @@ import { apiIdentity } from '../api/identity.js';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DiskError } from '../core/errors.js';
 import type { StatusCounts } from './rules.js';
 import type { StatusTotals } from './tally.js';

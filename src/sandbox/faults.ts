@@ -5,7 +5,7 @@
  *
  * Stage sandbox/: may import journal, csv, validate, api, schedule, core (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REJECT_KEYS, type RejectKey } from '../core/api-vocabulary.js';
 
 export { REJECT_KEYS, type RejectKey };

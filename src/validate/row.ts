@@ -3,7 +3,7 @@
  *
  * Stage validate/: may import journal, csv, api, schedule, sandbox, core (.dependency-cruiser.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Currency } from '../core/currencies.js';
 import { formatDecimal } from '../core/money.js';
 import type { PayoutFields, RequiredColumn, RowProblem, RowVerdict } from '../core/types.js';
