@@ -213,8 +213,8 @@ export function classifyFetchError(error: unknown, context: FetchErrorContext = 
   if (all.some((e) => nameOf(e) === 'AbortError')) {
     return unknown(`the request was aborted before an answer came; ${MAYBE_CREATED}`);
   }
-  const leaves = leafErrors(error, 0);
-  if (context.written !== true && leaves.length > 0 && leaves.every(isNeverSentLeaf)) {
+  const leaves = leafErrors(error, 0); // never empty: an error without causes is its own leaf
+  if (context.written !== true && leaves.every(isNeverSentLeaf)) {
     return { kind: 'never_sent', message: neverSentMessage(leaves[0], redact) };
   }
   const described = leaves.map((leaf) => redact(describeError(leaf))).filter((text) => text !== '');
@@ -234,7 +234,7 @@ function collectErrors(error: unknown): unknown[] {
   return found;
 }
 
-/** The deepest errors: those without a cause or members. The root cause is what decides. */
+/** The deepest errors: those without a cause or members (at least one). The root cause is what decides. */
 function leafErrors(error: unknown, depth: number): unknown[] {
   const children = childrenOf(error);
   if (children.length === 0 || depth >= MAX_DEPTH) return [error];
@@ -271,7 +271,7 @@ function notWrittenMessage(error: unknown, context: FetchErrorContext, redact: R
     return `no connection to the API ${within}; ${NOTHING_SENT}`;
   }
   const leaves = leafErrors(error, 0);
-  if (leaves.length > 0 && leaves.every(isNeverSentLeaf)) return neverSentMessage(leaves[0], redact);
+  if (leaves.every(isNeverSentLeaf)) return neverSentMessage(leaves[0], redact);
   const codes = leaves.map(codeOf);
   const why = clip(redact([...new Set(leaves.map(describeError).filter((text) => text !== ''))].join('; ')));
   const detail = why === '' ? '' : ` (${why})`;

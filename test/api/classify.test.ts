@@ -300,6 +300,26 @@ describe('classifyResponse', () => {
       '<html>Too Many Requests</html>',
       { kind: 'rate_limited', message: 'rate limited (HTTP 429)' },
     ],
+    [
+      'a bare detail on a 409',
+      409,
+      json({ detail: 'already exists' }),
+      { kind: 'unknown', message: `HTTP 409: already exists; ${MAYBE}` },
+    ],
+    [
+      'a bare detail on a 200',
+      200,
+      json({ detail: 'queued' }),
+      { kind: 'unknown', message: `HTTP 200 without "status":"success" (queued); ${MAYBE}` },
+    ],
+    [
+      'an error body whose result and data are null',
+      400,
+      json({ status: 'error', result: null, data: null }),
+      { kind: 'unknown', message: `HTTP 400 with an unrecognised answer; ${MAYBE}` },
+    ],
+    ['JSON null on a 400', 400, 'null', { kind: 'unknown', message: `HTTP 400 with an unrecognised answer; ${MAYBE}` }],
+    ['JSON null on a 200', 200, 'null', { kind: 'unknown', message: `HTTP 200 without "status":"success"; ${MAYBE}` }],
   ])('says exactly: %s', (_name, status, body, expected) => {
     expect(classifyResponse(status, body)).toEqual(expected);
   });
@@ -550,8 +570,46 @@ describe('classifyFetchError', () => {
         message: `the secure connection to the API failed: its certificate or the TLS handshake was refused (CERT_HAS_EXPIRED: c; ECONNRESET: x); ${NOTHING}`,
       },
     ],
+    [
+      'an error thrown as a string',
+      'boom',
+      {},
+      { kind: 'unknown', message: `the connection failed before a complete answer came (boom); ${MAYBE}` },
+    ],
+    [
+      'an empty aggregate whose cause is a refused connection: the cause decides',
+      fetchFailed(new AggregateError([], 'x', { cause: coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9') })),
+      {},
+      { kind: 'never_sent', message: `the API host refused the connection (ECONNREFUSED); ${NOTHING}` },
+    ],
+    [
+      'not written: an error that says nothing beside a reset',
+      fetchFailed(new AggregateError([new Error(''), coded('ECONNRESET', 'x')])),
+      { written: false },
+      { kind: 'never_sent', message: `the connection to the API could not be opened (ECONNRESET: x); ${NOTHING}` },
+    ],
   ])('says exactly: %s', (_name, error, context, expected) => {
     expect(classifyFetchError(error, context)).toEqual(expected);
+  });
+
+  it('follows a cause chain that loops back on itself to its end, not forever', () => {
+    const looped = new Error('looped') as Error & { cause?: unknown };
+    looped.cause = fetchFailed(looped);
+    expect(classifyFetchError(looped).kind).toBe('unknown');
+    expect(classifyFetchError(looped, { written: false }).kind).toBe('never_sent');
+  });
+
+  it('looks for a timeout through eight wrapping errors, no deeper', () => {
+    const wrappedIn = (levels: number): unknown => {
+      let error: unknown = timeout();
+      for (let i = 0; i < levels; i += 1) error = new Error(`wrapper ${i}`, { cause: error });
+      return error;
+    };
+    expect(classifyFetchError(wrappedIn(8))).toEqual({ kind: 'unknown', message: `no answer in time; ${MAYBE}` });
+    expect(classifyFetchError(wrappedIn(9))).toMatchObject({
+      kind: 'unknown',
+      message: expect.stringMatching(/^the connection failed before a complete answer came/),
+    });
   });
 
   it('names the timeout it was given', () => {
