@@ -203,6 +203,10 @@ async function dispatch(argv: string[], makeDeps: DepsFactory): Promise<number> 
   checkSwitches(argv);
   const parser = yargs(argv)
     .scriptName('payout')
+    // The tool speaks English throughout, yargs' own messages too, whatever LANG says: a German
+    // "Nicht genügend Argumente" beside English remedies would help no one (and the bundle holds
+    // no translation files, so only the unbundled build would have said it).
+    .locale('en')
     .usage(
       '$0 <command> [options]\n\nPays a crypto payroll CSV through the CryptoCloud withdrawal API, one request per interval, resumable, never twice.',
     )
