@@ -213,7 +213,7 @@ export function classifyFetchError(error: unknown, context: FetchErrorContext = 
   if (all.some((e) => nameOf(e) === 'AbortError')) {
     return unknown(`the request was aborted before an answer came; ${MAYBE_CREATED}`);
   }
-  const leaves = leafErrors(error, 0); // never empty: an error without causes is its own leaf
+  const leaves = leafErrors(error, 0); // never empty: an error without members or a cause is its own leaf
   if (context.written !== true && leaves.every(isNeverSentLeaf)) {
     return { kind: 'never_sent', message: neverSentMessage(leaves[0], redact) };
   }
@@ -244,7 +244,10 @@ function leafErrors(error: unknown, depth: number): unknown[] {
 function childrenOf(error: unknown): unknown[] {
   if (typeof error !== 'object' || error === null) return [];
   const { errors, cause } = error as { errors?: unknown; cause?: unknown };
-  if (Array.isArray(errors) && errors.length > 0) return errors;
+  // Copied by iteration: a sparse array's holes become members (undefined), so that no member is
+  // skipped and an error with members always has leaves (none would read as "nothing was sent").
+  const members = Array.isArray(errors) ? [...(errors as unknown[])] : [];
+  if (members.length > 0) return members;
   if (typeof cause === 'object' && cause !== null) return [cause];
   return [];
 }

@@ -592,11 +592,20 @@ describe('classifyFetchError', () => {
     expect(classifyFetchError(error, context)).toEqual(expected);
   });
 
-  it('follows a cause chain that loops back on itself to its end, not forever', () => {
+  it('follows a cause chain that loops back on itself as far as the depth limit, not forever', () => {
     const looped = new Error('looped') as Error & { cause?: unknown };
     looped.cause = fetchFailed(looped);
-    expect(classifyFetchError(looped).kind).toBe('unknown');
-    expect(classifyFetchError(looped, { written: false }).kind).toBe('never_sent');
+    expect(classifyFetchError(looped)).toEqual({
+      kind: 'unknown',
+      message: `the connection failed before a complete answer came (looped); ${MAYBE}`,
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['a sparse list of members', { errors: new Array(2) }],
+    ['a sparse list of members beside a reset', { errors: new Array(2), code: 'ECONNRESET' }],
+  ])('an unclear error with %s is unknown, never "nothing was sent"', (_name, cause) => {
+    expect(classifyFetchError(fetchFailed(cause)).kind).toBe('unknown');
   });
 
   it('looks for a timeout through eight wrapping errors, no deeper', () => {
