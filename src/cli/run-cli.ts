@@ -190,7 +190,8 @@ type DepsFactory = (
  * request leaves. No failure here shows help (.fail throws; the handlers' promises are awaited
  * below, not by yargs), so that rendering is never read: it is turned off, through yargs'
  * internals, as the Angular CLI does (angular/angular-cli#34087). `--help` renders as before.
- * Should a yargs release move the method, only the saving is lost (the help test fails if more is).
+ * Should a yargs release move the method, only the saving is lost (help.test.ts checks that --help
+ * still renders, contract.test.ts what failing commands say).
  */
 function skipHelpCache(parser: object): void {
   const internals = parser as { getInternalMethods?: () => { getUsageInstance?: () => unknown } };

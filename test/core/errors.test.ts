@@ -119,6 +119,7 @@ describe('ExitError', () => {
     });
     expect(new InputError('cannot read x.csv')).toMatchObject({ exitCode: 2, kind: 'input', name: 'InputError' });
     expect(new UsageError('x').name).toBe('UsageError');
+    expect(new ExitError('x', 'refused').name).toBe('ExitError');
     expect(new InputError('cannot read x.csv').afterSending()).toMatchObject({
       exitCode: EXIT.incomplete,
       message: `cannot read x.csv. ${AFTER}`,
