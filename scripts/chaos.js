@@ -12,10 +12,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { binPath } from './bin-path.js';
+import { builtBinPath } from '../dist/core/tool-info.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = binPath;
+const cli = builtBinPath();
 const kills = positiveInt('CHAOS_KILLS', 200);
 const seed = positiveInt('CHAOS_SEED', 20261121);
 const jobs = positiveInt('CHAOS_JOBS', 2);

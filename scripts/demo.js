@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binPath } from './bin-path.js';
+import { builtBinPath } from '../dist/core/tool-info.js';
 import { childEnv, commandLine, escapesAllowed } from './demo-style.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'payout-demo-'));
 const input = join(dir, 'demo.csv');
 copyFileSync(join(root, 'fixtures', 'demo.csv'), input);
 
-const cli = binPath;
+const cli = builtBinPath();
 // The demo keeps its payment history in its own folder: never the user's (sandbox payments are
 // not recorded anyway, but a dry run reads the history).
 const escapes = escapesAllowed({ isTTY: process.stdout.isTTY, env: process.env });

@@ -22,7 +22,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { binPath } from '../bin-path.js';
+import { builtBinPath } from '../../dist/core/tool-info.js';
 import { createJournalBuilder } from './lib/journal.js';
 import { rowFields, createAddressMaker, writePayrolls } from './lib/payroll.js';
 import { expectStatus, median, readVmHwmKb, rssMethod, runNodeMeasured, timeNodeSync } from './lib/proc.js';
@@ -30,7 +30,7 @@ import { formatProfile, summariseByOwner, summariseInclusive, summariseProfile }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = pathToFileURL(join(ROOT, 'dist/')).href;
-const CLI = binPath;
+const CLI = builtBinPath();
 const BARE = join(ROOT, 'scripts', 'bench', 'bare-parse.js');
 const VALIDATE_COST = join(ROOT, 'scripts', 'bench', 'validate-cost.js');
 const LOAD_JOURNAL = join(ROOT, 'scripts', 'bench', 'load-journal.js');

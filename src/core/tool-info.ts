@@ -1,29 +1,49 @@
 /**
- * The tool's name and version, from package.json: the one reader of it, for `--version` and for
- * the manifest. From src, dist/<stage> and dist/bundle alike, package.json is two folders up
- * (yargs' own lookup starts from its main file, which a bundle moves, so it is not used).
+ * What package.json says of the tool: the one reader of it. The name and version serve
+ * `--version` and the manifest; the bin's path serves the scripts and tests that run the built
+ * bin. From src, dist/<stage> and dist/bundle alike, package.json is two folders up (yargs' own
+ * lookup starts from its main file, which a bundle moves, so it is not used).
  *
  * Stage core/: imports no other stage of src/.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
+const ROOT = new URL('../../', import.meta.url);
+
+interface PackageJson {
+  name?: unknown;
+  version?: unknown;
+  bin?: { payout?: unknown };
+}
+
+let pkg: PackageJson | undefined;
 let tool: { name: string; version: string } | undefined;
 
-/** Name and version, read once; `payout` and `unknown` where package.json cannot be read. */
-export function toolInfo(): { name: string; version: string } {
-  if (!tool) {
+/** package.json, read once; empty where it cannot be read. */
+function packageJson(): PackageJson {
+  if (!pkg) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      tool = {
-        name: typeof pkg.name === 'string' ? pkg.name : 'payout',
-        version: typeof pkg.version === 'string' ? pkg.version : 'unknown',
-      };
+      pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as PackageJson;
     } catch {
-      tool = { name: 'payout', version: 'unknown' };
+      pkg = {};
     }
   }
+  return pkg;
+}
+
+/** Name and version; `payout` and `unknown` where package.json cannot say. */
+export function toolInfo(): { name: string; version: string } {
+  const { name, version } = packageJson();
+  tool ??= {
+    name: typeof name === 'string' ? name : 'payout',
+    version: typeof version === 'string' ? version : 'unknown',
+  };
   return tool;
+}
+
+/** The absolute path of the built bin, as package.json's "bin" names it (dist/bundle/payout.js). */
+export function builtBinPath(): string {
+  const bin = packageJson().bin?.payout;
+  return fileURLToPath(new URL(typeof bin === 'string' ? bin : 'dist/bundle/payout.js', ROOT));
 }

@@ -2,17 +2,15 @@
  * Test helpers: temp dirs, payroll files with valid rows, running the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtBinPath } from '../../src/core/tool-info.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built bin, where package.json's "bin" says it is. */
-export const CLI = join(
-  ROOT,
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { payout: string } }).bin.payout,
-);
+export const CLI = builtBinPath();
 
 /** Addresses known valid (published examples), one per network. */
 export const ADDRESS = {
