@@ -31,7 +31,8 @@ const empty = () => ({ Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Compil
 const line = (name, c) =>
   `${name.padEnd(30)} killed ${String(c.Killed).padStart(4)}  timeout ${String(c.Timeout).padStart(3)}  ` +
   `survived ${String(c.Survived).padStart(3)}  no cov ${String(c.NoCoverage).padStart(3)}  ` +
-  `compile errors ${String(c.CompileError).padStart(4)}  score ${score(c)}`;
+  `compile errors ${String(c.CompileError).padStart(4)}  score ${score(c)}` +
+  (c.other > 0 ? `  (${c.other} of another status, not counted)` : '');
 
 const total = empty();
 const survivors = [];
