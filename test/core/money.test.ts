@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { expectBe, expectEqual } from '../helpers/agree.js';
 import {
   addDecimals,
   formatDecimal,
@@ -106,7 +107,7 @@ describe('fast paths against their definitions', () => {
       fc.string({ maxLength: 8 }),
     );
     fc.assert(
-      fc.property(text, (t) => expect(parseDecimal(t)).toEqual(parseByDefinition(t))),
+      fc.property(text, (t) => expectEqual(parseDecimal(t), parseByDefinition(t))),
       { numRuns: 20000 },
     );
   });
@@ -121,7 +122,7 @@ describe('fast paths against their definitions', () => {
     );
     const decimals = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(-1, 1.5, Number.NaN));
     fc.assert(
-      fc.property(parts, decimals, (p, d) => expect(minor(p, d)).toBe(minorByDefinition(p, d))),
+      fc.property(parts, decimals, (p, d) => expectBe(minor(p, d), minorByDefinition(p, d))),
       { numRuns: 20000 },
     );
   });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { expectStrictEqual, expectUndefined } from '../helpers/agree.js';
 import { CommonLineReader, entrySchema, parseCommonLine } from '../../src/journal/entries.js';
 
 /** What the slow path makes of a line: the entry, or undefined when it refuses it. */
@@ -23,7 +24,7 @@ function bySchema(text: string): unknown {
 /** The fast path may decline anything; when it answers, the schema must agree exactly. */
 function expectAgrees(text: string): void {
   const fast = parseCommonLine(text);
-  if (fast !== undefined) expect(fast).toStrictEqual(bySchema(text));
+  if (fast !== undefined) expectStrictEqual(fast, bySchema(text));
 }
 
 const intent = (row: number, attempt: number, at: number, code: string, address: string, amount: string): string =>
@@ -208,7 +209,7 @@ describe('parseCommonLine', () => {
                 : text.slice(0, i) + c + text.slice(i + 1);
         }
         expectAgrees(text);
-        if (bySchema(text) === undefined) expect(parseCommonLine(text)).toBeUndefined();
+        if (bySchema(text) === undefined) expectUndefined(parseCommonLine(text));
       }),
       { numRuns: 20000 },
     );

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { expectEqual, expectUndefined } from '../helpers/agree.js';
 import { base58 } from '@scure/base';
 import { decodeBase58Exact, decodeBase58Into } from '../../src/validate/address/base58.js';
 import { decodeBase58Check } from '../../src/validate/address/common.js';
@@ -26,8 +27,8 @@ function byReference(text: string, length: number): Uint8Array | undefined {
 function expectAgreement(text: string, length: number): void {
   const fast = decodeBase58Exact(text, length);
   const reference = byReference(text, length);
-  if (reference === undefined) expect(fast).toBeUndefined();
-  else expect(fast && Array.from(fast)).toEqual(Array.from(reference));
+  if (reference === undefined) expectUndefined(fast);
+  else expectEqual(fast && Array.from(fast), Array.from(reference));
 }
 
 /** Bytes that often start with zero bytes (each a leading `1`), the case easiest to get wrong. */
@@ -57,8 +58,8 @@ describe('decodeBase58Exact agrees with @scure/base', () => {
     fc.assert(
       fc.property(bytesWithZeros, fc.integer({ min: 0, max: 64 }), (bytes, other) => {
         const text = base58.encode(bytes);
-        expect(Array.from(decodeBase58Exact(text, bytes.length) ?? [-1])).toEqual(Array.from(bytes));
-        if (other !== bytes.length) expect(decodeBase58Exact(text, other)).toBeUndefined();
+        expectEqual(Array.from(decodeBase58Exact(text, bytes.length) ?? [-1]), Array.from(bytes));
+        if (other !== bytes.length) expectUndefined(decodeBase58Exact(text, other));
       }),
       { numRuns: 5000 },
     );
