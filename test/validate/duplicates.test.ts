@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { expectBe, expectUndefined } from '../helpers/agree.js';
 import { DuplicateFinder, payoutKey, recipientKey } from '../../src/validate/duplicates.js';
 
 const pay = (toAddress: string, amount = '150', currencyCode = 'USDT_ERC20') => ({ currencyCode, toAddress, amount });
@@ -31,7 +32,7 @@ describe('DuplicateFinder', () => {
 
   it('names the first row for every later repeat, across growth of its table', () => {
     const finder = new DuplicateFinder();
-    for (let i = 1; i <= 50_000; i += 1) expect(finder.check(pay(evm, `1.${i}`), i)).toBeUndefined();
+    for (let i = 1; i <= 50_000; i += 1) expectUndefined(finder.check(pay(evm, `1.${i}`), i));
     expect(finder.check(pay(evm, '1.7'), 50_001)).toBe(7);
     expect(finder.check(pay(evm, '1.7'), 50_002)).toBe(7);
     expect(finder.check(pay(evm, '1.49999'), 50_003)).toBe(49_999);
@@ -86,16 +87,16 @@ describe('DuplicateFinder on payouts (hashed without building the keys)', () => 
     fc.assert(
       fc.property(payout, fc.integer({ min: 1, max: 1000 }), (p, value) => {
         const byPayout = new DuplicateFinder();
-        expect(byPayout.check(p, value)).toBeUndefined();
-        expect(byPayout.lookup(payoutKey(p))).toBe(value);
-        expect(byPayout.lookupPayout(p)).toBe(value);
+        expectUndefined(byPayout.check(p, value));
+        expectBe(byPayout.lookup(payoutKey(p)), value);
+        expectBe(byPayout.lookupPayout(p), value);
         const byRecipient = new DuplicateFinder();
-        expect(byRecipient.checkRecipient(p, value)).toBeUndefined();
-        expect(byRecipient.lookup(recipientKey(p))).toBe(value);
+        expectUndefined(byRecipient.checkRecipient(p, value));
+        expectBe(byRecipient.lookup(recipientKey(p)), value);
         // And the other way round: a key stored as a string is found by the payout.
         const byKey = new DuplicateFinder();
         byKey.checkKey(payoutKey(p), value);
-        expect(byKey.lookupPayout(p)).toBe(value);
+        expectBe(byKey.lookupPayout(p), value);
       }),
       { numRuns: 3000 },
     );
