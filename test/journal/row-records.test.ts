@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { expectBe, expectEqual, expectStrictEqual } from '../helpers/agree.js';
 import type { RowRecord } from '../../src/journal/replay.js';
 import { RowRecords } from '../../src/journal/row-records.js';
 
@@ -41,15 +42,18 @@ describe('RowRecords', () => {
             records.set(n, r);
           }
           map.set(n, { ...r });
-          expect(records.get(n)).toEqual(map.get(n));
+          expectEqual(records.get(n), map.get(n));
         }
-        expect(records.size).toBe(map.size);
+        expectBe(records.size, map.size);
         for (const [n] of steps) {
-          expect(records.has(n)).toBe(true);
-          expect(records.get(n)).toStrictEqual(map.get(n));
+          expectBe(records.has(n), true);
+          expectStrictEqual(records.get(n), map.get(n));
         }
-        expect(records.has(4242)).toBe(map.has(4242));
-        expect([...records.entries()]).toStrictEqual([...map.entries()].sort(([a], [b]) => a - b));
+        expectBe(records.has(4242), map.has(4242));
+        expectStrictEqual(
+          [...records.entries()],
+          [...map.entries()].sort(([a], [b]) => a - b),
+        );
       }),
       { numRuns: 1000 },
     );
