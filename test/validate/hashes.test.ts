@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from '@jest/globals';
 import fc from 'fast-check';
+import { expectBe, expectEqual } from '../helpers/agree.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { passesEip55 } from '../../src/validate/address/evm.js';
@@ -24,13 +25,13 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 55 }), (payload) => {
         const reference = sha256(sha256(payload));
-        expect(Array.from(sha256dShort(payload))).toEqual(Array.from(reference));
+        expectEqual(Array.from(sha256dShort(payload)), Array.from(reference));
         const checksum =
           (reference[0] ?? 0) * 2 ** 24 +
           ((reference[1] ?? 0) << 16) +
           ((reference[2] ?? 0) << 8) +
           (reference[3] ?? 0);
-        expect(sha256dChecksum(payload)).toBe(checksum);
+        expectBe(sha256dChecksum(payload), checksum);
       }),
       { numRuns: 3000 },
     );
@@ -39,7 +40,7 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
   it('hashes only the first `length` bytes when asked (the payload before the checksum)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 25, maxLength: 25 }), (bytes) => {
-        expect(sha256dChecksum(bytes, 21)).toBe(sha256dChecksum(bytes.slice(0, 21)));
+        expectBe(sha256dChecksum(bytes, 21), sha256dChecksum(bytes.slice(0, 21)));
       }),
     );
   });
@@ -56,7 +57,8 @@ describe('sha256d of a one-block payload (0 to 55 bytes)', () => {
 /** The keccak input must be the 40 digits in small letters, whatever their case. */
 function expectKeccakOfLowercase(text: string, start: number): void {
   const hex = text.slice(start, start + 40);
-  expect(Array.from(keccak256LowerHex40(text, start))).toEqual(
+  expectEqual(
+    Array.from(keccak256LowerHex40(text, start)),
     Array.from(keccak_256(new TextEncoder().encode(hex.toLowerCase()))),
   );
 }
@@ -80,14 +82,14 @@ function checkEip55Properties(): void {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.nat(39), (bytes, flip) => {
         const checksummed = toEip55(bytes).slice(2);
-        expect(passesEip55(checksummed)).toBe(true);
-        expect(passesEip55(`0x${checksummed}`, 2)).toBe(true);
+        expectBe(passesEip55(checksummed), true);
+        expectBe(passesEip55(`0x${checksummed}`, 2), true);
         const c = checksummed[flip] ?? '0';
         const flipped =
           checksummed.slice(0, flip) +
           (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) +
           checksummed.slice(flip + 1);
-        expect(passesEip55(flipped)).toBe(flipped === checksummed);
+        expectBe(passesEip55(flipped), flipped === checksummed);
       }),
       { numRuns: 1000 },
     );
@@ -95,7 +97,7 @@ function checkEip55Properties(): void {
 
   it('passesEip55 agrees with the definition on any case pattern', () => {
     fc.assert(
-      fc.property(hex40, (hex) => expect(passesEip55(hex)).toBe(eip55ByDefinition(hex))),
+      fc.property(hex40, (hex) => expectBe(passesEip55(hex), eip55ByDefinition(hex))),
       { numRuns: 1000 },
     );
   });
