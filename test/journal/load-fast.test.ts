@@ -4,12 +4,13 @@
  * rows in the same order, the same last request and byte counts, or the same refusal naming the
  * same line. Journals are made as runs write them, then damaged, reordered or torn.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadJournal } from '../../src/journal/file.js';
+import { expectStrictEqual } from '../helpers/agree.js';
 import { loadBefore, settle } from './load-before.js';
 
 const HEADER = JSON.stringify({
@@ -148,7 +149,7 @@ describe('loadJournal', () => {
   async function expectSameAsBefore(text: string | Buffer): Promise<void> {
     const path = join(dir, 'c.jsonl');
     writeFileSync(path, text);
-    expect(await settle(() => loadJournal(path))).toStrictEqual(await settle(() => loadBefore(path)));
+    expectStrictEqual(await settle(() => loadJournal(path)), await settle(() => loadBefore(path)));
   }
 
   it('replays what runs write as before', async () => {
