@@ -1,6 +1,14 @@
 /** The agree helpers fail exactly where their matchers fail, so a property using them still can. */
 import { describe, expect, it } from '@jest/globals';
-import { expectBe, expectEqual, expectStrictEqual, expectUndefined } from './agree.js';
+import {
+  expectAtMost,
+  expectBe,
+  expectBelow,
+  expectEqual,
+  expectMatch,
+  expectStrictEqual,
+  expectUndefined,
+} from './agree.js';
 
 describe('agree helpers', () => {
   it('pass on what the matcher passes', () => {
@@ -11,6 +19,13 @@ describe('agree helpers', () => {
     expect(() => expectEqual({ a: 1, b: undefined }, { a: 1 })).not.toThrow();
     expect(() => expectStrictEqual([1, { b: '2' }], [1, { b: '2' }])).not.toThrow();
     expect(() => expectUndefined(undefined)).not.toThrow();
+    expect(() => expectMatch('12.5', /^\d+(\.\d+)?$/)).not.toThrow();
+    const global = /a/g;
+    expect(() => expectMatch('a', global)).not.toThrow();
+    expect(() => expectMatch('a', global)).not.toThrow();
+    expect(() => expectAtMost(2, 2)).not.toThrow();
+    expect(() => expectAtMost(1n, 2)).not.toThrow();
+    expect(() => expectBelow(1, 2)).not.toThrow();
   });
 
   it('fail on what the matcher fails', () => {
@@ -21,5 +36,10 @@ describe('agree helpers', () => {
     expect(() => expectStrictEqual([1], ['1'])).toThrow();
     expect(() => expectUndefined(null)).toThrow();
     expect(() => expectUndefined(0)).toThrow();
+    expect(() => expectMatch('12.', /^\d+(\.\d+)?$/)).toThrow();
+    expect(() => expectAtMost(3, 2)).toThrow();
+    expect(() => expectAtMost(Number.NaN, 2)).toThrow();
+    expect(() => expectBelow(2, 2)).toThrow();
+    expect(() => expectBelow(Number.NaN, 2)).toThrow();
   });
 });

@@ -27,3 +27,19 @@ export function expectStrictEqual(actual: unknown, expected: unknown): void {
 export function expectUndefined(actual: unknown): void {
   if (actual !== undefined) expect(actual).toBeUndefined();
 }
+
+/** expect(actual).toMatch(pattern), for a string and a regular expression. */
+export function expectMatch(actual: string, pattern: RegExp): void {
+  // A fresh RegExp, as the matcher makes: a global pattern's lastIndex cannot carry over a call.
+  if (!(typeof actual === 'string' && new RegExp(pattern).test(actual))) expect(actual).toMatch(pattern);
+}
+
+/** expect(actual).toBeLessThanOrEqual(limit). */
+export function expectAtMost(actual: number | bigint, limit: number | bigint): void {
+  if (!(actual <= limit)) expect(actual).toBeLessThanOrEqual(limit);
+}
+
+/** expect(actual).toBeLessThan(limit). */
+export function expectBelow(actual: number | bigint, limit: number | bigint): void {
+  if (!(actual < limit)) expect(actual).toBeLessThan(limit);
+}

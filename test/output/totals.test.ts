@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { findCurrency } from '../../src/core/currencies.js';
 import { CurrencyTotals, smallMinorUnits } from '../../src/output/totals.js';
+import { expectAtMost, expectBe, expectBelow, expectMatch } from '../helpers/agree.js';
 
 /** The decimals of the currencies tested, as the contract's currency table gives them. */
 const DECIMALS: Record<string, number> = { BTC: 8, ETH: 18, USDT_TRC20: 6, USDT_ERC20: 6 };
@@ -155,10 +156,10 @@ describe('smallMinorUnits', () => {
           const small = smallMinorUnits(amount, decimals);
           if (small === undefined) return;
           // It answers only for a plain decimal of at most `decimals` decimals, and then exactly.
-          expect(amount).toMatch(/^\d+(\.\d+)?$/);
-          expect(amount.split('.')[1]?.length ?? 0).toBeLessThanOrEqual(decimals);
-          expect(BigInt(small)).toBe(minorOf(amount, decimals));
-          expect(small).toBeLessThan(1e15);
+          expectMatch(amount, /^\d+(\.\d+)?$/);
+          expectAtMost(amount.split('.')[1]?.length ?? 0, decimals);
+          expectBe(BigInt(small), minorOf(amount, decimals));
+          expectBelow(small, 1e15);
         },
       ),
       { numRuns: 20000 },
