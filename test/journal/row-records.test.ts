@@ -68,6 +68,20 @@ describe('RowRecords', () => {
     expect(records.get(7)).toStrictEqual({ status: 'pending', error: 'resolved as not paid', attempts: 2 });
   });
 
+  it('lists every row, however it was set, up to the highest row in its arrays and past them', () => {
+    // A row set by the paid shortcut alone, the top slot of the arrays and a row past them are all
+    // listed, in order (the Map property rarely makes the highest row a shortcut's alone).
+    const records = new RowRecords();
+    records.set(5, { status: 'failed', error: 'rejected', attempts: 1 });
+    records.setPaid(2_000, 'INV-2000', 1);
+    expect([...records.keys()]).toEqual([5, 2_000]);
+    records.setPaid((1 << 22) - 1, 'INV-top', 1);
+    records.set(1 << 22, { status: 'unknown', attempts: 1 });
+    records.setPaid(3, 'INV-3', 1);
+    expect([...records.keys()]).toEqual([3, 5, 2_000, (1 << 22) - 1, 1 << 22]);
+    expect(records.get((1 << 22) - 1)).toStrictEqual({ status: 'paid', invoiceId: 'INV-top', attempts: 1 });
+  });
+
   it('gives a fresh record each time: changing one changes nothing stored', () => {
     const records = new RowRecords();
     records.set(3, { status: 'unknown', error: 'e', attempts: 1, inFlight: true });
